@@ -1,0 +1,223 @@
+"""``keras.callbacks.Callback`` and ``CallbackList``."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class Callback:
+    """Base class for callbacks: override any hook. ``self.model`` and ``self.params`` are set by fit."""
+
+    def __init__(self):
+        self.params = None
+        self._model = None
+        self.validation_data = None
+
+    def set_params(self, params):
+        self.params = params
+
+    def set_model(self, model):
+        self._model = model
+
+    @property
+    def model(self):
+        return self._model
+
+    # Batch hooks: the old names are aliases of the train ones (as in Keras).
+    def on_batch_begin(self, batch, logs=None):
+        """A backwards-compatible alias for `on_train_batch_begin`."""
+
+    def on_batch_end(self, batch, logs=None):
+        """A backwards-compatible alias for `on_train_batch_end`."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+
+_BATCH_HOOKS = {
+    "train": ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end"),
+    "test": ("on_test_batch_begin", "on_test_batch_end"),
+    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
+}
+
+
+def _overrides(cb, name):
+    return name in getattr(cb, "__dict__", {}) or getattr(type(cb), name, None) is not getattr(Callback, name, None)
+
+
+class LazyLogs(Mapping):
+    """Logs whose values stay on the device until someone reads them (one transfer, then cached)."""
+
+    __slots__ = ("_raw", "_cache", "_extra")
+
+    def __init__(self, raw, extra=None):
+        self._raw = raw
+        self._cache = None
+        self._extra = extra
+
+    def _materialize(self):
+        if self._cache is None:
+            import jax
+            import numpy as np
+
+            host = jax.device_get(self._raw) if self._raw else {}
+            out = {}
+            for k, v in sorted(host.items()):
+                arr = np.asarray(v)
+                out[k] = float(arr) if arr.ndim == 0 else arr
+            if self._extra:
+                out.update(self._extra)
+            self._cache = out
+        return self._cache
+
+    def __getitem__(self, k):
+        return self._materialize()[k]
+
+    def __iter__(self):
+        return iter(self._materialize())
+
+    def __len__(self):
+        return len(self._materialize())
+
+    def __repr__(self):
+        return repr(self._materialize())
+
+    def copy(self):
+        return dict(self._materialize())
+
+
+class CallbackList(Callback):
+    """Runs a list of callbacks; skips batch hooks entirely when no callback overrides them."""
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        super().__init__()
+        from fkeras.callbacks.history import History
+        from fkeras.callbacks.progbar_logger import ProgbarLogger
+
+        self.callbacks = list(callbacks or [])
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
+        if add_history and not any(isinstance(c, History) for c in self.callbacks):
+            self.callbacks.append(History())
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+        self._refresh_hooks()
+
+    def _refresh_hooks(self):
+        self._batch_users = {
+            mode: [c for c in self.callbacks if any(_overrides(c, h) for h in hooks)]
+            for mode, hooks in _BATCH_HOOKS.items()
+        }
+
+    def needs_batch_hooks(self, mode="train"):
+        return bool(self._batch_users[mode])
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+        self._refresh_hooks()
+
+    def set_params(self, params):
+        self.params = params
+        for c in self.callbacks:
+            c.set_params(params)
+
+    def set_model(self, model):
+        self._model = model
+        for c in self.callbacks:
+            c.set_model(model)
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+    def _call(self, name, *args):
+        for c in self.callbacks:
+            getattr(c, name)(*args)
+
+    def _call_batch(self, mode, name, batch, logs):
+        for c in self._batch_users[mode]:
+            getattr(c, name)(batch, logs)
+
+    def on_train_begin(self, logs=None):
+        self._call("on_train_begin", logs)
+
+    def on_train_end(self, logs=None):
+        self._call("on_train_end", logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._call("on_epoch_begin", epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._call("on_epoch_end", epoch, logs)
+
+    def on_test_begin(self, logs=None):
+        self._call("on_test_begin", logs)
+
+    def on_test_end(self, logs=None):
+        self._call("on_test_end", logs)
+
+    def on_predict_begin(self, logs=None):
+        self._call("on_predict_begin", logs)
+
+    def on_predict_end(self, logs=None):
+        self._call("on_predict_end", logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._call_batch("train", "on_train_batch_begin", batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._call_batch("train", "on_train_batch_end", batch, logs)
+
+    on_batch_begin = on_train_batch_begin
+    on_batch_end = on_train_batch_end
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._call_batch("test", "on_test_batch_begin", batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._call_batch("test", "on_test_batch_end", batch, logs)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self._call_batch("predict", "on_predict_batch_begin", batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._call_batch("predict", "on_predict_batch_end", batch, logs)

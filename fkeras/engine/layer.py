@@ -1,0 +1,973 @@
+"""The ``Layer`` base class: Keras's object API over pure functions (DESIGN §1).
+
+A layer declares variables in ``build`` and computes in ``call``. ``init`` and ``apply``
+expose the same layer as a pure ``(init, apply)`` pair over a nested dict of arrays::
+
+    variables = layer.init(jax.random.key(0), x)            # {"kernel": ..., "bias": ...}
+    y, variables = layer.apply(variables, x, training=False)  # pure, jittable
+"""
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import math
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fkeras.backend import random_state
+from fkeras.engine import dtype_policy as dtype_policies
+from fkeras.engine import symbolic
+from fkeras.engine.symbolic import KerasTensor
+from fkeras.engine.variables import BindingScope, Variable, current_scope, _SCOPE, _MISSING
+from fkeras.utils import naming
+
+_NAME_STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("fkeras_name_stack", default=())
+
+
+class InputSpec:
+    """Constraints on a layer's input (rank, dtype, known axis sizes), checked on every call."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = dtype
+        self.shape = tuple(shape) if shape is not None else None
+        self.ndim = len(self.shape) if shape is not None else ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = {int(k): v for k, v in (axes or {}).items()}
+        self.allow_last_axis_squeeze = allow_last_axis_squeeze
+        self.name = name
+        self.optional = optional
+
+    def get_config(self):
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
+                "min_ndim": self.min_ndim, "axes": self.axes}
+
+
+def _shape_of(x):
+    if isinstance(x, (KerasTensor, jax.ShapeDtypeStruct)) or hasattr(x, "shape"):
+        return tuple(x.shape)
+    return None
+
+
+def assert_input_compatibility(input_spec, inputs, layer_name):
+    if input_spec is None:
+        return
+    specs = input_spec if isinstance(input_spec, (list, tuple)) else [input_spec]
+    flat = jax.tree_util.tree_leaves(inputs, is_leaf=lambda x: isinstance(x, KerasTensor))
+    if len(specs) > 1 and len(flat) != len(specs):
+        raise ValueError(
+            f'Layer "{layer_name}" expects {len(specs)} input(s), but it received {len(flat)} input tensors.'
+        )
+    for i, (spec, x) in enumerate(zip(specs, flat)):
+        if spec is None:
+            continue
+        shape = _shape_of(x)
+        if shape is None:
+            continue
+        where = f'Input {i} of layer "{layer_name}"'
+        if spec.ndim is not None and not spec.allow_last_axis_squeeze and len(shape) != spec.ndim:
+            raise ValueError(
+                f"{where} is incompatible with the layer: expected ndim={spec.ndim}, found "
+                f"ndim={len(shape)}. Full shape received: {shape}"
+            )
+        if spec.max_ndim is not None and len(shape) > spec.max_ndim:
+            raise ValueError(
+                f"{where} is incompatible with the layer: expected max_ndim={spec.max_ndim}, found "
+                f"ndim={len(shape)}. Full shape received: {shape}"
+            )
+        if spec.min_ndim is not None and len(shape) < spec.min_ndim:
+            raise ValueError(
+                f"{where} is incompatible with the layer: expected min_ndim={spec.min_ndim}, found "
+                f"ndim={len(shape)}. Full shape received: {shape}"
+            )
+        for axis, value in spec.axes.items():
+            if value is None:
+                continue
+            try:
+                got = shape[axis]
+            except IndexError:
+                got = None
+            if got is not None and got != value:
+                raise ValueError(
+                    f"{where} is incompatible with the layer: expected axis {axis} of input shape to "
+                    f"have value {value}, but received input with shape {shape}"
+                )
+        if spec.shape is not None:
+            for d_exp, d_got in zip(spec.shape, shape):
+                if d_exp is not None and d_got is not None and d_exp != d_got:
+                    raise ValueError(
+                        f"{where} is incompatible with the layer: expected shape={spec.shape}, "
+                        f"found shape={shape}"
+                    )
+
+
+@functools.lru_cache(maxsize=None)
+def _call_signature_info(cls_call):
+    sig = inspect.signature(cls_call)
+    params = sig.parameters
+    has_var_kw = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    return {
+        "training": "training" in params,
+        "mask": "mask" in params,
+        "var_kw": has_var_kw,
+        "params": tuple(params),
+        "training_default": params["training"].default if "training" in params else None,
+    }
+
+
+def _is_tensor_like(x):
+    return isinstance(x, (jax.Array, np.ndarray, np.generic)) or isinstance(x, jax.core.Tracer)
+
+
+def _convert_leaf(x):
+    if isinstance(x, Variable):
+        return x.value
+    if isinstance(x, (np.ndarray, np.generic)):
+        if x.dtype == object or x.dtype.kind in "USO":
+            return x
+        if x.dtype == np.float64:
+            return jnp.asarray(x, dtype=jnp.float32) if not jax.config.jax_enable_x64 else jnp.asarray(x)
+        return jnp.asarray(x)
+    return x
+
+
+def _tree_shapes(x):
+    """The build shape of a call's first argument: a tuple, or a list/dict of tuples."""
+    if isinstance(x, (list, tuple)) and x and not isinstance(x[0], (int, type(None))):
+        return [_tree_shapes(e) for e in x]
+    if isinstance(x, dict):
+        return {k: _tree_shapes(v) for k, v in x.items()}
+    s = _shape_of(x)
+    if s is None and isinstance(x, (int, float)):
+        return ()
+    return s
+
+
+class Layer:
+    """Base class of all layers (Keras 3's ``keras.layers.Layer``).
+
+    Example:
+        class Scale(keras.layers.Layer):
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+            def call(self, x):
+                return x * self.w
+    """
+
+    # --- construction ----------------------------------------------------------------
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        # Capture constructor arguments so custom layers without get_config still serialize.
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            auto = dict(bound.arguments)
+            auto.pop("self", None)
+            extra = auto.pop("kwargs", None)
+            for k, p in inspect.signature(cls.__init__).parameters.items():
+                if p.kind == p.VAR_KEYWORD and k in auto:
+                    extra = auto.pop(k)
+                if p.kind == p.VAR_POSITIONAL:
+                    auto.pop(k, None)
+            if isinstance(extra, dict):
+                auto.update(extra)
+        except TypeError:
+            auto = None
+        object.__setattr__(obj, "_auto_config", auto)
+        object.__setattr__(obj, "_var_attrs", {})
+        object.__setattr__(obj, "_tracker_ready", False)
+        return obj
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, input_dim=None, input_shape=None, batch_input_shape=None, batch_size=None,
+                 **kwargs):
+        for k in ("weights",):
+            kwargs.pop(k, None)
+        if kwargs:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
+            )
+        object.__setattr__(self, "_tracker_ready", True)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Argument `name` must be a string, got {name!r}")
+        self.name = name or naming.auto_name(self._default_name())
+        self._trainable = bool(trainable)
+        self._dtype_policy = dtype_policies.get(dtype)
+        self.autocast = autocast
+        from fkeras import regularizers  # local: regularizers import engine-free modules only
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._own_trainable = []
+        self._own_non_trainable = []
+        self._inbound_nodes = []
+        self._build_shapes = None
+        self._losses_last_call = []
+        self._path_prefix = None
+        if input_shape is None and input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            if not isinstance(input_shape, (tuple, list)):
+                input_shape = (input_shape,)
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        else:
+            self._batch_input_shape = None
+
+    def _default_name(self):
+        return naming.to_snake_case(type(self).__name__)
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Variable):
+            var_attrs = self.__dict__.setdefault("_var_attrs", {})
+            var_attrs[name] = value
+            self.__dict__.pop(name, None)
+            return
+        var_attrs = self.__dict__.get("_var_attrs")
+        if var_attrs and name in var_attrs:
+            del var_attrs[name]
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: variable attributes live in _var_attrs so that
+        # inside a computation `self.kernel` is the bound array (jnp functions accept it).
+        var_attrs = self.__dict__.get("_var_attrs")
+        if var_attrs is not None and name in var_attrs:
+            var = var_attrs[name]
+            if var.trainable and _SCOPE.get() is not None:
+                return self._read_variable(var)
+            return var
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        var_attrs = self.__dict__.get("_var_attrs")
+        if var_attrs and name in var_attrs:
+            del var_attrs[name]
+            return
+        object.__delattr__(self, name)
+
+    def _read_variable(self, var):
+        value = var.value
+        cdt = self._dtype_policy.compute_dtype
+        if (self.autocast and var.autocast and jnp.issubdtype(value.dtype, jnp.floating)
+                and value.dtype != cdt):
+            value = value.astype(cdt)
+        return value
+
+    # --- dtype ---------------------------------------------------------------------
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = dtype_policies.get(value)
+
+    @property
+    def dtype(self):
+        """The variable dtype (Keras 3: ``layer.dtype`` is the variable dtype)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    # --- weights ---------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None, **kwargs):
+        """Declare a weight (Keras's ``add_weight``); returns its ``Variable`` handle."""
+        from fkeras import constraints, initializers, regularizers
+
+        if "use_resource" in kwargs or "synchronization" in kwargs or "experimental_autocast" in kwargs:
+            kwargs = {k: v for k, v in kwargs.items()
+                      if k not in ("use_resource", "synchronization", "experimental_autocast", "partitioner")}
+        if kwargs:
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(kwargs)}")
+        shape = () if shape is None else tuple(shape)
+        for d in shape:
+            if d is None or int(d) < 0:
+                raise ValueError(
+                    f"Layer {self.name!r}: cannot create weight {name!r} with undefined or negative "
+                    f"dimension in shape {shape}."
+                )
+        dtype = jnp.dtype(dtype or self._dtype_policy.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if jnp.issubdtype(dtype, jnp.floating) else "zeros"
+        init = initializers.get(initializer)
+        existing = {v.name for v in self._own_trainable + self._own_non_trainable}
+        base = name or "variable"
+        vname = base
+        i = 1
+        while vname in existing:
+            vname = f"{base}_{i}"
+            i += 1
+        stack = _NAME_STACK.get()
+        if not stack or stack[-1] != self.name:
+            stack = stack + (self.name,)
+        prefix = "/".join(stack)
+        var = Variable(
+            initializer=init, shape=shape, dtype=dtype, trainable=trainable, name=vname,
+            regularizer=regularizers.get(regularizer), constraint=constraints.get(constraint),
+            aggregation=aggregation, autocast=autocast, path=f"{prefix}/{vname}",
+        )
+        var._layer = self
+        var.overwrite_with_gradient = overwrite_with_gradient
+        (self._own_trainable if trainable else self._own_non_trainable).append(var)
+        return var
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
+                     regularizer=None, constraint=None, name=None):
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               autocast=autocast, regularizer=regularizer, constraint=constraint, name=name)
+
+    def _sublayers(self):
+        """Layers tracked from attributes (and lists/tuples/dicts of layers), in assignment order."""
+        out, seen = [], set()
+
+        def visit(v):
+            if isinstance(v, Layer):
+                if id(v) not in seen and v is not self:
+                    seen.add(id(v))
+                    out.append(v)
+            elif isinstance(v, (list, tuple)):
+                for e in v:
+                    visit(e)
+            elif isinstance(v, dict):
+                for e in v.values():
+                    visit(e)
+
+        for k, v in self.__dict__.items():
+            if k.startswith("_") and k not in ("_layers",):
+                continue
+            visit(v)
+        return out
+
+    @property
+    def _layers(self):
+        return self._sublayers()
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    @property
+    def weights(self):
+        out, seen = [], set()
+        for v in self._own_trainable + self._own_non_trainable:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._sublayers():
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out, seen = [], set()
+        for v in self._own_trainable:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._sublayers():
+            for v in layer.trainable_weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        trainable_ids = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trainable_ids]
+
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        return [np.asarray(v._value) for v in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"Layer {self.name!r} expects {len(params)} weights, but the weight list provided has "
+                f"{len(weights)} element(s). Provided weights: {[np.shape(w) for w in weights]}"
+            )
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if tuple(w.shape) != tuple(p.shape):
+                raise ValueError(
+                    f"Layer {self.name!r} weight {p.name!r} has shape {tuple(p.shape)}, but the provided "
+                    f"weight has shape {tuple(w.shape)}."
+                )
+        for p, w in zip(params, weights):
+            p.assign(np.asarray(w))
+
+    def count_params(self):
+        if not self.built and not self.weights:
+            raise ValueError(
+                f"You tried to call `count_params` on layer {self.name!r}, but the layer isn't built. "
+                "You can build it manually via `layer.build(input_shape)`."
+            )
+        return int(sum(math.prod(v.shape) for v in self.weights))
+
+    # --- the variable tree --------------------------------------------------------------
+    def _variable_items(self):
+        """``[(path_tuple, Variable)]`` in ``weights`` order: own weights by name, children by name."""
+        items, seen = [], set()
+        self._collect_items((), items, seen)
+        return items
+
+    def _tree_children(self):
+        return self._sublayers()
+
+    def _collect_items(self, prefix, items, seen):
+        for v in self._own_trainable + self._own_non_trainable:
+            if id(v) not in seen:
+                seen.add(id(v))
+                items.append((prefix + (v.name,), v))
+        used = {v.name for v in self._own_trainable + self._own_non_trainable}
+        for child in self._tree_children():
+            key = child.name
+            i = 1
+            while key in used:
+                key = f"{child.name}_{i}"
+                i += 1
+            used.add(key)
+            child._collect_items(prefix + (key,), items, seen)
+
+    def _variables_tree(self, which="all", values=None):
+        tree = {}
+        for path, var in self._variable_items():
+            if which == "trainable" and not self._is_trainable_var(var):
+                continue
+            if which == "non_trainable" and self._is_trainable_var(var):
+                continue
+            node = tree
+            for k in path[:-1]:
+                node = node.setdefault(k, {})
+            node[path[-1]] = var._value if values is None else values[id(var)]
+        return tree
+
+    def _is_trainable_var(self, var):
+        return id(var) in {id(v) for v in self.trainable_weights}
+
+    def _bind_tree(self, tree):
+        """Map a (possibly partial) variable tree onto ``{id(variable): array}``."""
+        values = {}
+        for path, var in self._variable_items():
+            node = tree
+            try:
+                for k in path:
+                    node = node[k]
+            except (KeyError, TypeError):
+                continue
+            values[id(var)] = node
+        return values
+
+    # --- build ---------------------------------------------------------------------
+    def build(self, input_shape=None):
+        """Create the layer's weights. Subclasses override; the default just marks the layer built."""
+        self.built = True
+
+    def _maybe_build(self, call_args, call_kwargs):
+        if self.built:
+            return
+        first = call_args[0] if call_args else next(iter(call_kwargs.values()), None)
+        shapes = _tree_shapes(first)
+        build_sig = inspect.signature(self.build)
+        names = [n for n in build_sig.parameters if n != "self"]
+        token = _NAME_STACK.set(_NAME_STACK.get() + (self.name,))
+        try:
+            with jax.ensure_compile_time_eval():
+                if type(self).build is Layer.build:
+                    self.build(shapes)
+                elif len(names) > 1 and all(n.endswith("_shape") for n in names[:2]):
+                    # Keras maps build(query_shape, value_shape) to call(query, value) by name.
+                    call_params = _call_signature_info(type(self).call)["params"][1:]
+                    kw = {}
+                    for i, p in enumerate(call_params):
+                        key = f"{p}_shape"
+                        if key not in names:
+                            continue
+                        if i < len(call_args):
+                            kw[key] = _tree_shapes(call_args[i])
+                        elif p in call_kwargs and call_kwargs[p] is not None:
+                            kw[key] = _tree_shapes(call_kwargs[p])
+                    self.build(**kw)
+                else:
+                    self.build(shapes)
+        finally:
+            _NAME_STACK.reset(token)
+        self._build_shapes = shapes
+        self.built = True
+
+    def get_build_config(self):
+        if self._build_shapes is None:
+            return None
+        return {"input_shape": _jsonable_shape(self._build_shapes)}
+
+    def build_from_config(self, config):
+        shape = config.get("input_shape") if config else None
+        if shape is not None and not self.built:
+            shape = _tuplify_shape(shape)
+            token = _NAME_STACK.set(_NAME_STACK.get() + (self.name,))
+            try:
+                with jax.ensure_compile_time_eval():
+                    self.build(shape)
+            finally:
+                _NAME_STACK.reset(token)
+            self._build_shapes = shape
+            self.built = True
+
+    # --- call ----------------------------------------------------------------------
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
+
+    def __call__(self, *args, **kwargs):
+        if symbolic.any_symbolic(args, kwargs):
+            return self._symbolic_call(args, kwargs)
+        return self._concrete_call(args, kwargs)
+
+    def _prepare_call(self, args, kwargs):
+        info = _call_signature_info(type(self).call)
+        kwargs = dict(kwargs)
+        mask = kwargs.pop("mask", None)
+        if info["mask"] and mask is not None:
+            kwargs["mask"] = mask
+        training = kwargs.pop("training", None)
+        if info["training"]:
+            if training is None:
+                scope = current_scope()
+                if scope is not None and scope.training is not None:
+                    training = scope.training
+                elif info["training_default"] is not inspect.Parameter.empty:
+                    training = info["training_default"]
+            kwargs["training"] = training
+        return args, kwargs, info
+
+    def _cast_inputs(self, x):
+        cdt = self._dtype_policy.compute_dtype
+
+        def cast(a):
+            a = _convert_leaf(a)
+            if (self.autocast and hasattr(a, "dtype") and not isinstance(a, np.ndarray)
+                    and jnp.issubdtype(a.dtype, jnp.floating) and a.dtype != cdt):
+                return a.astype(cdt)
+            return a
+
+        return jax.tree_util.tree_map(cast, x)
+
+    def _concrete_call(self, args, kwargs):
+        if args:
+            args = (self._cast_inputs(args[0]),) + tuple(
+                jax.tree_util.tree_map(_convert_leaf, a) if _is_tensor_like(a) else a for a in args[1:]
+            )
+        self._maybe_build(args, kwargs)
+        assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
+        training = kwargs.get("training")
+        args, kwargs, _ = self._prepare_call(args, kwargs)
+        scope = current_scope()
+        if scope is None:
+            # An eager call: bind this layer's own variables, write updates back afterwards.
+            scope = BindingScope(self.weights, write_back=True, training=bool(training),
+                                 rng=random_state.next_key() if training else None)
+            with scope:
+                outputs = self._call_with_scope(args, kwargs)
+            self._losses_last_call = list(scope.losses)
+            return outputs
+        return self._call_with_scope(args, kwargs)
+
+    def _call_with_scope(self, args, kwargs):
+        with jax.named_scope(self.name):
+            outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            scope = current_scope()
+            for o in jax.tree_util.tree_leaves(outputs):
+                scope.losses.append(self.activity_regularizer(o) / o.shape[0] if o.ndim else
+                                    self.activity_regularizer(o))
+        return outputs
+
+    def _symbolic_call(self, args, kwargs):
+        self._maybe_build(args, kwargs)
+        assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
+
+        def fn(*a, **k):
+            if a:
+                a = (self._cast_inputs(a[0]),) + tuple(a[1:])
+            a2, k2, _ = self._prepare_call(a, k)
+            with BindingScope(symbolic=True, training=False):
+                return self.call(*a2, **k2)
+
+        try:
+            out_spec = self.compute_output_spec(*args, **kwargs) if self._has_custom_output_spec() \
+                else symbolic.eval_output_spec(fn, args, kwargs)
+        except Exception as e:  # noqa: BLE001
+            raise type(e)(
+                f"Exception encountered when calling {type(self).__name__}.call() "
+                f"(layer {self.name!r}) on inputs {symbolic.flatten(args)}:\n\n{e}"
+            ) if _can_rewrap(e) else e
+        outputs = jax.tree_util.tree_map(
+            lambda s: KerasTensor(s.shape, s.dtype) if isinstance(s, KerasTensor) else s,
+            out_spec, is_leaf=lambda x: isinstance(x, KerasTensor))
+        symbolic.Node(self, args, kwargs, outputs)
+        return outputs
+
+    def _has_custom_output_spec(self):
+        return type(self).compute_output_spec is not Layer.compute_output_spec
+
+    def compute_output_spec(self, *args, **kwargs):
+        def fn(*a, **k):
+            a2, k2, _ = self._prepare_call(a, k)
+            with BindingScope(symbolic=True, training=False):
+                return self.call(*a2, **k2)
+
+        return symbolic.eval_output_spec(fn, args, kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape`` (``None`` for unknown dims), via ``jax.eval_shape``."""
+        def to_kt(s):
+            return KerasTensor(s, self.compute_dtype)
+
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+            arg = [to_kt(s) for s in input_shape]
+        else:
+            arg = to_kt(tuple(input_shape))
+        if not self.built:
+            self._maybe_build((arg,), {})
+        spec = self.compute_output_spec(arg)
+        return jax.tree_util.tree_map(lambda t: t.shape, spec, is_leaf=lambda x: isinstance(x, KerasTensor))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The output mask: passes the input mask through for layers with ``supports_masking``."""
+        if not self.supports_masking:
+            return None
+        return previous_mask
+
+    # --- randomness ------------------------------------------------------------------
+    def make_rng(self):
+        """A fresh PRNG key for this call (folded from the step key by layer name and call count)."""
+        scope = current_scope()
+        if scope is not None and scope.rng is not None:
+            return scope.next_rng(self.name)
+        if scope is not None and scope.symbolic:
+            return jax.random.PRNGKey(0)
+        if scope is None or not any(isinstance(v, jax.core.Tracer) for v in scope.values.values()):
+            return random_state.next_key()
+        raise ValueError(
+            f"Layer {self.name!r} needs randomness in training mode but no `rng` was given. "
+            "Pass `rng=jax.random.key(...)` to `apply`/`stateless_call`."
+        )
+
+    # --- losses ------------------------------------------------------------------------
+    def add_loss(self, loss):
+        scope = current_scope()
+        if scope is not None:
+            scope.losses.append(loss)
+        else:
+            self._losses_last_call.append(loss)
+
+    @property
+    def losses(self):
+        """Regularization losses on current weights plus ``add_loss`` terms of the last eager call."""
+        out = list(self._losses_last_call)
+        for layer in [self] + self._all_sublayers():
+            out.extend(layer._losses_last_call if layer is not self else [])
+            for v in layer._own_trainable + layer._own_non_trainable:
+                if v.regularizer is not None:
+                    out.append(v.regularizer(v.value))
+        return out
+
+    def _all_sublayers(self):
+        out, seen = [], set()
+
+        def visit(layer):
+            for sub in layer._sublayers():
+                if id(sub) not in seen:
+                    seen.add(id(sub))
+                    out.append(sub)
+                    visit(sub)
+
+        visit(self)
+        return out
+
+    # --- pure API -------------------------------------------------------------------------
+    def init(self, key, *inputs, **kwargs):
+        """Build (from the inputs' shapes) and return fresh variables drawn from ``key``.
+
+        ``inputs`` may be arrays, ``jax.ShapeDtypeStruct``s or shapes. Pure: the layer's own
+        current values are not changed.
+        """
+        if inputs and not self.built:
+            specs = [_as_spec(x) for x in inputs]
+            self._build_from_specs(specs, kwargs)
+        tree = {}
+        for path, var in self._variable_items():
+            k = jax.random.fold_in(key, _path_hash("/".join(path)))
+            init = var.initializer
+            if init is not None and hasattr(init, "init"):
+                value = init.init(k, var.shape, dtype=var.dtype)
+            elif init is not None:
+                value = init(var.shape, dtype=var.dtype)
+            else:
+                value = var._value
+            node = tree
+            for p in path[:-1]:
+                node = node.setdefault(p, {})
+            node[path[-1]] = jnp.asarray(value, dtype=var.dtype)
+        return tree
+
+    def _build_from_specs(self, specs, kwargs):
+        kts = [KerasTensor(s.shape, s.dtype) for s in specs]
+        with _silence_nodes(self):
+            self._maybe_build(tuple(kts), kwargs)
+
+    def apply(self, variables, *inputs, training=False, rng=None, **kwargs):
+        """Pure forward pass: ``(outputs, updated_variables)``.
+
+        ``variables`` is the tree from ``init`` (or ``get_variables()``); the returned tree has
+        the same structure with non-trainable state (e.g. BatchNorm statistics) updated.
+        """
+        if not self.built:
+            self._maybe_build(inputs, kwargs)
+        items = self._variable_items()
+        values = self._bind_tree(variables)
+        scope = BindingScope(values=dict(values), rng=rng, training=training)
+        scope.variables = {id(v): v for _, v in items}
+        with scope:
+            outputs = self(*inputs, training=training, **kwargs) if _call_signature_info(
+                type(self).call)["training"] else self(*inputs, **kwargs)
+        new_tree = _rebuild_tree(variables, items, scope.values)
+        if kwargs.pop("return_losses", False):
+            return outputs, new_tree, scope.losses
+        return outputs, new_tree
+
+    def get_variables(self):
+        """The current variable values as a nested dict (the tree ``apply`` takes)."""
+        return self._variables_tree()
+
+    def set_variables(self, tree):
+        values = self._bind_tree(tree)
+        for _, var in self._variable_items():
+            if id(var) in values:
+                var.assign(values[id(var)])
+
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False,
+                       **kwargs):
+        """Keras 3's pure call over flat lists of arrays: ``(outputs, non_trainable_variables)``."""
+        tw, ntw = self.trainable_variables, self.non_trainable_variables
+        if len(trainable_variables) != len(tw):
+            raise ValueError(
+                f"Argument `trainable_variables` must be a list of {len(tw)} tensors (the layer's "
+                f"trainable_variables). Received a list with {len(trainable_variables)} elements."
+            )
+        if len(non_trainable_variables) != len(ntw):
+            raise ValueError(
+                f"Argument `non_trainable_variables` must be a list of {len(ntw)} tensors. "
+                f"Received a list with {len(non_trainable_variables)} elements."
+            )
+        values = {id(v): getattr(a, "value", a) for v, a in zip(tw, trainable_variables)}
+        values.update({id(v): getattr(a, "value", a) for v, a in zip(ntw, non_trainable_variables)})
+        training = kwargs.get("training", False)
+        rng = kwargs.pop("rng", None)
+        if rng is None and training:
+            rng = random_state.next_key() if not _any_tracer(values) else _fallback_rng(values)
+        scope = BindingScope(values=values, rng=rng, training=training)
+        scope.variables = {id(v): v for v in tw + ntw}
+        with scope:
+            outputs = self(*args, **kwargs)
+        new_nt = [scope.values[id(v)] for v in ntw]
+        if return_losses:
+            return outputs, new_nt, scope.losses
+        return outputs, new_nt
+
+    # --- config --------------------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self._dtype_policy)}
+        if getattr(self, "_batch_input_shape", None) is not None and type(self).__module__.startswith("fkeras"):
+            pass
+        if self.activity_regularizer is not None:
+            from fkeras import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if type(self).get_config is Layer.get_config and self._auto_config is not None:
+            auto = dict(self._auto_config)
+            for k, v in auto.items():
+                if not _json_ok(v):
+                    raise NotImplementedError(
+                        f"Layer {type(self).__name__} has arguments {list(auto)} in `__init__` that "
+                        f"are not serializable (argument {k!r}={v!r}); implement `get_config()`."
+                    )
+            auto.update(config)
+            return auto
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "dtype" in config and isinstance(config["dtype"], dict):
+            config["dtype"] = dtype_policies.get(config["dtype"])
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(
+                f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
+                f"Exception encountered: {e}"
+            ) from e
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class _silence_nodes:
+    """Build from shape specs without leaving graph nodes behind."""
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __enter__(self):
+        self.n = len(self.layer._inbound_nodes)
+
+    def __exit__(self, *exc):
+        del self.layer._inbound_nodes[self.n:]
+
+
+def _can_rewrap(e):
+    try:
+        type(e)("x")
+        return isinstance(e, (ValueError, TypeError))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _path_hash(s):
+    import zlib
+
+    return zlib.crc32(s.encode()) & 0x7FFFFFFF
+
+
+def _as_spec(x):
+    if isinstance(x, jax.ShapeDtypeStruct):
+        return x
+    if isinstance(x, KerasTensor):
+        return jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in x.shape), x.dtype)
+    if isinstance(x, (tuple, list)) and all(isinstance(d, (int, type(None))) for d in x):
+        return jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in x), jnp.float32)
+    return jax.ShapeDtypeStruct(np.shape(x), getattr(x, "dtype", jnp.float32))
+
+
+def _rebuild_tree(tree, items, values):
+    """Copy ``tree`` replacing leaves whose variables were updated in ``values``."""
+    out = jax.tree_util.tree_map(lambda x: x, tree)
+
+    def setpath(node, path, value):
+        for k in path[:-1]:
+            if k not in node:
+                return
+            node = node[k]
+        if path[-1] in node:
+            node[path[-1]] = value
+
+    for path, var in items:
+        v = values.get(id(var), _MISSING)
+        if v is not _MISSING:
+            setpath(out, path, v)
+    return out
+
+
+def _any_tracer(values):
+    return any(isinstance(v, jax.core.Tracer) for v in values.values())
+
+
+def _fallback_rng(values):
+    raise ValueError(
+        "stateless_call(..., training=True) inside jax.jit needs an explicit `rng=` key for layers "
+        "that use randomness (e.g. Dropout)."
+    )
+
+
+def _json_ok(v):
+    if isinstance(v, (str, int, float, bool, type(None))):
+        return True
+    if isinstance(v, (list, tuple)):
+        return all(_json_ok(e) for e in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _json_ok(e) for k, e in v.items())
+    return False
+
+
+def _jsonable_shape(s):
+    if isinstance(s, tuple):
+        return list(s)
+    if isinstance(s, list):
+        return [_jsonable_shape(e) for e in s]
+    if isinstance(s, dict):
+        return {k: _jsonable_shape(v) for k, v in s.items()}
+    return s
+
+
+def _tuplify_shape(s):
+    if isinstance(s, list) and all(isinstance(d, (int, type(None))) for d in s):
+        return tuple(s)
+    if isinstance(s, list):
+        return [_tuplify_shape(e) for e in s]
+    if isinstance(s, dict):
+        return {k: _tuplify_shape(v) for k, v in s.items()}
+    return s
+
+
+class OpLayer(Layer):
+    """A ``keras.ops`` function (or tensor operator) applied to symbolic tensors."""
+
+    def __init__(self, fn, name=None, **kwargs):
+        base = getattr(fn, "__name__", "op")
+        if base == "<lambda>" or base.startswith("_"):
+            base = "op"
+        super().__init__(name=name or naming.auto_name(base), **kwargs)
+        self.fn = fn
+        self.built = True
+
+    def call(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def _cast_inputs(self, x):
+        return jax.tree_util.tree_map(_convert_leaf, x)
+
+    def get_config(self):
+        raise NotImplementedError(
+            "A model containing a raw operation on symbolic tensors cannot be serialized; wrap it "
+            "in a keras.layers.Lambda or a custom layer."
+        )

@@ -1,0 +1,229 @@
+"""Symbolic tensors (``keras.Input``), graph nodes, and shape inference with ``jax.eval_shape``."""
+from __future__ import annotations
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_ids = itertools.count()
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (``None`` for unknown dims), a dtype, and the node that made it."""
+
+    def __init__(self, shape, dtype="float32", sparse=False, name=None, node=None, index=0):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = str(jnp.dtype(dtype)) if dtype is not None else "float32"
+        self.sparse = sparse
+        self.name = name
+        self._node = node
+        self._index = index
+        self._id = next(_ids)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def _keras_history(self):
+        node = self._node
+        return (node.layer if node else None, 0, self._index)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __hash__(self):
+        return self._id
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python bool.")
+
+    def __len__(self):
+        if self.shape and self.shape[0] is not None:
+            return self.shape[0]
+        raise TypeError("A symbolic KerasTensor with an unknown first dimension has no len().")
+
+    def __iter__(self):
+        raise TypeError("A symbolic KerasTensor is not iterable; use keras.ops or a layer.")
+
+    def __array__(self, *a, **k):
+        raise TypeError(
+            "A symbolic KerasTensor (from keras.Input) was passed to a NumPy/JAX function. "
+            "Use keras.ops functions or layers on symbolic tensors, or wrap the JAX code in "
+            "keras.layers.Lambda."
+        )
+
+    # Operators record op nodes, so `x + y`, `x * 2`, `x[:, 0]` work on symbolic tensors.
+    def __getitem__(self, idx):
+        return symbolic_op_call(_getitem, (self, idx), {})
+
+    def astype(self, dtype):
+        return symbolic_op_call(lambda x, d: x.astype(d), (self, dtype), {})
+
+    @property
+    def T(self):
+        return symbolic_op_call(lambda x: x.T, (self,), {})
+
+
+def _getitem(x, idx):
+    return x[idx]
+
+
+def _make_binop(fn):
+    def op(self, other):
+        return symbolic_op_call(fn, (self, other), {})
+
+    return op
+
+
+_BINOPS = {
+    "__add__": lambda a, b: a + b, "__radd__": lambda a, b: b + a,
+    "__sub__": lambda a, b: a - b, "__rsub__": lambda a, b: b - a,
+    "__mul__": lambda a, b: a * b, "__rmul__": lambda a, b: b * a,
+    "__truediv__": lambda a, b: a / b, "__rtruediv__": lambda a, b: b / a,
+    "__floordiv__": lambda a, b: a // b, "__rfloordiv__": lambda a, b: b // a,
+    "__mod__": lambda a, b: a % b, "__rmod__": lambda a, b: b % a,
+    "__pow__": lambda a, b: a ** b, "__rpow__": lambda a, b: b ** a,
+    "__matmul__": lambda a, b: a @ b, "__rmatmul__": lambda a, b: b @ a,
+    "__lt__": lambda a, b: a < b, "__le__": lambda a, b: a <= b,
+    "__gt__": lambda a, b: a > b, "__ge__": lambda a, b: a >= b,
+    "__and__": lambda a, b: a & b, "__or__": lambda a, b: a | b, "__xor__": lambda a, b: a ^ b,
+}
+for _n, _f in _BINOPS.items():
+    setattr(KerasTensor, _n, _make_binop(_f))
+KerasTensor.__neg__ = lambda self: symbolic_op_call(lambda x: -x, (self,), {})
+KerasTensor.__abs__ = lambda self: symbolic_op_call(lambda x: abs(x), (self,), {})
+KerasTensor.__invert__ = lambda self: symbolic_op_call(lambda x: ~x, (self,), {})
+
+
+def is_keras_tensor(x) -> bool:
+    return isinstance(x, KerasTensor)
+
+
+def _is_kt(x):
+    return isinstance(x, KerasTensor)
+
+
+def flatten(tree):
+    return jax.tree_util.tree_leaves(tree, is_leaf=_is_kt)
+
+
+def any_symbolic(args, kwargs=None) -> bool:
+    for leaf in jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_kt):
+        if isinstance(leaf, KerasTensor):
+            return True
+    return False
+
+
+class Node:
+    """One call of a layer on symbolic inputs: the edge set of the Functional graph."""
+
+    def __init__(self, layer, call_args, call_kwargs, outputs):
+        self.layer = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in flatten((call_args, call_kwargs)) if isinstance(t, KerasTensor)]
+        self.output_tensors = [t for t in flatten(outputs) if isinstance(t, KerasTensor)]
+        for i, t in enumerate(self.output_tensors):
+            t._node = self
+            t._index = i
+        layer._inbound_nodes.append(self)
+
+    @property
+    def parent_nodes(self):
+        return [t._node for t in self.input_tensors if t._node is not None]
+
+    @property
+    def is_input(self):
+        return not self.input_tensors
+
+
+# --- shape inference ---------------------------------------------------------------------
+
+def _to_struct(tree, symbols):
+    """KerasTensors -> ShapeDtypeStructs; each None dim becomes its own symbolic dimension."""
+
+    def conv(x):
+        if isinstance(x, KerasTensor):
+            dims = []
+            for d in x.shape:
+                if d is None:
+                    dims.append(next(symbols))
+                else:
+                    dims.append(d)
+            return jax.ShapeDtypeStruct(tuple(dims), x.dtype)
+        return x
+
+    return jax.tree_util.tree_map(conv, tree, is_leaf=_is_kt)
+
+
+def _symbol_stream():
+    from jax import export
+
+    names = ", ".join(f"_d{i}" for i in range(32))
+    return iter(export.symbolic_shape(names))
+
+
+def _concrete_stream(value):
+    return itertools.repeat(value)
+
+
+def _struct_to_kt(tree):
+    def conv(x):
+        if isinstance(x, jax.ShapeDtypeStruct):
+            shape = tuple(d if isinstance(d, (int, np.integer)) else None for d in x.shape)
+            return KerasTensor(shape, x.dtype)
+        return x
+
+    return jax.tree_util.tree_map(conv, tree)
+
+
+def eval_output_spec(fn, args, kwargs):
+    """Output KerasTensors (no node) of ``fn(*args, **kwargs)`` where args hold KerasTensors.
+
+    Unknown dims are traced as symbolic dimensions; if the function cannot handle symbolic
+    sizes, it is traced twice with different concrete sizes and the dims that change are
+    reported as ``None``.
+    """
+    static_leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_kt)
+    kt_pos = [i for i, leaf in enumerate(static_leaves) if isinstance(leaf, KerasTensor)]
+
+    def run(stream):
+        leaves = list(static_leaves)
+        structs = [_to_struct(leaves[i], stream) for i in kt_pos]
+
+        def f(*arrays):
+            for i, a in zip(kt_pos, arrays):
+                leaves[i] = a
+            a, k = jax.tree_util.tree_unflatten(treedef, leaves)
+            return fn(*a, **k)
+
+        return jax.eval_shape(f, *structs)
+
+    has_unknown = any(d is None for i in kt_pos for d in static_leaves[i].shape)
+    if not has_unknown:
+        return _struct_to_kt(run(iter(())))
+    try:
+        return _struct_to_kt(run(_symbol_stream()))
+    except Exception as symbolic_error:  # noqa: BLE001 - fall back to concrete probing
+        try:
+            out_a = run(_concrete_stream(2))
+        except Exception:
+            raise symbolic_error from None
+        out_b = run(_concrete_stream(3))
+
+        def merge(a, b):
+            shape = tuple(da if da == db else None for da, db in zip(a.shape, b.shape))
+            return KerasTensor(shape, a.dtype)
+
+        return jax.tree_util.tree_map(merge, out_a, out_b)
+
+
+def symbolic_op_call(fn, args, kwargs):
+    """Record ``fn`` applied to symbolic tensors as a graph node (used by keras.ops and operators)."""
+    from fkeras.engine.layer import OpLayer
+
+    return OpLayer(fn)(*args, **kwargs)

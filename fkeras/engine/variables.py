@@ -1,0 +1,279 @@
+"""Variables and the binding scope (DESIGN §1).
+
+A ``Variable`` is a *declaration* owned by a layer (name, shape, dtype, initializer,
+trainability) plus the object's current value outside any computation. Inside a pure
+computation (``apply``, the jitted train step) values come from an explicit tree that a
+``BindingScope`` binds for the duration of the call; reads resolve to the bound (possibly
+traced) arrays and ``assign`` records a new value in the scope instead of mutating the
+object, so the computation stays pure and returns its updated state.
+"""
+from __future__ import annotations
+
+import contextvars
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_SCOPE: contextvars.ContextVar["BindingScope | None"] = contextvars.ContextVar("fkeras_scope", default=None)
+
+
+class BindingScope:
+    """Values of variables for one pure computation.
+
+    ``values`` maps ``id(variable)`` to the bound array. ``assign`` replaces entries, so
+    after the call ``values`` holds the updated state. ``rng`` is the step's base key;
+    ``training`` the default training flag; ``losses`` collects ``add_loss`` terms;
+    ``write_back`` (eager calls) copies updated values back onto the Variables on exit.
+    """
+
+    __slots__ = ("values", "variables", "rng", "training", "losses", "write_back", "sample_mask",
+                 "_token", "_rng_counters", "symbolic", "parent")
+
+    def __init__(self, variables=(), values=None, rng=None, training=None, write_back=False,
+                 sample_mask=None, symbolic=False):
+        self.variables = {id(v): v for v in variables}
+        if values is None:
+            values = {id(v): v._value for v in variables}
+        self.values = values
+        self.rng = rng
+        self.training = training
+        self.losses = []
+        self.write_back = write_back
+        self.sample_mask = sample_mask
+        self.symbolic = symbolic
+        self._rng_counters = {}
+        self._token = None
+        self.parent = None
+
+    def __enter__(self):
+        self.parent = _SCOPE.get()
+        self._token = _SCOPE.set(self)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        _SCOPE.reset(self._token)
+        if self.write_back and exc_type is None:
+            for vid, val in self.values.items():
+                var = self.variables.get(vid)
+                if var is not None and val is not var._value and not isinstance(val, jax.core.Tracer):
+                    var._value = val
+
+    def lookup(self, var):
+        return self.values.get(id(var), _MISSING)
+
+    def set(self, var, value):
+        vid = id(var)
+        if vid not in self.values:
+            self.variables[vid] = var
+        self.values[vid] = value
+
+    def next_rng(self, tag: str):
+        """A fresh key for ``tag`` (a layer path): folded from the step key and a per-tag counter."""
+        if self.rng is None:
+            return None
+        n = self._rng_counters.get(tag, 0)
+        self._rng_counters[tag] = n + 1
+        return jax.random.fold_in(jax.random.fold_in(self.rng, _stable_hash(tag)), n)
+
+
+_MISSING = object()
+
+
+def _stable_hash(s: str) -> int:
+    import zlib
+
+    return zlib.crc32(s.encode()) & 0x7FFFFFFF
+
+
+def current_scope() -> BindingScope | None:
+    return _SCOPE.get()
+
+
+def _to_value(x):
+    return x.value if isinstance(x, Variable) else x
+
+
+class Variable:
+    """A named, shaped, typed handle on a layer's weight (Keras's ``keras.Variable``).
+
+    Outside a computation it holds the current value (``.value``, ``.numpy()``,
+    ``.assign()``); inside one it reads and writes the bound tree.
+    """
+
+    _is_fkeras_variable = True
+    __array_priority__ = 100
+
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, name=None,
+                 regularizer=None, constraint=None, aggregation="none", synchronization="auto",
+                 value=None, autocast=True, path=None):
+        self.name = name or "variable"
+        self.path = path or self.name
+        self.trainable = bool(trainable)
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.aggregation = aggregation
+        self.synchronization = synchronization
+        self.autocast = autocast
+        self._initializer = initializer
+        self._layer = None
+        if initializer is not None and not hasattr(initializer, "__call__") and value is None:
+            value = initializer
+            self._initializer = None
+        if value is None:
+            if initializer is None:
+                raise ValueError(f"Variable {self.name!r}: pass an `initializer` or an initial value.")
+            if shape is None:
+                raise ValueError(f"Variable {self.name!r}: `shape` is required with an initializer.")
+            shape = tuple(int(d) for d in shape)
+            dtype = jnp.dtype(dtype or "float32")
+            with jax.ensure_compile_time_eval():
+                value = jnp.asarray(initializer(shape, dtype=dtype), dtype=dtype)
+        else:
+            value = value.value if isinstance(value, Variable) else value
+            with jax.ensure_compile_time_eval():
+                value = jnp.asarray(value, dtype=dtype)
+            if shape is not None and tuple(shape) != tuple(value.shape):
+                raise ValueError(
+                    f"Variable {self.name!r}: initial value has shape {tuple(value.shape)}, "
+                    f"expected {tuple(shape)}."
+                )
+        self._value = value
+        self._shape = tuple(value.shape)
+        self._dtype = value.dtype
+
+    # --- value access -------------------------------------------------------------
+    @property
+    def value(self):
+        scope = _SCOPE.get()
+        while scope is not None:
+            v = scope.values.get(id(self), _MISSING)
+            if v is not _MISSING:
+                return v
+            scope = scope.parent
+        return self._value
+
+    def assign(self, value):
+        value = jnp.asarray(_to_value(value), dtype=self._dtype)
+        if tuple(value.shape) != self._shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {tuple(value.shape)} to variable {self.path!r} "
+                f"of shape {self._shape}."
+            )
+        scope = _SCOPE.get()
+        if scope is not None:
+            # Inside a computation: record in the scope that binds this variable (the
+            # innermost one if none does); never mutate the object from inside a trace.
+            s = scope
+            while s is not None:
+                if id(self) in s.values:
+                    s.values[id(self)] = value
+                    return value
+                s = s.parent
+            scope.set(self, value)
+            return value
+        if isinstance(value, jax.core.Tracer):
+            raise RuntimeError(
+                f"Variable {self.path!r} was assigned a traced value outside a binding scope. "
+                "Inside jax.jit use `model.stateless_call` or `model.apply`, which return the "
+                "updated state."
+            )
+        self._value = value
+        return value
+
+    def assign_add(self, delta):
+        return self.assign(self.value + _to_value(delta))
+
+    def assign_sub(self, delta):
+        return self.assign(self.value - _to_value(delta))
+
+    def numpy(self):
+        return np.asarray(self._value if _SCOPE.get() is None else self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = np.asarray(self.value)
+        return arr.astype(dtype) if dtype is not None else arr
+
+    # --- metadata -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._shape
+
+    @property
+    def dtype(self):
+        return str(self._dtype)
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    @property
+    def size(self):
+        return int(math.prod(self._shape))
+
+    @property
+    def initializer(self):
+        return self._initializer
+
+    def __len__(self):
+        return self._shape[0]
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={self._shape}, dtype={self.dtype}>"
+
+    # --- array protocol: arithmetic on handles reads the (bound) value -------------------
+    def __getitem__(self, idx):
+        return self.value[idx]
+
+    def __iter__(self):
+        return iter(self.value)
+
+    def astype(self, dtype):
+        return self.value.astype(dtype)
+
+    @property
+    def T(self):
+        return self.value.T
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self.value == _to_value(other)
+
+    def __ne__(self, other):
+        return self.value != _to_value(other)
+
+
+def _binop(name):
+    def op(self, other):
+        return getattr(self.value, name)(_to_value(other))
+
+    op.__name__ = name
+    return op
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__",
+              "__rpow__", "__matmul__", "__rmatmul__", "__lt__", "__le__", "__gt__", "__ge__",
+              "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__"):
+    setattr(Variable, _name, _binop(_name))
+Variable.__neg__ = lambda self: -self.value
+Variable.__pos__ = lambda self: self.value
+Variable.__abs__ = lambda self: abs(self.value)
+Variable.__invert__ = lambda self: ~self.value
+
+
+def unwrap(tree):
+    """Replace Variable handles in a tree by their current values."""
+    return jax.tree_util.tree_map(_to_value, tree, is_leaf=lambda x: isinstance(x, Variable))

@@ -1,0 +1,72 @@
+"""``keras.Input`` and ``InputLayer``."""
+from __future__ import annotations
+
+import warnings
+
+import jax.numpy as jnp
+
+from fkeras.engine.layer import Layer
+from fkeras.engine.symbolic import KerasTensor, Node
+
+
+class InputLayer(Layer):
+    """The entry point of a Functional graph: holds the symbolic input tensor."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, dtype=None, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received: {input_tensor!r}")
+            batch_shape = input_tensor.shape
+            dtype = input_tensor.dtype
+        elif batch_shape is None:
+            if shape is None:
+                raise ValueError("You must pass a `shape` argument to keras.Input / InputLayer.")
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size,) + tuple(shape)
+        self._batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        for d in self._batch_shape:
+            if d is not None and d < 0:
+                raise ValueError(f"Input shape dimensions must be non-negative; received {batch_shape}.")
+        self._dtype_name = str(jnp.dtype(dtype)) if dtype is not None else self.compute_dtype
+        self.sparse = bool(sparse)
+        self.optional = optional
+        if input_tensor is None:
+            input_tensor = KerasTensor(self._batch_shape, dtype=self._dtype_name, name=self.name)
+        self.output = input_tensor
+        self.built = True
+        Node(self, (), {}, input_tensor)
+
+    def _default_name(self):
+        return "input_layer"
+
+    @property
+    def batch_shape(self):
+        return self._batch_shape
+
+    @property
+    def dtype(self):
+        return self._dtype_name
+
+    def call(self, inputs=None):
+        return inputs
+
+    def get_config(self):
+        return {"batch_shape": list(self._batch_shape), "dtype": self._dtype_name, "sparse": self.sparse,
+                "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False):
+    """A symbolic input: ``x = keras.Input(shape=(784,))``."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional)
+    return layer.output

@@ -1,0 +1,264 @@
+"""Merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from fkeras.engine.layer import Layer
+
+
+class _Merge(Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def _check(self, shapes):
+        if not isinstance(shapes, (list, tuple)) or not shapes or not isinstance(shapes[0], (list, tuple)):
+            raise ValueError(
+                f"A merge layer ({type(self).__name__} {self.name!r}) should be called on a list of inputs. "
+                f"Received: input_shape={shapes}"
+            )
+        if len(shapes) < self._min_inputs:
+            raise ValueError(
+                f"A merge layer ({type(self).__name__} {self.name!r}) should be called on a list of at least "
+                f"{self._min_inputs} inputs. Got {len(shapes)} inputs. Full input_shape received: {shapes}"
+            )
+
+    _min_inputs = 1
+
+    def build(self, input_shape):
+        self._check(input_shape)
+        self._check_broadcast(input_shape)
+        self.built = True
+
+    def _check_broadcast(self, shapes):
+        ranks = {len(s) for s in shapes}
+        if len(ranks) > 1:
+            return  # different ranks broadcast after expanding, as Keras does
+        for axis in range(1, len(shapes[0])):
+            dims = {s[axis] for s in shapes if s[axis] is not None and s[axis] != 1}
+            if len(dims) > 1:
+                raise ValueError(
+                    f"Inputs have incompatible shapes for {type(self).__name__} layer {self.name!r}. "
+                    f"Received shapes {[tuple(s) for s in shapes]}"
+                )
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"{type(self).__name__} layer {self.name!r} should be called on a list of inputs.")
+        return self._merge(list(inputs))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if previous_mask is None:
+            return None
+        masks = [m for m in (previous_mask if isinstance(previous_mask, (list, tuple)) else [previous_mask])
+                 if m is not None]
+        if not masks:
+            return None
+        out = masks[0]
+        for m in masks[1:]:
+            out = jnp.logical_and(out, m)
+        return out
+
+
+class Add(_Merge):
+    """Element-wise sum of a list of inputs of the same shape."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+class Subtract(_Merge):
+    """``inputs[0] - inputs[1]`` (exactly two inputs)."""
+
+    _min_inputs = 2
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if len(input_shape) != 2:
+            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape={input_shape}")
+
+    def _merge(self, xs):
+        if len(xs) != 2:
+            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received {len(xs)} inputs.")
+        return xs[0] - xs[1]
+
+
+class Multiply(_Merge):
+    """Element-wise product of a list of inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class Average(_Merge):
+    """Element-wise mean of a list of inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out / len(xs)
+
+
+class Maximum(_Merge):
+    """Element-wise maximum of a list of inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = jnp.maximum(out, x)
+        return out
+
+
+class Minimum(_Merge):
+    """Element-wise minimum of a list of inputs."""
+
+    def _merge(self, xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = jnp.minimum(out, x)
+        return out
+
+
+class Concatenate(_Merge):
+    """Concatenates a list of inputs along ``axis`` (default -1)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def _check_broadcast(self, shapes):
+        ranks = {len(s) for s in shapes}
+        if len(ranks) > 1:
+            raise ValueError(
+                f"A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
+                f"axis. Received: input_shape={[tuple(s) for s in shapes]}"
+            )
+        rank = len(shapes[0])
+        axis = self.axis % rank
+        for i in range(1, rank):
+            if i == axis:
+                continue
+            dims = {s[i] for s in shapes if s[i] is not None}
+            if len(dims) > 1:
+                raise ValueError(
+                    f"A `Concatenate` layer requires inputs with matching shapes except for the concatenation "
+                    f"axis (axis={self.axis}). Received: input_shape={[tuple(s) for s in shapes]}"
+                )
+
+    def _merge(self, xs):
+        return jnp.concatenate(xs, axis=self.axis)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if previous_mask is None or not isinstance(previous_mask, (list, tuple)):
+            return None
+        if all(m is None for m in previous_mask):
+            return None
+        masks = []
+        for x, m in zip(inputs, previous_mask):
+            if m is None:
+                m = jnp.ones(x.shape[:-1] if self.axis in (-1, x.ndim - 1) else x.shape, dtype=bool)
+            masks.append(m)
+        if self.axis in (-1, inputs[0].ndim - 1):
+            out = masks[0]
+            for m in masks[1:]:
+                out = jnp.logical_and(out, m)
+            return out
+        return jnp.concatenate(masks, axis=self.axis)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class Dot(_Merge):
+    """Dot product between samples of two tensors along ``axes`` (optionally L2-normalized)."""
+
+    _min_inputs = 2
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axes = axes
+        self.normalize = normalize
+        self.supports_masking = False
+
+    def _check_broadcast(self, shapes):
+        if len(shapes) != 2:
+            raise ValueError(f"A `Dot` layer should be called on exactly 2 inputs. Received: input_shape={shapes}")
+
+    def _merge(self, xs):
+        x1, x2 = xs
+        axes = self.axes if isinstance(self.axes, (list, tuple)) else [self.axes, self.axes]
+        axes = [a % x.ndim for a, x in zip(axes, (x1, x2))]
+        if self.normalize:
+            x1 = x1 / jnp.maximum(jnp.linalg.norm(x1, axis=axes[0], keepdims=True), 1e-12)
+            x2 = x2 / jnp.maximum(jnp.linalg.norm(x2, axis=axes[1], keepdims=True), 1e-12)
+        return _batch_dot(x1, x2, axes)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axes": self.axes, "normalize": self.normalize})
+        return config
+
+
+def _batch_dot(x, y, axes):
+    """Keras's batch_dot: contract ``axes`` between per-sample tensors, batch axis kept."""
+    ax, ay = axes
+    x_rest = [i for i in range(1, x.ndim) if i != ax]
+    y_rest = [i for i in range(1, y.ndim) if i != ay]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    xs = ["Z"] + [None] * (x.ndim - 1)
+    ys = ["Z"] + [None] * (y.ndim - 1)
+    xs[ax] = "K"
+    ys[ay] = "K"
+    it = iter(letters)
+    out = ["Z"]
+    for i in x_rest:
+        xs[i] = next(it)
+        out.append(xs[i])
+    for i in y_rest:
+        ys[i] = next(it)
+        out.append(ys[i])
+    res = jnp.einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)
+    if res.ndim == 1:
+        res = res[:, None]
+    return res
+
+
+def add(inputs, **kwargs):
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -1,0 +1,138 @@
+"""``keras.Model``: subclassed models, and the dispatch to Functional for ``Model(inputs, outputs)``."""
+from __future__ import annotations
+
+import jax
+
+from fkeras.engine.layer import Layer, _silence_nodes
+from fkeras.engine.symbolic import KerasTensor
+from fkeras.trainers.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A layer with training methods (``compile``/``fit``/``evaluate``/``predict``).
+
+    Build one of three ways: ``keras.Model(inputs, outputs)`` (Functional),
+    ``keras.Sequential([...])``, or subclassing with layers as attributes and a ``call``.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (("inputs" in kwargs and "outputs" in kwargs) or len(args) == 2
+                             or ("inputs" in kwargs and len(args) == 1)):
+            from fkeras.models.functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            # A subclass calling super().__init__(inputs=..., outputs=...): graph model.
+            from fkeras.models.functional import Functional
+
+            inputs = kwargs.pop("inputs", args[0] if args else None)
+            outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+            Layer.__init__(self, **kwargs)
+            Trainer.__init__(self)
+            self._functional_graph = Functional(inputs, outputs, name=self.name + "_graph")
+            self._subclass_graph = True
+            self.built = True
+            return
+        Layer.__init__(self, **kwargs)
+        Trainer.__init__(self)
+
+    def _default_name(self):
+        return super()._default_name()
+
+    @property
+    def layers(self):
+        g = self.__dict__.get("_functional_graph")
+        if g is not None:
+            return g.layers
+        return self._sublayers()
+
+    def _sublayers(self):
+        g = self.__dict__.get("_functional_graph")
+        if g is not None:
+            return g._sublayers()
+        return [l for l in super()._sublayers() if not _is_metric_like(l)]
+
+    def call(self, inputs, training=None, mask=None):
+        g = self.__dict__.get("_functional_graph")
+        if g is not None:
+            return g.call(inputs, training=training, mask=mask)
+        raise NotImplementedError(
+            f"Model {type(self).__name__} has no call(): subclasses of keras.Model must implement "
+            "`call(self, inputs, training=None)`."
+        )
+
+    def build(self, input_shape=None):
+        """Build a subclassed model by running ``call`` symbolically on ``input_shape``."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument to build().")
+        if type(self).call is Model.call:
+            self.built = True
+            return
+
+        def to_kt(s):
+            if isinstance(s, dict):
+                return {k: to_kt(v) for k, v in s.items()}
+            if isinstance(s, list) and s and isinstance(s[0], (tuple, list)):
+                return [to_kt(e) for e in s]
+            return KerasTensor(tuple(s), self.compute_dtype)
+
+        x = to_kt(input_shape)
+        self.built = True  # so the symbolic call below does not re-enter build
+        try:
+            with _silence_nodes(self):
+                spec = self.compute_output_spec(x)
+        except Exception:
+            self.built = False
+            raise
+        self._build_shapes = input_shape
+        self._built_output_spec = spec
+
+    def get_layer(self, name=None, index=None):
+        """A layer by ``name`` or by ``index`` (Keras's ``get_layer``)."""
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index, not both.")
+        layers = self.layers
+        if index is not None:
+            if len(layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(layers)} layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        from fkeras.utils import summary_utils
+
+        return summary_utils.print_summary(self, line_length=line_length, positions=positions,
+                                           print_fn=print_fn, expand_nested=expand_nested,
+                                           show_trainable=show_trainable, layer_range=layer_range)
+
+    def get_config(self):
+        g = self.__dict__.get("_functional_graph")
+        if g is not None:
+            return g.get_config()
+        return Layer.get_config(self)
+
+    def predict_classes(self, *args, **kwargs):
+        raise AttributeError(
+            "`model.predict_classes()` was removed in TensorFlow 2.6 / Keras 3. Use "
+            "`np.argmax(model.predict(x), axis=-1)` for multi-class outputs, or "
+            "`(model.predict(x) > 0.5).astype('int32')` for a sigmoid output."
+        )
+
+    def predict_proba(self, *args, **kwargs):
+        raise AttributeError("`model.predict_proba()` was removed; use `model.predict(x)`.")
+
+
+def _is_metric_like(obj):
+    return getattr(obj, "_is_fkeras_metric", False)

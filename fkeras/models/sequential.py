@@ -1,0 +1,209 @@
+"""``keras.Sequential``: a linear stack of layers."""
+from __future__ import annotations
+
+import warnings
+
+from fkeras.engine.layer import Layer, _call_signature_info, _silence_nodes
+from fkeras.engine.symbolic import KerasTensor
+from fkeras.layers.input_layer import InputLayer
+from fkeras.models.model import Model
+
+
+class Sequential(Model):
+    """A stack of layers, each with one input and one output.
+
+    Example:
+        model = keras.Sequential([
+            keras.layers.Dense(64, activation="relu", input_shape=(784,)),
+            keras.layers.Dense(10, activation="softmax"),
+        ])
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        Model.__init__(self, trainable=trainable, name=name, **kwargs)
+        self._stack = []
+        self._input_layer = None
+        self._graph_inputs = None
+        self._graph_outputs = None
+        if layers:
+            for layer in layers:
+                self.add(layer, rebuild=False)
+            self._maybe_rebuild()
+
+    def _default_name(self):
+        return "sequential"
+
+    def add(self, layer, rebuild=True):
+        """Append a layer (or a ``keras.Input`` tensor, which sets the input shape)."""
+        if isinstance(layer, KerasTensor) and layer._node is not None and isinstance(layer._node.layer, InputLayer):
+            layer = layer._node.layer
+        if isinstance(layer, InputLayer):
+            if self._input_layer is not None or self._stack:
+                raise ValueError(
+                    "Sequential model: an InputLayer / keras.Input can only be the first layer, "
+                    f"but the model already has layers {[l.name for l in self._stack]}."
+                )
+            self._input_layer = layer
+        elif not isinstance(layer, Layer):
+            raise ValueError(
+                "Only instances of `keras.Layer` can be added to a Sequential model. "
+                f"Received: {layer!r} (of type {type(layer).__name__})"
+            )
+        else:
+            if any(l is layer for l in self._stack):
+                raise ValueError(f"Layer {layer.name!r} is already in this Sequential model.")
+            self._stack.append(layer)
+        if rebuild:
+            self._maybe_rebuild()
+
+    def pop(self, rebuild=True):
+        """Remove the last layer."""
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        self.built = False
+        self._graph_inputs = self._graph_outputs = None
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    def _maybe_rebuild(self):
+        shape = None
+        if self._input_layer is not None:
+            shape = self._input_layer.batch_shape
+        elif self._stack and getattr(self._stack[0], "_batch_input_shape", None) is not None:
+            shape = self._stack[0]._batch_input_shape
+        if shape is not None and self._stack:
+            self.built = False
+            self.build(shape)
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    def _sublayers(self):
+        return list(self._stack)
+
+    def build(self, input_shape=None):
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("You must provide an `input_shape` argument to build().")
+            input_shape = self._input_layer.batch_shape
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+            raise ValueError("Sequential models take a single input; received several input shapes.")
+        input_shape = tuple(input_shape)
+        if self._input_layer is None or tuple(self._input_layer.batch_shape) != input_shape:
+            if self._input_layer is None:
+                self._input_layer = InputLayer(batch_shape=input_shape, dtype=None)
+            else:
+                self._input_layer = InputLayer(batch_shape=input_shape, dtype=self._input_layer.dtype,
+                                               name=self._input_layer.name)
+        x = self._input_layer.output
+        inputs = x
+        for layer in self._stack:
+            try:
+                x = layer(x)
+            except Exception as e:
+                raise type(e)(str(e)) if isinstance(e, (ValueError, TypeError)) else e
+        self._graph_inputs = [inputs]
+        self._graph_outputs = [x]
+        self._build_shapes = input_shape
+        self.built = True
+
+    def _maybe_build(self, call_args, call_kwargs):
+        if self.built:
+            return
+        from fkeras.engine.layer import _tree_shapes
+
+        shape = _tree_shapes(call_args[0])
+        if isinstance(shape, tuple) and shape:
+            shape = (None,) + tuple(shape[1:])
+        self.build(shape)
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        if self._input_layer is not None and hasattr(x, "shape"):
+            expected = self._input_layer.batch_shape
+            got = tuple(x.shape)
+            if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected, got)):
+                raise ValueError(
+                    f'Input 0 of layer "{self._stack[0].name if self._stack else self.name}" is incompatible '
+                    f'with the layer: expected shape={expected}, found shape={got}'
+                    f' (in Sequential model "{self.name}").'
+                )
+            x = self._input_layer._cast_inputs(x)
+        for layer in self._stack:
+            info = _call_signature_info(type(layer).call)
+            kwargs = {}
+            if info["mask"] and mask is not None:
+                kwargs["mask"] = mask
+            if info["training"] and training is not None:
+                kwargs["training"] = training
+            out = layer(x, **kwargs)
+            if layer.supports_masking or type(layer).compute_mask is not Layer.compute_mask:
+                mask = layer.compute_mask(x, mask)
+            else:
+                mask = None
+            x = out
+        return x
+
+    @property
+    def inputs(self):
+        return list(self._graph_inputs) if self._graph_inputs else None
+
+    @property
+    def outputs(self):
+        return list(self._graph_outputs) if self._graph_outputs else None
+
+    @property
+    def input(self):
+        return self._graph_inputs[0] if self._graph_inputs else None
+
+    @property
+    def output(self):
+        return self._graph_outputs[0] if self._graph_outputs else None
+
+    @property
+    def input_shape(self):
+        if self._input_layer is None:
+            raise AttributeError(f"Sequential model {self.name!r} has no defined input shape yet.")
+        return self._input_layer.batch_shape
+
+    @property
+    def output_shape(self):
+        if not self._graph_outputs:
+            raise AttributeError(f"Sequential model {self.name!r} has not been built yet.")
+        return self._graph_outputs[0].shape
+
+    def get_config(self):
+        from fkeras.saving import registry
+        from fkeras.engine import dtype_policy
+
+        layer_configs = []
+        if self._input_layer is not None:
+            layer_configs.append(registry.serialize_keras_object(self._input_layer))
+        for layer in self._stack:
+            layer_configs.append(registry.serialize_keras_object(layer))
+        cfg = {"name": self.name, "trainable": self.trainable,
+               "dtype": dtype_policy.serialize(self.dtype_policy), "layers": layer_configs}
+        if self._build_shapes is not None:
+            cfg["build_input_shape"] = list(self._build_shapes)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from fkeras.saving import registry
+
+        config = dict(config)
+        layer_configs = config.pop("layers")
+        build_shape = config.pop("build_input_shape", None)
+        config.pop("dtype", None)
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for lc in layer_configs:
+            layer = registry.deserialize_keras_object(lc, custom_objects=custom_objects)
+            model.add(layer, rebuild=False)
+        if build_shape is not None and not model.built:
+            model.build(tuple(build_shape))
+        else:
+            model._maybe_rebuild()
+        return model

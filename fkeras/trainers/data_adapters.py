@@ -1,0 +1,385 @@
+"""Turn what users pass to fit/evaluate/predict into fixed-size host batches (DESIGN §3.1).
+
+Numpy arrays (and lists/dicts of them) may instead stay resident on the device for the
+whole run: ``ArrayData.device_epoch`` gathers one shuffled, padded epoch with a single
+device op and the jitted step slices its batch by index, so no data crosses the host per
+step. Other inputs (generators, ``PyDataset``, any iterable of numpy batches such as a
+``tf.data`` iterator or a torch ``DataLoader``) are padded to the first batch's size and
+prefetched to the device in a background thread.
+"""
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fkeras.utils.py_dataset import PyDataset
+
+DEVICE_RESIDENT_MAX_BYTES = 1 << 30
+
+
+def unpack_x_y_sample_weight(data):
+    """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> ``(x, y, sample_weight)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(
+        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+        f"found a tuple of {len(data)} elements."
+    )
+
+
+def _leaves(tree):
+    return jax.tree_util.tree_leaves(tree)
+
+
+def _as_array(a, what):
+    if isinstance(a, jax.Array):
+        return a
+    if hasattr(a, "numpy") and not isinstance(a, np.ndarray) and callable(a.numpy):
+        a = a.numpy()  # e.g. a tf/torch tensor
+    arr = np.asarray(a)
+    if arr.dtype == object:
+        raise ValueError(
+            f"Could not convert {what} to a numeric array: found dtype=object (ragged or mixed data). "
+            "Pad sequences to a common length (keras.utils.pad_sequences) and pass numeric arrays."
+        )
+    if arr.dtype.kind in "US":
+        return arr  # strings stay on the host (preprocessing layers)
+    if arr.dtype.kind not in "biufc":
+        raise ValueError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers.")
+    if arr.dtype == np.float64:
+        arr = arr.astype(np.float32)
+    elif arr.dtype == np.int64 and not jax.config.jax_enable_x64:
+        arr = arr.astype(np.int32)
+    return arr
+
+
+def standardize_arrays(tree, what):
+    if tree is None:
+        return None
+    return jax.tree_util.tree_map(lambda a: _as_array(a, what), tree)
+
+
+def is_array_data(x):
+    leaves = _leaves(x)
+    return bool(leaves) and all(isinstance(l, (np.ndarray, jax.Array)) or hasattr(l, "__array__") and
+                                hasattr(l, "shape") and not hasattr(l, "__next__") for l in leaves)
+
+
+def num_samples(tree):
+    sizes = {int(np.shape(l)[0]) for l in _leaves(tree) if np.ndim(l) > 0}
+    return sizes
+
+
+def train_validation_split(arrays, validation_split):
+    """Keras's split: the last ``validation_split`` fraction of the samples, before shuffling."""
+    n = next(iter(num_samples(arrays)))
+    split_at = int(np.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"Training data contains {n} samples, which is not sufficient to split it into a validation "
+            f"and training set as specified by `validation_split={validation_split}`."
+        )
+
+    def take(lo, hi):
+        return jax.tree_util.tree_map(lambda a: a[lo:hi] if a is not None else None, arrays)
+
+    return take(0, split_at), take(split_at, n)
+
+
+def class_weight_to_sample_weight(y, class_weight, sample_weight):
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        cls = np.argmax(y, axis=1)
+    else:
+        cls = y.reshape(y.shape[0]).astype(np.int64)
+    max_cls = int(cls.max()) if cls.size else 0
+    table = np.ones(max(max_cls + 1, max(class_weight) + 1), dtype=np.float32)
+    for k, v in class_weight.items():
+        table[int(k)] = v
+    sw = table[cls]
+    if sample_weight is not None:
+        sw = sw * np.asarray(sample_weight, dtype=np.float32).reshape(sw.shape[0], -1).squeeze(-1)
+    return sw
+
+
+class ArrayData:
+    """In-memory arrays: batches of ``batch_size``, the last one padded and masked."""
+
+    kind = "arrays"
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, steps=None,
+                 class_weight=None):
+        self.x = standardize_arrays(x, "x")
+        self.y = standardize_arrays(y, "y")
+        if class_weight is not None:
+            if self.y is None:
+                raise ValueError("`class_weight` requires targets `y`.")
+            if len(_leaves(self.y)) != 1:
+                raise ValueError("`class_weight` is only supported for models with a single output.")
+            sample_weight = class_weight_to_sample_weight(_leaves(self.y)[0], class_weight, sample_weight)
+        self.sample_weight = standardize_arrays(sample_weight, "sample_weight")
+        sizes = num_samples((self.x, self.y, self.sample_weight))
+        if len(sizes) > 1:
+            raise ValueError(
+                "Data cardinality is ambiguous: make sure all arrays contain the same number of samples. "
+                f"Received sizes {sorted(sizes)} for x, y and sample_weight."
+            )
+        self.n = sizes.pop() if sizes else 0
+        if self.n == 0:
+            raise ValueError("Expected input data to be non-empty.")
+        self.batch_size = int(batch_size or 32)
+        if self.batch_size <= 0:
+            raise ValueError(f"`batch_size` must be a positive integer; received batch_size={batch_size}.")
+        self.batch_size = min(self.batch_size, self.n) if steps is None else self.batch_size
+        self.shuffle = shuffle
+        full_steps = -(-self.n // self.batch_size)
+        self.steps = full_steps if steps is None else int(steps)
+        self._device_data = None
+        self._epoch = 0
+
+    @property
+    def nbytes(self):
+        return sum(np.asarray(l).nbytes if isinstance(l, np.ndarray) else l.nbytes
+                   for l in _leaves((self.x, self.y, self.sample_weight)))
+
+    def device_resident_ok(self):
+        leaves = _leaves((self.x, self.y, self.sample_weight))
+        return self.nbytes <= DEVICE_RESIDENT_MAX_BYTES and all(
+            getattr(l, "dtype", np.float32).kind in "biuf" if isinstance(l, np.ndarray) else True for l in leaves)
+
+    def _order(self, rng):
+        if self.shuffle == "batch":
+            nb = -(-self.n // self.batch_size)
+            perm = rng.permutation(nb)
+            idx = np.concatenate([np.arange(b * self.batch_size, min((b + 1) * self.batch_size, self.n))
+                                  for b in perm])
+        elif self.shuffle:
+            idx = rng.permutation(self.n)
+        else:
+            idx = np.arange(self.n)
+        return idx
+
+    def epoch_indices(self, rng, bucket=False):
+        """``(idx, mask)`` for one epoch: ``steps * batch_size`` rows, padding rows masked out.
+
+        With ``bucket=True`` the row count is rounded up to a power-of-two number of batches,
+        so datasets of similar size share one compiled step (the extra rows are never read).
+        """
+        steps = self.steps
+        if bucket:
+            steps = 1 << max(0, (steps - 1).bit_length())
+        total = steps * self.batch_size
+        idx = self._order(rng)
+        needed = self.steps * self.batch_size
+        reps = -(-needed // self.n)
+        if reps > 1:  # steps_per_epoch larger than the data: keep cycling (reshuffled)
+            idx = np.concatenate([idx] + [self._order(rng) for _ in range(reps - 1)])
+        idx = idx[:needed]
+        mask = np.zeros(total, dtype=np.float32)
+        mask[:len(idx)] = 1.0
+        idx = np.concatenate([idx, np.zeros(total - len(idx), dtype=idx.dtype)])
+        return idx.astype(np.int32), mask
+
+    def to_device(self, sharding=None):
+        if self._device_data is None:
+            put = (lambda a: jax.device_put(a, sharding)) if sharding is not None else jax.device_put
+            self._device_data = jax.tree_util.tree_map(put, (self.x, self.y, self.sample_weight))
+        return self._device_data
+
+    def host_batches(self, rng):
+        idx, mask = self.epoch_indices(rng)
+        bs = self.batch_size
+        for s in range(self.steps):
+            sl = idx[s * bs:(s + 1) * bs]
+            m = mask[s * bs:(s + 1) * bs]
+
+            def take(a, sl=sl):
+                return None if a is None else np.asarray(a)[sl]
+
+            yield (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
+                   jax.tree_util.tree_map(take, self.sample_weight)), m
+
+    def first_batch(self):
+        bs = min(self.batch_size, self.n)
+        take = lambda a: None if a is None else a[:bs]  # noqa: E731
+        return (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
+                jax.tree_util.tree_map(take, self.sample_weight))
+
+
+def _pad_batch(batch, batch_size):
+    """Pad every array of ``(x, y, sw)`` to ``batch_size`` rows; return the batch and a 0/1 mask."""
+    x, y, sw = batch
+    n = next(iter(num_samples(x)))
+    mask = np.ones(batch_size, dtype=np.float32)
+    if n == batch_size:
+        return (x, y, sw), mask
+    if n > batch_size:
+        return (x, y, sw), np.ones(n, dtype=np.float32)
+    mask[n:] = 0.0
+
+    def pad(a):
+        if a is None:
+            return None
+        a = np.asarray(a)
+        widths = [(0, batch_size - n)] + [(0, 0)] * (a.ndim - 1)
+        return np.pad(a, widths)
+
+    return jax.tree_util.tree_map(pad, (x, y, sw)), mask
+
+
+class IterableData:
+    """Generators, ``PyDataset``s and any iterable of batches."""
+
+    kind = "iterable"
+
+    def __init__(self, data, steps=None, class_weight=None):
+        self.data = data
+        self.class_weight = class_weight
+        self.is_pydataset = isinstance(data, PyDataset) or (
+            hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (list, tuple, dict)))
+        if isinstance(data, PyDataset):
+            data._ensure_init()
+        self.steps = steps
+        if self.steps is None and self.is_pydataset:
+            self.steps = len(data)
+        self._iterator = None
+        self._first = None
+        self.batch_size = None
+        self.exhausted = False
+
+    def _batches_once(self):
+        if self.is_pydataset:
+            n = len(self.data)
+            for i in range(n):
+                yield self.data[i]
+            if hasattr(self.data, "on_epoch_end"):
+                self.data.on_epoch_end()
+            return
+        if self._iterator is None:
+            self._iterator = iter(self.data)
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        yield from self._iterator
+
+    def peek(self):
+        if self.is_pydataset:
+            return self.data[0]
+        if self._first is None:
+            if self._iterator is None:
+                self._iterator = iter(self.data)
+            try:
+                self._first = next(self._iterator)
+            except StopIteration:
+                raise ValueError("The data iterator / generator yielded no batches.") from None
+        return self._first
+
+    def first_batch(self):
+        return unpack_x_y_sample_weight(self.peek())
+
+    def epoch_batches(self, steps=None):
+        """Yield padded ``((x, y, sw), mask)`` host batches for one epoch."""
+        steps = steps if steps is not None else self.steps
+        src = self._batches_once()
+        count = 0
+        while steps is None or count < steps:
+            try:
+                item = next(src)
+            except StopIteration:
+                if self.is_pydataset and steps is not None and count < steps:
+                    src = self._batches_once()  # a PyDataset can be read again
+                    continue
+                if not self.is_pydataset and not (isinstance(self.data, (list, tuple)) or
+                                                  hasattr(self.data, "__len__")):
+                    self._iterator = None if hasattr(self.data, "__iter__") and not hasattr(self.data, "__next__") else self._iterator
+                if steps is not None and count < steps:
+                    self.exhausted = True
+                    warnings.warn(
+                        "Your input ran out of data; interrupting training. Make sure that your dataset or "
+                        f"generator can generate at least `steps_per_epoch * epochs` batches ({steps} per "
+                        f"epoch here, got {count}).", stacklevel=4)
+                break
+            x, y, sw = unpack_x_y_sample_weight(item)
+            x = standardize_arrays(x, "x")
+            y = standardize_arrays(y, "y")
+            if self.class_weight is not None and y is not None:
+                sw = class_weight_to_sample_weight(_leaves(y)[0], self.class_weight, sw)
+            sw = standardize_arrays(sw, "sample_weight")
+            if self.batch_size is None:
+                self.batch_size = next(iter(num_samples(x)))
+            yield _pad_batch((x, y, sw), self.batch_size)
+            count += 1
+        if not self.is_pydataset and hasattr(self.data, "__iter__") and not hasattr(self.data, "__next__"):
+            self._iterator = None  # a re-iterable (list, DataLoader, tf.data) starts over next epoch
+
+
+def prefetch_to_device(iterator, size=2, put=jax.device_put):
+    """Run ``iterator`` in a background thread, moving each item to the device ahead of use."""
+    q: queue.Queue = queue.Queue(maxsize=size)
+    sentinel = object()
+    stop = threading.Event()
+
+    def worker():
+        try:
+            for item in iterator:
+                if stop.is_set():
+                    return
+                q.put(put(item))
+        except BaseException as e:  # noqa: BLE001 - re-raised in the consumer
+            q.put(("__error__", e))
+            return
+        q.put(sentinel)
+
+    t = threading.Thread(target=worker, daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is sentinel:
+                return
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and item[0] == "__error__":
+                raise item[1]
+            yield item
+    finally:
+        stop.set()
+
+
+def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None, class_weight=None):
+    """Pick the adapter for ``x`` (plus targets and weights)."""
+    if x is None:
+        raise ValueError("Expected `x` to be data (arrays, a generator, a PyDataset or an iterable); got None.")
+    if isinstance(x, PyDataset) or _is_iterator_like(x):
+        if y is not None:
+            raise ValueError(
+                "`y` argument is not supported when using a generator, PyDataset or iterable as input: "
+                "it should yield (x, y) batches."
+            )
+        if sample_weight is not None:
+            raise ValueError("`sample_weight` argument is not supported when using a generator or PyDataset.")
+        return IterableData(x, steps=steps, class_weight=class_weight)
+    if batch_size is None:
+        batch_size = 32
+    return ArrayData(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps,
+                     class_weight=class_weight)
+
+
+def _is_iterator_like(x):
+    if isinstance(x, (np.ndarray, jax.Array, dict, list, tuple, str, bytes)):
+        return False
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return False
+    return hasattr(x, "__iter__") or hasattr(x, "__next__")

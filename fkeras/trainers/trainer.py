@@ -1,0 +1,794 @@
+"""compile / fit / evaluate / predict over one pure, jitted train step (DESIGN §3).
+
+The step is ``train_step(state, data) -> (state, logs)`` where ``state`` is a
+``TrainState`` pytree (trainable and non-trainable variables, optax state, metric
+variables, PRNG key, step counters). It is traced once per input signature and jitted with
+the state donated; logs stay on the device until a progress bar or callback reads them.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Any
+
+import flax.struct
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from fkeras.backend import random_state
+from fkeras.engine.variables import BindingScope
+from fkeras.trainers import data_adapters as da
+from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics, _flatten_struct, _output_names
+
+
+@flax.struct.dataclass
+class TrainState:
+    """Everything a training step reads and writes, as one pytree."""
+
+    trainable: Any
+    non_trainable: Any
+    opt_state: Any
+    metrics: Any
+    rng: Any
+    step: Any
+    cursor: Any  # batch index within the current epoch (device-resident data)
+
+
+def _set_path(tree, path, value):
+    node = tree
+    for k in path[:-1]:
+        node = node.setdefault(k, {})
+    node[path[-1]] = value
+
+
+def _get_path(tree, path):
+    node = tree
+    for k in path:
+        node = node[k]
+    return node
+
+
+class _Binding:
+    """How the model's Variables map onto the trainable / non-trainable trees of the state."""
+
+    def __init__(self, model):
+        items = model._variable_items()
+        trainable_ids = {id(v) for v in model.trainable_weights}
+        self.t_items = [(p, v) for p, v in items if id(v) in trainable_ids]
+        self.nt_items = [(p, v) for p, v in items if id(v) not in trainable_ids]
+        self.var_by_id = {id(v): v for _, v in items}
+        self.regularized = [(id(v), v.regularizer) for _, v in items if v.regularizer is not None
+                            and id(v) in trainable_ids]
+        self.constrained = [(p, v.constraint) for p, v in self.t_items if v.constraint is not None]
+        self.signature = tuple((p, id(v)) for p, v in self.t_items) + (None,) + tuple(
+            (p, id(v)) for p, v in self.nt_items)
+
+    def trees(self, copy=False):
+        t, nt = {}, {}
+        for p, v in self.t_items:
+            _set_path(t, p, jnp.array(v._value, copy=True) if copy else v._value)
+        for p, v in self.nt_items:
+            _set_path(nt, p, jnp.array(v._value, copy=True) if copy else v._value)
+        return t, nt
+
+    def bind(self, trainable, non_trainable):
+        values = {id(v): _get_path(trainable, p) for p, v in self.t_items}
+        values.update({id(v): _get_path(non_trainable, p) for p, v in self.nt_items})
+        return values
+
+    def nt_tree(self, values):
+        out = {}
+        for p, v in self.nt_items:
+            _set_path(out, p, values[id(v)])
+        return out
+
+    def regularization(self, values):
+        total = jnp.zeros((), jnp.float32)
+        for vid, reg in self.regularized:
+            total = total + jnp.asarray(reg(values[vid]), jnp.float32)
+        return total
+
+    def apply_constraints(self, trainable):
+        if not self.constrained:
+            return trainable
+        trainable = jax.tree_util.tree_map(lambda x: x, trainable)
+        for p, c in self.constrained:
+            _set_path(trainable, p, c(_get_path(trainable, p)))
+        return trainable
+
+    def write_back(self, trainable, non_trainable, copy=True):
+        for p, v in self.t_items:
+            val = _get_path(trainable, p)
+            v._value = jnp.array(val, copy=True) if copy else val
+        for p, v in self.nt_items:
+            val = _get_path(non_trainable, p)
+            v._value = jnp.array(val, copy=True) if copy else val
+
+
+def _spec_of(tree):
+    """KerasTensor-like specs with a None batch dim, for building the model from data."""
+    from fkeras.engine.symbolic import KerasTensor
+
+    def conv(a):
+        if a is None:
+            return None
+        shape = (None,) + tuple(np.shape(a)[1:])
+        return KerasTensor(shape, str(np.asarray(a[:0]).dtype) if not hasattr(a, "dtype") else str(a.dtype))
+
+    return jax.tree_util.tree_map(conv, tree)
+
+
+def _shapes_only(tree):
+    return jax.tree_util.tree_map(lambda s: s.shape, tree, is_leaf=lambda s: hasattr(s, "shape") and not hasattr(s, "__array__"))
+
+
+class Trainer:
+    """Mixin with Keras's training API for ``Model``."""
+
+    def __init__(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._run_eagerly = False
+        self._jit_compile = True
+        self._steps_per_execution = 1
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._fns = {}
+        self._binding = None
+        self._opt_state = None
+        self._rng = None
+        self.trace_counts = {}
+        self._compile_config = None
+
+    # --- compile ------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
+        """Configure the model for training (Keras's ``compile``)."""
+        from fkeras import optimizers as optimizers_module
+
+        for legacy in ("sample_weight_mode", "target_tensors", "distribute", "experimental_run_tf_function"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
+        if loss is not None:
+            self._validate_loss_spec(loss)
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._run_eagerly = bool(run_eagerly)
+        self._jit_compile = (jit_compile is True or jit_compile == "auto") and not run_eagerly
+        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(f"`steps_per_execution` must be a positive integer; received {steps_per_execution!r}.")
+        self._steps_per_execution = steps_per_execution
+        self._fns = {}
+        self._opt_state = None
+        self._binding = None
+        self.compiled = True
+        self._compile_config = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                    weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
+                                    steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+
+    def _validate_loss_spec(self, loss):
+        from fkeras import losses as losses_module
+
+        specs = list(loss.values()) if isinstance(loss, dict) else list(loss) if isinstance(loss, (list, tuple)) else [loss]
+        for s in specs:
+            if s is not None:
+                losses_module.get(s)  # raises with a did-you-mean hint for unknown strings
+
+    @property
+    def run_eagerly(self):
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = bool(value)
+        self._fns = {}
+
+    @property
+    def jit_compile(self):
+        return self._jit_compile
+
+    @property
+    def steps_per_execution(self):
+        return self._steps_per_execution
+
+    @property
+    def metrics(self):
+        if self._compile_metrics is None or not self._compile_metrics.built:
+            return []
+        return self._compile_metrics.metric_objects
+
+    @property
+    def metrics_names(self):
+        if self._compile_metrics is None or not self._compile_metrics.built:
+            return []
+        return self._compile_metrics.names
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call `compile()` before calling `{what}()`. For example: "
+                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])"
+            )
+
+    # --- building against data ----------------------------------------------------------
+    def _build_for_data(self, x, y, need_loss=True):
+        """Build the model and resolve losses/metrics from a sample batch's shapes."""
+        spec = _spec_of(x)
+        if not self.built:
+            try:
+                self._maybe_build((spec,), {})
+            except Exception as e:
+                raise type(e)(f"Could not build model {self.name!r} from input data of shape "
+                              f"{_shapes_only(spec)}: {e}") if isinstance(e, (ValueError, TypeError)) else e
+        y_pred_spec = self._output_spec_for(spec)
+        names = _output_names(self, len(jax.tree_util.tree_leaves(y_pred_spec,
+                                                                  is_leaf=lambda s: hasattr(s, "shape"))))
+        if need_loss and self._compile_loss is not None and not self._compile_loss.built:
+            self._compile_loss.build(y, y_pred_spec, names)
+        if self._compile_metrics is not None and not self._compile_metrics.built:
+            if need_loss and self._compile_loss is None and y is not None:
+                pass
+            self._compile_metrics.build(y, y_pred_spec, names, self._compile_loss)
+        self._check_targets(y, y_pred_spec, names)
+        self._output_names_cached = names
+
+    def _output_spec_for(self, spec):
+        from fkeras.engine.layer import _silence_nodes
+
+        with _silence_nodes(self):
+            return self.compute_output_spec(spec)
+
+    def _check_targets(self, y, y_pred_spec, names):
+        if y is None or self._compile_loss is None or not self._compile_loss.built:
+            return
+        yt = _flatten_struct(y, names)
+        yp = _flatten_struct(y_pred_spec, names)
+        if len(yt) != len(yp):
+            raise ValueError(
+                f"Model {self.name!r} has {len(yp)} output(s) {names} but {len(yt)} target array(s) were given."
+            )
+        from fkeras import losses as losses_module
+
+        for t, p, fn, name in zip(yt, yp, self._compile_loss.fns, names):
+            if fn is None or t is None:
+                continue
+            ts, ps = tuple(np.shape(t)[1:]), tuple(p.shape[1:])
+            kind = type(fn).__name__
+            sparse = "Sparse" in kind or "sparse" in getattr(getattr(fn, "fn", None), "__name__", "")
+            if sparse:
+                ok = len(ts) == len(ps) - 1 and ts == ps[:-1] or len(ts) == len(ps) and ts[:-1] == ps[:-1] and ts[-1:] == (1,)
+                if not ok:
+                    raise ValueError(
+                        f"Loss {fn.name!r} for output {name!r} expects integer class labels of shape "
+                        f"(batch,) or (batch, 1) for predictions of shape (batch,){ps}, but the targets have "
+                        f"shape (batch,){ts}. For one-hot labels use 'categorical_crossentropy'."
+                    )
+            elif "Categorical" in kind or "categorical" in getattr(getattr(fn, "fn", None), "__name__", ""):
+                if ts != ps:
+                    hint = (" For integer labels use 'sparse_categorical_crossentropy'."
+                            if len(ts) <= 1 and (not ts or ts[-1] == 1) else "")
+                    raise ValueError(
+                        f"Loss {fn.name!r} for output {name!r} expects targets with the same shape as the "
+                        f"predictions (batch,){ps}, but the targets have shape (batch,){ts}.{hint}"
+                    )
+            else:
+                if ps and ts and len(ts) == len(ps) and ts != ps and not (ts[-1:] == (1,) or ps[-1:] == (1,)):
+                    if any(a != b and a != 1 and b != 1 for a, b in zip(ts, ps)):
+                        raise ValueError(
+                            f"Targets for output {name!r} have shape (batch,){ts}, which is incompatible with "
+                            f"the model's output shape (batch,){ps} for loss {fn.name!r}."
+                        )
+
+    # --- state ------------------------------------------------------------------------------
+    def _ensure_binding(self):
+        from fkeras.engine.layer import Layer
+
+        binding = _Binding(self)
+        if self._binding is None or self._binding.signature != binding.signature:
+            if self._binding is not None:
+                self._fns = {}
+                self._opt_state = None
+            self._binding = binding
+        return self._binding
+
+    def _make_state(self):
+        b = self._ensure_binding()
+        trainable, non_trainable = b.trees(copy=True)
+        if self._opt_state is None:
+            self._opt_state = self.optimizer.tx.init(trainable)
+        opt_state = self.optimizer._write_hyperparams(self._opt_state)
+        if self._rng is None:
+            self._rng = random_state.next_key()
+        metrics = self._compile_metrics.init_state()
+        step = jnp.asarray(getattr(self.optimizer, "_iterations", 0) or 0, jnp.int32)
+        self._lr_version = getattr(self.optimizer, "_lr_version", 0)
+        return TrainState(trainable=trainable, non_trainable=non_trainable, opt_state=opt_state,
+                          metrics=metrics, rng=self._rng, step=step, cursor=jnp.zeros((), jnp.int32))
+
+    def _save_state(self, state, copy=True):
+        """Write the state back onto the Variables / optimizer / metrics (copies: the state is donated)."""
+        self._binding.write_back(state.trainable, state.non_trainable, copy=copy)
+        cp = (lambda x: jnp.array(x, copy=True)) if copy else (lambda x: x)
+        self._opt_state = jax.tree_util.tree_map(cp, state.opt_state)
+        self._rng = cp(state.rng)
+        self.optimizer._iterations = int(state.step)
+        self._compile_metrics.write_back(state.metrics)
+
+    def _maybe_refresh_lr(self, state):
+        v = getattr(self.optimizer, "_lr_version", 0)
+        if v != self._lr_version:
+            self._lr_version = v
+            state = state.replace(opt_state=self.optimizer._write_hyperparams(state.opt_state))
+        return state
+
+    # --- the pure step --------------------------------------------------------------------------
+    def _forward(self, trainable, non_trainable, x, rng, training, mask):
+        b = self._binding
+        values = b.bind(trainable, non_trainable)
+        scope = BindingScope(values=values, rng=rng, training=training, sample_mask=mask)
+        scope.variables = b.var_by_id
+        with scope:
+            y_pred = self(x, training=training)
+        return y_pred, b.nt_tree(scope.values), scope
+
+    def _train_core(self, state, x, y, sw, mask):
+        rng, step_rng = jax.random.split(state.rng)
+        b = self._binding
+        closs = self._compile_loss
+
+        def loss_fn(trainable):
+            y_pred, new_nt, scope = self._forward(trainable, state.non_trainable, x, step_rng, True, mask)
+            loss, per_out = closs(y, y_pred, sw, mask)
+            extra = b.regularization(scope.values)
+            for l in scope.losses:
+                extra = extra + jnp.sum(jnp.asarray(l, jnp.float32))
+            total = loss + extra
+            return self._scale_loss(total, state), (total, y_pred, new_nt, per_out)
+
+        grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+        (_, (loss, y_pred, new_nt, per_out)), grads = grad_fn(state.trainable)
+        grads = self._unscale_grads(grads, state)
+        updates, opt_state = self.optimizer.tx.update(grads, state.opt_state, state.trainable)
+        trainable = optax.apply_updates(state.trainable, updates)
+        trainable = b.apply_constraints(trainable)
+        batch_weight = jnp.sum(mask) if mask is not None else jnp.asarray(_batch_size(x), jnp.float32)
+        metrics = self._compile_metrics.update(state.metrics, loss, per_out, y, y_pred, sw, mask, batch_weight)
+        return state.replace(trainable=trainable, non_trainable=new_nt, opt_state=opt_state, metrics=metrics,
+                             rng=rng, step=state.step + 1, cursor=state.cursor + 1)
+
+    def _scale_loss(self, loss, state):
+        return loss
+
+    def _unscale_grads(self, grads, state):
+        return grads
+
+    def _test_core(self, state, x, y, sw, mask):
+        y_pred, new_nt, scope = self._forward(state.trainable, state.non_trainable, x, None, False, mask)
+        if self._compile_loss is not None and y is not None:
+            loss, per_out = self._compile_loss(y, y_pred, sw, mask)
+            extra = self._binding.regularization(scope.values)
+            for l in scope.losses:
+                extra = extra + jnp.sum(jnp.asarray(l, jnp.float32))
+            loss = loss + extra
+        else:
+            loss, per_out = jnp.zeros((), jnp.float32), [None] * len(self._compile_metrics.output_names)
+        batch_weight = jnp.sum(mask) if mask is not None else jnp.asarray(_batch_size(x), jnp.float32)
+        metrics = self._compile_metrics.update(state.metrics, loss, per_out, y, y_pred, sw, mask, batch_weight)
+        return state.replace(metrics=metrics, cursor=state.cursor + 1)
+
+    def _logs(self, state):
+        return self._compile_metrics.results(state.metrics)
+
+    # --- jitted entry points (cached: one trace per input signature) ------------------------------
+    def _count_trace(self, name):
+        self.trace_counts[name] = self.trace_counts.get(name, 0) + 1
+
+    def _jit(self, fn, donate=(0,)):
+        if self._run_eagerly or not self._jit_compile:
+            return fn
+        return jax.jit(fn, donate_argnums=donate)
+
+    def _get_fn(self, name):
+        fn = self._fns.get(name)
+        if fn is not None:
+            return fn
+        spe = self._steps_per_execution
+        unroll = True
+
+        def slice_batch(data, cursor, bs):
+            def sl(a):
+                return None if a is None else jax.lax.dynamic_slice_in_dim(a, cursor * bs, bs, axis=0)
+
+            x, y, sw, m = data
+            return (jax.tree_util.tree_map(sl, x), jax.tree_util.tree_map(sl, y),
+                    jax.tree_util.tree_map(sl, sw), sl(m))
+
+        if name == "train_batch":
+            def f(state, x, y, sw, mask):
+                self._count_trace(name)
+                state = self._train_core(state, x, y, sw, mask)
+                return state, self._logs(state)
+            fn = self._jit(f)
+        elif name.startswith("train_indexed"):
+            k = int(name.split(":")[1])
+            bs = int(name.split(":")[2])
+
+            def f(state, data):
+                self._count_trace(name)
+
+                def body(s, _):
+                    return self._train_core(s, *slice_batch(data, s.cursor, bs)), None
+
+                if k == 1:
+                    state, _ = body(state, None)
+                else:
+                    state, _ = jax.lax.scan(body, state, None, length=k, unroll=unroll)
+                return state, self._logs(state)
+            fn = self._jit(f)
+        elif name == "test_batch":
+            def f(state, x, y, sw, mask):
+                self._count_trace(name)
+                state = self._test_core(state, x, y, sw, mask)
+                return state, self._logs(state)
+            fn = self._jit(f, donate=())
+        elif name.startswith("test_indexed"):
+            bs = int(name.split(":")[1])
+
+            def f(state, data):
+                self._count_trace(name)
+                state = self._test_core(state, *slice_batch(data, state.cursor, bs))
+                return state, self._logs(state)
+            fn = self._jit(f, donate=())
+        elif name == "predict_batch":
+            def f(trainable, non_trainable, x):
+                self._count_trace(name)
+                y_pred, _, _ = self._forward(trainable, non_trainable, x, None, False, None)
+                return y_pred
+            fn = self._jit(f, donate=())
+        else:
+            raise KeyError(name)
+        self._fns[name] = fn
+        return fn
+
+    # --- fit ---------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1, **kwargs):
+        """Train the model (Keras's ``fit``); returns a ``History``."""
+        from fkeras.callbacks.callback import CallbackList, LazyLogs
+
+        for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
+        self._assert_compiled("fit")
+        if self._compile_loss is None:
+            raise ValueError(
+                "You must pass a `loss` to `compile()` before calling `fit()` (fkeras does not support "
+                "models that add all their losses with add_loss yet)."
+            )
+        verbose = _resolve_verbose(verbose)
+        if validation_split and validation_data is None:
+            if not da.is_array_data(x):
+                raise ValueError("`validation_split` is only supported for NumPy arrays; use `validation_data`.")
+            (x, y, sample_weight), (vx, vy, vsw) = da.train_validation_split((x, y, sample_weight), validation_split)
+            validation_data = (vx, vy, vsw) if vsw is not None else (vx, vy)
+        data = da.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps_per_epoch,
+                            class_weight=class_weight)
+        bx, by, bsw = data.first_batch()
+        bx, by = da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y")
+        if by is None:
+            raise ValueError("`fit` needs targets: pass `y`, or data that yields `(x, y)` batches.")
+        self._build_for_data(bx, by)
+        val = None
+        if validation_data is not None:
+            if da._is_iterator_like(validation_data) or isinstance(validation_data, da.PyDataset):
+                val = da.make_data(validation_data, steps=validation_steps)
+            else:
+                vx, vy, vsw = da.unpack_x_y_sample_weight(validation_data)
+                val = da.make_data(vx, vy, vsw, batch_size=validation_batch_size or batch_size or 32, shuffle=False,
+                                   steps=validation_steps)
+        state = self._make_state()
+        steps = data.steps
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self)
+        cbs.set_model(self)
+        cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
+        self.stop_training = False
+        np_rng = np.random.default_rng(random_state.draw_seed())
+        resident = data.kind == "arrays" and data.device_resident_ok() and not self._run_eagerly
+        batch_hooks = cbs.needs_batch_hooks("train")
+        live_sync = any(not _is_builtin_cb(c) for c in cbs._batch_users["train"])
+        self._live = True
+        cbs.on_train_begin()
+        epoch_logs = {}
+        try:
+            for epoch in range(initial_epoch, epochs):
+                state = state.replace(metrics=self._compile_metrics.init_state(),
+                                      cursor=jnp.zeros((), jnp.int32))
+                cbs.on_epoch_begin(epoch)
+                logs = None
+                if resident:
+                    dx, dy, dsw = data.to_device()
+                    idx, mask = data.epoch_indices(np_rng, bucket=True)
+                    epoch_data = _gather_epoch((dx, dy, dsw), jnp.asarray(idx), jnp.asarray(mask))
+                    bs = data.batch_size
+                    spe = self._steps_per_execution
+                    s = 0
+                    while s < steps:
+                        k = spe if steps - s >= spe else 1
+                        if batch_hooks:
+                            cbs.on_train_batch_begin(s)
+                        state = self._maybe_refresh_lr(state)
+                        state, logs = self._get_fn(f"train_indexed:{k}:{bs}")(state, epoch_data)
+                        s += k
+                        if batch_hooks:
+                            if live_sync:
+                                self._save_state(state)
+                            cbs.on_train_batch_end(s - 1, LazyLogs(logs))
+                        if self.stop_training:
+                            break
+                else:
+                    fn = self._get_fn("train_batch")
+                    s = 0
+                    batches = data.host_batches(np_rng) if data.kind == "arrays" else data.epoch_batches()
+                    for (bx, by, bsw), mask in _host_or_prefetch(batches, data):
+                        if batch_hooks:
+                            cbs.on_train_batch_begin(s)
+                        state = self._maybe_refresh_lr(state)
+                        state, logs = fn(state, bx, by, bsw, mask)
+                        if batch_hooks:
+                            if live_sync:
+                                self._save_state(state)
+                            cbs.on_train_batch_end(s, LazyLogs(logs))
+                        s += 1
+                        if self.stop_training:
+                            break
+                    if data.kind != "arrays" and data.steps is None and s > 0:
+                        data.steps = s
+                        steps = s
+                        cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
+                    if s == 0:
+                        warnings.warn("The training data yielded no batches this epoch; stopping training.",
+                                      stacklevel=2)
+                        break
+                epoch_logs = dict(LazyLogs(logs)) if logs is not None else {}
+                self._save_state(state)
+                if val is not None and _should_validate(epoch, validation_freq):
+                    val_logs = self._evaluate_data(val, cbs, in_fit=True)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training or getattr(data, "exhausted", False):
+                    break
+        finally:
+            self._live = False
+        self._save_state(state)
+        cbs.on_train_end(epoch_logs)
+        for c in cbs:
+            from fkeras.callbacks.history import History
+
+            if isinstance(c, History):
+                self.history = c
+                return c
+        return self.history
+
+    # --- evaluate --------------------------------------------------------------------------------
+    def _eval_state(self):
+        b = self._ensure_binding()
+        t, nt = b.trees(copy=False)
+        return TrainState(trainable=t, non_trainable=nt, opt_state=None, metrics=self._compile_metrics.init_state(),
+                          rng=jnp.zeros((2,), jnp.uint32), step=jnp.zeros((), jnp.int32),
+                          cursor=jnp.zeros((), jnp.int32))
+
+    def _evaluate_data(self, data, cbs, in_fit=False):
+        from fkeras.callbacks.callback import LazyLogs
+
+        bx, by, _ = data.first_batch()
+        if not in_fit:
+            self._build_for_data(da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y"))
+        state = self._eval_state()
+        cbs.on_test_begin()
+        hooks = cbs.needs_batch_hooks("test")
+        logs = None
+        s = 0
+        if data.kind == "arrays" and data.device_resident_ok() and not self._run_eagerly:
+            dx, dy, dsw = data.to_device()
+            idx, mask = data.epoch_indices(np.random.default_rng(0), bucket=True)
+            epoch_data = _gather_epoch((dx, dy, dsw), jnp.asarray(idx), jnp.asarray(mask))
+            fn = self._get_fn(f"test_indexed:{data.batch_size}")
+            for s in range(data.steps):
+                if hooks:
+                    cbs.on_test_batch_begin(s)
+                state, logs = fn(state, epoch_data)
+                if hooks:
+                    cbs.on_test_batch_end(s, LazyLogs(logs))
+        else:
+            fn = self._get_fn("test_batch")
+            batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
+            for s, ((bx, by, bsw), mask) in enumerate(_host_or_prefetch(batches, data)):
+                if hooks:
+                    cbs.on_test_batch_begin(s)
+                state, logs = fn(state, bx, by, bsw, mask)
+                if hooks:
+                    cbs.on_test_batch_end(s, LazyLogs(logs))
+        out = dict(LazyLogs(logs)) if logs is not None else {}
+        cbs.on_test_end(out)
+        return out
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        """Loss and metrics on the given data (Keras's ``evaluate``)."""
+        from fkeras.callbacks.callback import CallbackList
+
+        for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
+        self._assert_compiled("evaluate")
+        verbose = _resolve_verbose(verbose)
+        data = da.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps)
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self)
+        cbs.set_model(self)
+        cbs.set_params({"verbose": verbose, "epochs": 1, "steps": data.steps})
+        logs = self._evaluate_data(data, cbs)
+        if return_dict:
+            return logs
+        names = [n for n in self._compile_metrics.names if n in logs]
+        names += [k for k in logs if k not in names]
+        values = [logs[n] for n in names]
+        return values[0] if len(values) == 1 else values
+
+    # --- predict ----------------------------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+        """Outputs for the given inputs, as numpy arrays (Keras's ``predict``)."""
+        from fkeras.callbacks.callback import CallbackList
+
+        for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"predict() got unexpected keyword arguments: {sorted(kwargs)}")
+        verbose = _resolve_verbose(verbose)
+        if da.is_array_data(x) or isinstance(x, (np.ndarray, list, dict)) and not da._is_iterator_like(x):
+            data = da.make_data(x, None, None, batch_size=batch_size, shuffle=False, steps=steps)
+        else:
+            data = da.make_data(x, steps=steps)
+        bx, _, _ = data.first_batch()
+        bx = da.standardize_arrays(bx, "x")
+        if not self.built:
+            self._maybe_build((_spec_of(bx),), {})
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self)
+        cbs.set_model(self)
+        cbs.set_params({"verbose": verbose, "epochs": 1, "steps": data.steps})
+        b = self._ensure_binding()
+        t, nt = b.trees(copy=False)
+        fn = self._get_fn("predict_batch")
+        hooks = cbs.needs_batch_hooks("predict")
+        cbs.on_predict_begin()
+        outs, masks = [], []
+        batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
+        for s, ((bx, _, _), mask) in enumerate(_host_or_prefetch(batches, data)):
+            if hooks:
+                cbs.on_predict_batch_begin(s)
+            out = fn(t, nt, bx)
+            outs.append(out)
+            masks.append(mask)
+            if hooks:
+                cbs.on_predict_batch_end(s, {"outputs": out})
+        cbs.on_predict_end()
+        if not outs:
+            raise ValueError("Unexpected result of `predict`: no batches were produced by the input data.")
+        host = jax.device_get(outs)
+        keep = np.concatenate([np.asarray(m) > 0 for m in masks])
+        return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0)[keep], *host)
+
+    # --- single batches --------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on one batch; returns the loss (and metrics) of that batch."""
+        self._assert_compiled("train_on_batch")
+        x = da.standardize_arrays(x, "x")
+        y = da.standardize_arrays(y, "y")
+        if class_weight is not None:
+            sample_weight = da.class_weight_to_sample_weight(jax.tree_util.tree_leaves(y)[0], class_weight,
+                                                             sample_weight)
+        sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
+        self._build_for_data(x, y)
+        state = self._make_state()
+        state = state.replace(metrics=self._compile_metrics.init_state())
+        state, logs = self._get_fn("train_batch")(state, x, y, sample_weight, None)
+        self._save_state(state)
+        return self._format_batch_logs(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        x = da.standardize_arrays(x, "x")
+        y = da.standardize_arrays(y, "y")
+        sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
+        self._build_for_data(x, y)
+        state, logs = self._get_fn("test_batch")(self._eval_state(), x, y, sample_weight, None)
+        return self._format_batch_logs(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        x = da.standardize_arrays(x, "x")
+        if not self.built:
+            self._maybe_build((_spec_of(x),), {})
+        b = self._ensure_binding()
+        t, nt = b.trees(copy=False)
+        return jax.tree_util.tree_map(np.asarray, self._get_fn("predict_batch")(t, nt, x))
+
+    def _format_batch_logs(self, logs, return_dict):
+        host = {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(logs).items()}
+        if return_dict:
+            return dict(sorted(host.items()))
+        values = [host[n] for n in self._compile_metrics.names if n in host]
+        return values[0] if len(values) == 1 else values
+
+    # --- custom-loop helpers (Keras 3 JAX API) --------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``y_pred`` against ``y`` plus the model's regularization losses."""
+        if self._compile_loss is None:
+            return jnp.zeros((), jnp.float32)
+        if not self._compile_loss.built:
+            self._build_for_data(x, y)
+        loss, _ = self._compile_loss(y, y_pred, sample_weight, None)
+        return loss + sum((jnp.asarray(l, jnp.float32) for l in self.losses), jnp.zeros((), jnp.float32))
+
+    def get_compile_config(self):
+        if self._compile_config is None:
+            return None
+        from fkeras.saving import registry
+
+        return {k: registry.serialize_keras_object(v) if not isinstance(v, (str, int, float, bool, type(None)))
+                else v for k, v in self._compile_config.items()}
+
+
+def _batch_size(x):
+    return jax.tree_util.tree_leaves(x)[0].shape[0]
+
+
+@jax.jit
+def _gather_epoch(arrays, idx, mask):
+    x, y, sw = arrays
+    take = lambda a: None if a is None else jnp.take(a, idx, axis=0)  # noqa: E731
+    return (jax.tree_util.tree_map(take, x), jax.tree_util.tree_map(take, y),
+            jax.tree_util.tree_map(take, sw), mask)
+
+
+def _host_or_prefetch(batches, data):
+    if data.kind == "arrays":
+        return da.prefetch_to_device(batches, size=2)
+    return da.prefetch_to_device(batches, size=2)
+
+
+def _resolve_verbose(verbose):
+    if verbose == "auto":
+        from fkeras.utils.progbar import _is_interactive
+
+        return 1 if _is_interactive() else 2
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2; received {verbose!r}.")
+    return int(verbose)
+
+
+def _should_validate(epoch, freq):
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return (epoch + 1) in freq
+
+
+def _is_builtin_cb(cb):
+    from fkeras.callbacks.history import History
+    from fkeras.callbacks.progbar_logger import ProgbarLogger
+
+    return isinstance(cb, (History, ProgbarLogger))

@@ -1,0 +1,134 @@
+"""Keras's progress bar (``keras.utils.Progbar``)."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def _is_interactive():
+    if "ipykernel" in sys.modules or "google.colab" in sys.modules:
+        return True
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def format_time(seconds):
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds >= 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(round(seconds))}s"
+
+
+def format_per_unit(seconds, unit):
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/{unit}"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
+
+
+def format_value(v):
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if v != v or math.isinf(v):
+        return str(v)
+    return f"{v:.4f}" if abs(v) > 1e-3 or v == 0 else f"{v:.4e}"
+
+
+class Progbar:
+    """A progress bar: ``Progbar(target, width=20, verbose=1, interval=0.05, stateful_metrics=None, unit_name='step')``.
+
+    ``verbose=1`` redraws one line on a terminal or in a notebook (at most every ``interval``
+    seconds) and, when output is a file, writes only the final line; ``verbose=2`` writes one
+    line when the target is reached.
+    """
+
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, unit_name="step"):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
+        self.stateful_metrics = set(stateful_metrics or ())
+        self._dynamic = _is_interactive()
+        self._values = {}
+        self._values_order = []
+        self._start = time.time()
+        self._last_update = 0.0
+        self._prev_width = 0
+        self._seen_so_far = 0
+        self._finalized = False
+
+    def update(self, current, values=None, finalize=None):
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        for k, v in values or ():
+            if k not in self._values_order:
+                self._values_order.append(k)
+            if k in self.stateful_metrics or True:
+                # fkeras logs are already running means computed in the step: show them as is.
+                self._values[k] = v
+        self._seen_so_far = current
+        now = time.time()
+        if self.verbose == 1:
+            if not finalize and now - self._last_update < self.interval:
+                return
+            if not finalize and not self._dynamic:
+                return  # a log file gets only the final line, never carriage-return noise
+            self._last_update = now
+            line = self._line(current, now, finalize)
+            if self._dynamic:
+                pad = max(0, self._prev_width - len(line))
+                sys.stdout.write("\r" + line + " " * pad)
+                self._prev_width = len(line)
+                if finalize:
+                    sys.stdout.write("\n")
+            else:
+                sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        elif self.verbose == 2 and finalize:
+            elapsed = now - self._start
+            per = elapsed / max(current, 1)
+            parts = [f"{current}/{self.target}" if self.target else f"{current}",
+                     format_time(elapsed), format_per_unit(per, self.unit_name)]
+            line = " - ".join(parts) + self._metrics_text()
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        if finalize:
+            self._finalized = True
+
+    def _metrics_text(self):
+        return "".join(f" - {k}: {format_value(self._values[k])}" for k in self._values_order)
+
+    def _line(self, current, now, finalize):
+        elapsed = now - self._start
+        per = elapsed / max(current, 1)
+        if self.target is not None:
+            digits = int(math.log10(self.target)) + 1 if self.target > 0 else 1
+            frac = min(1.0, current / self.target) if self.target else 1.0
+            filled = int(self.width * frac)
+            if self._dynamic and os.environ.get("NO_COLOR") is None:
+                bar = "\x1b[32m" + "━" * filled + "\x1b[0m" + "\x1b[37m" + "━" * (self.width - filled) + "\x1b[0m"
+            else:
+                bar = "━" * filled + " " * (self.width - filled) if not finalize else "━" * self.width
+            head = f"{current:>{digits}}/{self.target} {bar} "
+            if finalize:
+                head += f"{format_time(elapsed)} {format_per_unit(per, self.unit_name)}"
+            else:
+                eta = per * (self.target - current)
+                head += f"{format_time(eta)} {format_per_unit(per, self.unit_name)}"
+        else:
+            head = f"{current} {format_time(elapsed)} {format_per_unit(per, self.unit_name)}"
+        return head + self._metrics_text()
+
+    def add(self, n, values=None):
+        self.update(self._seen_so_far + n, values)

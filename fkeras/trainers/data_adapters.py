@@ -1,9 +1,9 @@
 """Turn what users pass to fit/evaluate/predict into fixed-size host batches (DESIGN §3.1).
 
-Numpy arrays (and lists/dicts of them) may instead stay resident on the device for the
-whole run: ``ArrayData.device_epoch`` gathers one shuffled, padded epoch with a single
-device op and the jitted step slices its batch by index, so no data crosses the host per
-step. Other inputs (generators, ``PyDataset``, any iterable of numpy batches such as a
+Numpy arrays (and lists/dicts of them) travel in chunks: a background thread gathers the
+(shuffled) rows of many batches at once and moves them to the device in one transfer,
+and the jitted step slices its batch out of the chunk by index, so the main thread only
+dispatches steps. Other inputs (generators, ``PyDataset``, any iterable of numpy batches such as a
 ``tf.data`` iterator or a torch ``DataLoader``) are padded to the first batch's size and
 prefetched to the device in a background thread.
 """
@@ -20,7 +20,8 @@ import numpy as np
 
 from fkeras.utils.py_dataset import PyDataset
 
-DEVICE_RESIDENT_MAX_BYTES = 1 << 30
+CHUNK_BYTES = 4 << 20  # host->device transfer unit for in-memory arrays
+MAX_CHUNK_STEPS = 128
 
 
 def unpack_x_y_sample_weight(data):
@@ -151,15 +152,9 @@ class ArrayData:
         self._device_data = None
         self._epoch = 0
 
-    @property
-    def nbytes(self):
-        return sum(np.asarray(l).nbytes if isinstance(l, np.ndarray) else l.nbytes
+    def numeric(self):
+        return all(getattr(l, "dtype", np.dtype("float32")).kind in "biuf"
                    for l in _leaves((self.x, self.y, self.sample_weight)))
-
-    def device_resident_ok(self):
-        leaves = _leaves((self.x, self.y, self.sample_weight))
-        return self.nbytes <= DEVICE_RESIDENT_MAX_BYTES and all(
-            getattr(l, "dtype", np.float32).kind in "biuf" if isinstance(l, np.ndarray) else True for l in leaves)
 
     def _order(self, rng):
         if self.shuffle == "batch":
@@ -173,32 +168,54 @@ class ArrayData:
             idx = np.arange(self.n)
         return idx
 
-    def epoch_indices(self, rng, bucket=False):
-        """``(idx, mask)`` for one epoch: ``steps * batch_size`` rows, padding rows masked out.
-
-        With ``bucket=True`` the row count is rounded up to a power-of-two number of batches,
-        so datasets of similar size share one compiled step (the extra rows are never read).
-        """
-        steps = self.steps
-        if bucket:
-            steps = 1 << max(0, (steps - 1).bit_length())
-        total = steps * self.batch_size
+    def epoch_indices(self, rng):
+        """``(idx, mask)`` for one epoch: ``steps * batch_size`` rows, padding rows masked out."""
+        total = self.steps * self.batch_size
         idx = self._order(rng)
-        needed = self.steps * self.batch_size
-        reps = -(-needed // self.n)
+        reps = -(-total // self.n)
         if reps > 1:  # steps_per_epoch larger than the data: keep cycling (reshuffled)
             idx = np.concatenate([idx] + [self._order(rng) for _ in range(reps - 1)])
-        idx = idx[:needed]
+        idx = idx[:total]
         mask = np.zeros(total, dtype=np.float32)
         mask[:len(idx)] = 1.0
         idx = np.concatenate([idx, np.zeros(total - len(idx), dtype=idx.dtype)])
-        return idx.astype(np.int32), mask
+        return idx.astype(np.int64), mask
 
-    def to_device(self, sharding=None):
-        if self._device_data is None:
-            put = (lambda a: jax.device_put(a, sharding)) if sharding is not None else jax.device_put
-            self._device_data = jax.tree_util.tree_map(put, (self.x, self.y, self.sample_weight))
-        return self._device_data
+    def chunk_steps(self, multiple=1, target_bytes=CHUNK_BYTES):
+        """Steps per chunk: about ``target_bytes`` of data, a multiple of ``multiple``."""
+        per_row = sum(np.asarray(l[:1]).nbytes for l in _leaves((self.x, self.y, self.sample_weight)))
+        # Independent of the dataset's length, so fits on differently sized data share one trace.
+        steps = min(max(1, int(target_bytes // max(1, per_row * self.batch_size))), MAX_CHUNK_STEPS)
+        steps = max(multiple, steps - steps % multiple)
+        return steps
+
+    def chunks(self, rng, chunk_steps):
+        """Yield ``((x, y, sw, mask), n_steps)``: ``chunk_steps`` batches stacked along axis 0.
+
+        The last chunk is padded to the same size (rows masked out) so the jitted step that
+        slices batches out of a chunk is traced once.
+        """
+        idx, mask = self.epoch_indices(rng)
+        bs = self.batch_size
+        rows = chunk_steps * bs
+        for start in range(0, self.steps, chunk_steps):
+            n = min(chunk_steps, self.steps - start)
+            sl = idx[start * bs:(start + n) * bs]
+            m = mask[start * bs:(start + n) * bs]
+            if len(sl) < rows:
+                m = np.concatenate([m, np.zeros(rows - len(sl), np.float32)])
+                sl = np.concatenate([sl, np.zeros(rows - len(sl), sl.dtype)])
+            contiguous = not self.shuffle and sl[0] + rows <= self.n and m.all()
+
+            def take(a, sl=sl, lo=int(sl[0]), contiguous=contiguous):
+                if a is None:
+                    return None
+                if contiguous and isinstance(a, np.ndarray):
+                    return a[lo:lo + rows]
+                return np.take(a, sl, axis=0) if isinstance(a, np.ndarray) else a[sl]
+
+            yield (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
+                   jax.tree_util.tree_map(take, self.sample_weight), m), n
 
     def host_batches(self, rng):
         idx, mask = self.epoch_indices(rng)

@@ -404,9 +404,11 @@ class Trainer:
         spe = self._steps_per_execution
         unroll = True
 
-        def slice_batch(data, cursor, bs):
+        def slice_batch(data, cursor, bs, chunk):
+            start = (cursor % chunk) * bs
+
             def sl(a):
-                return None if a is None else jax.lax.dynamic_slice_in_dim(a, cursor * bs, bs, axis=0)
+                return None if a is None else jax.lax.dynamic_slice_in_dim(a, start, bs, axis=0)
 
             x, y, sw, m = data
             return (jax.tree_util.tree_map(sl, x), jax.tree_util.tree_map(sl, y),
@@ -419,14 +421,13 @@ class Trainer:
                 return state, self._logs(state)
             fn = self._jit(f)
         elif name.startswith("train_indexed"):
-            k = int(name.split(":")[1])
-            bs = int(name.split(":")[2])
+            k, bs, chunk = (int(v) for v in name.split(":")[1:])
 
             def f(state, data):
                 self._count_trace(name)
 
                 def body(s, _):
-                    return self._train_core(s, *slice_batch(data, s.cursor, bs)), None
+                    return self._train_core(s, *slice_batch(data, s.cursor, bs, chunk)), None
 
                 if k == 1:
                     state, _ = body(state, None)
@@ -441,12 +442,21 @@ class Trainer:
                 return state, self._logs(state)
             fn = self._jit(f, donate=())
         elif name.startswith("test_indexed"):
-            bs = int(name.split(":")[1])
+            bs, chunk = (int(v) for v in name.split(":")[1:])
 
             def f(state, data):
                 self._count_trace(name)
-                state = self._test_core(state, *slice_batch(data, state.cursor, bs))
+                state = self._test_core(state, *slice_batch(data, state.cursor, bs, chunk))
                 return state, self._logs(state)
+            fn = self._jit(f, donate=())
+        elif name.startswith("predict_indexed"):
+            bs, chunk = (int(v) for v in name.split(":")[1:])
+
+            def f(trainable, non_trainable, data, cursor):
+                self._count_trace(name)
+                x = slice_batch(data, cursor, bs, chunk)[0]
+                y_pred, _, _ = self._forward(trainable, non_trainable, x, None, False, None)
+                return y_pred, cursor + 1
             fn = self._jit(f, donate=())
         elif name == "predict_batch":
             def f(trainable, non_trainable, x):
@@ -506,7 +516,7 @@ class Trainer:
         cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
         self.stop_training = False
         np_rng = np.random.default_rng(random_state.draw_seed())
-        resident = data.kind == "arrays" and data.device_resident_ok() and not self._run_eagerly
+        chunked = data.kind == "arrays" and data.numeric() and not self._run_eagerly
         batch_hooks = cbs.needs_batch_hooks("train")
         live_sync = any(not _is_builtin_cb(c) for c in cbs._batch_users["train"])
         self._live = True
@@ -518,24 +528,27 @@ class Trainer:
                                       cursor=jnp.zeros((), jnp.int32))
                 cbs.on_epoch_begin(epoch)
                 logs = None
-                if resident:
-                    dx, dy, dsw = data.to_device()
-                    idx, mask = data.epoch_indices(np_rng, bucket=True)
-                    epoch_data = _gather_epoch((dx, dy, dsw), jnp.asarray(idx), jnp.asarray(mask))
+                if chunked:
                     bs = data.batch_size
                     spe = self._steps_per_execution
+                    chunk_steps = data.chunk_steps(multiple=spe)
                     s = 0
-                    while s < steps:
-                        k = spe if steps - s >= spe else 1
-                        if batch_hooks:
-                            cbs.on_train_batch_begin(s)
-                        state = self._maybe_refresh_lr(state)
-                        state, logs = self._get_fn(f"train_indexed:{k}:{bs}")(state, epoch_data)
-                        s += k
-                        if batch_hooks:
-                            if live_sync:
-                                self._save_state(state)
-                            cbs.on_train_batch_end(s - 1, LazyLogs(logs))
+                    for chunk, n in da.prefetch_to_device(data.chunks(np_rng, chunk_steps), size=2):
+                        j = 0
+                        while j < n:
+                            k = spe if n - j >= spe else 1
+                            if batch_hooks:
+                                cbs.on_train_batch_begin(s)
+                            state = self._maybe_refresh_lr(state)
+                            state, logs = self._get_fn(f"train_indexed:{k}:{bs}:{chunk_steps}")(state, chunk)
+                            j += k
+                            s += k
+                            if batch_hooks:
+                                if live_sync:
+                                    self._save_state(state)
+                                cbs.on_train_batch_end(s - 1, LazyLogs(logs))
+                            if self.stop_training:
+                                break
                         if self.stop_training:
                             break
                 else:
@@ -601,17 +614,17 @@ class Trainer:
         hooks = cbs.needs_batch_hooks("test")
         logs = None
         s = 0
-        if data.kind == "arrays" and data.device_resident_ok() and not self._run_eagerly:
-            dx, dy, dsw = data.to_device()
-            idx, mask = data.epoch_indices(np.random.default_rng(0), bucket=True)
-            epoch_data = _gather_epoch((dx, dy, dsw), jnp.asarray(idx), jnp.asarray(mask))
-            fn = self._get_fn(f"test_indexed:{data.batch_size}")
-            for s in range(data.steps):
-                if hooks:
-                    cbs.on_test_batch_begin(s)
-                state, logs = fn(state, epoch_data)
-                if hooks:
-                    cbs.on_test_batch_end(s, LazyLogs(logs))
+        if data.kind == "arrays" and data.numeric() and not self._run_eagerly:
+            chunk_steps = data.chunk_steps()
+            fn = self._get_fn(f"test_indexed:{data.batch_size}:{chunk_steps}")
+            for chunk, n in da.prefetch_to_device(data.chunks(np.random.default_rng(0), chunk_steps), size=2):
+                for _ in range(n):
+                    if hooks:
+                        cbs.on_test_batch_begin(s)
+                    state, logs = fn(state, chunk)
+                    if hooks:
+                        cbs.on_test_batch_end(s, LazyLogs(logs))
+                    s += 1
         else:
             fn = self._get_fn("test_batch")
             batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
@@ -673,19 +686,36 @@ class Trainer:
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": data.steps})
         b = self._ensure_binding()
         t, nt = b.trees(copy=False)
-        fn = self._get_fn("predict_batch")
         hooks = cbs.needs_batch_hooks("predict")
         cbs.on_predict_begin()
         outs, masks = [], []
-        batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
-        for s, ((bx, _, _), mask) in enumerate(_host_or_prefetch(batches, data)):
-            if hooks:
-                cbs.on_predict_batch_begin(s)
-            out = fn(t, nt, bx)
-            outs.append(out)
-            masks.append(mask)
-            if hooks:
-                cbs.on_predict_batch_end(s, {"outputs": out})
+        if data.kind == "arrays" and data.numeric() and not self._run_eagerly:
+            chunk_steps = data.chunk_steps()
+            fn = self._get_fn(f"predict_indexed:{data.batch_size}:{chunk_steps}")
+            cursor = jnp.zeros((), jnp.int32)
+            s = 0
+            for chunk, n in da.prefetch_to_device(data.chunks(np.random.default_rng(0), chunk_steps), size=2):
+                m = np.asarray(chunk[3]).reshape(chunk_steps, -1)
+                for j in range(n):
+                    if hooks:
+                        cbs.on_predict_batch_begin(s)
+                    out, cursor = fn(t, nt, chunk, cursor)
+                    outs.append(out)
+                    masks.append(m[j])
+                    if hooks:
+                        cbs.on_predict_batch_end(s, {"outputs": out})
+                    s += 1
+        else:
+            fn = self._get_fn("predict_batch")
+            batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
+            for s, ((bx, _, _), mask) in enumerate(_host_or_prefetch(batches, data)):
+                if hooks:
+                    cbs.on_predict_batch_begin(s)
+                out = fn(t, nt, bx)
+                outs.append(out)
+                masks.append(mask)
+                if hooks:
+                    cbs.on_predict_batch_end(s, {"outputs": out})
         cbs.on_predict_end()
         if not outs:
             raise ValueError("Unexpected result of `predict`: no batches were produced by the input data.")
@@ -755,14 +785,6 @@ class Trainer:
 
 def _batch_size(x):
     return jax.tree_util.tree_leaves(x)[0].shape[0]
-
-
-@jax.jit
-def _gather_epoch(arrays, idx, mask):
-    x, y, sw = arrays
-    take = lambda a: None if a is None else jnp.take(a, idx, axis=0)  # noqa: E731
-    return (jax.tree_util.tree_map(take, x), jax.tree_util.tree_map(take, y),
-            jax.tree_util.tree_map(take, sw), mask)
 
 
 def _host_or_prefetch(batches, data):

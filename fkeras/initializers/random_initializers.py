@@ -1,0 +1,316 @@
+"""Random initializers: normal/uniform/truncated, variance scaling (Glorot, He, LeCun), orthogonal.
+
+Seeding:
+
+* ``init(key, shape, dtype)`` is pure: the values depend only on ``key`` (the engine passes a
+  key folded per variable path).
+* ``initializer(shape, dtype)`` with an integer ``seed`` returns the same values on every call
+  (as Keras 3). With ``seed=None`` every call draws a fresh key from the global stream, so
+  values differ between calls but the whole sequence is reproducible after
+  ``keras.utils.set_random_seed(n)``. (Keras 3 instead fixes a random seed when an unseeded
+  initializer is constructed, so one unseeded instance repeats its values.)
+"""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fkeras.initializers.initializer import Initializer, _dtype, _shape
+from fkeras.saving import registry as _registry
+
+# Standard deviation of a unit normal truncated to [-2, 2].
+_TRUNC_STD = 0.87962566103423978
+
+
+def compute_fans(shape):
+    """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
+
+    Dense kernels ``(in, out)``; conv kernels ``(*spatial, in, out)`` multiply both by the
+    receptive field size ``prod(spatial)``; 1-D shapes use the length for both; scalars 1.
+
+    Example:
+        >>> compute_fans((3, 3, 16, 32))
+        (144, 288)
+    """
+    shape = tuple(shape)
+    if len(shape) < 1:
+        fan_in = fan_out = 1
+    elif len(shape) == 1:
+        fan_in = fan_out = shape[0]
+    elif len(shape) == 2:
+        fan_in, fan_out = shape
+    else:
+        receptive = 1
+        for d in shape[:-2]:
+            receptive *= d
+        fan_in = shape[-2] * receptive
+        fan_out = shape[-1] * receptive
+    return int(fan_in), int(fan_out)
+
+
+def _float_dtype(dtype, who):
+    dtype = _dtype(dtype)
+    if not jnp.issubdtype(jnp.dtype(dtype), jnp.floating):
+        raise ValueError(f"{who} only produces floating-point values; expected a float dtype. "
+                         f"Received: dtype={dtype!r}")
+    return dtype
+
+
+def _sample_dtype(dtype):
+    # Draw in at least float32 (jax.random has no float16 truncated normal on all backends).
+    return "float32" if jnp.dtype(dtype).itemsize < 4 else dtype
+
+
+class RandomInitializer(Initializer):
+    """Shared seed handling for the random initializers."""
+
+    def __init__(self, seed=None):
+        self._init_seed = seed
+        if isinstance(seed, dict):
+            seed = _registry.deserialize_keras_object(seed)
+        elif seed is not None and not isinstance(seed, (int, np.integer)) and \
+                not callable(getattr(seed, "next", None)):
+            raise ValueError("`seed` argument should be an instance of "
+                             "`keras.random.SeedGenerator()` or an integer. "
+                             f"Received: seed={seed!r}")
+        if isinstance(seed, np.integer):
+            seed = int(seed)
+        self.seed = seed
+
+    def _call_key(self):
+        from fkeras.backend.random_state import key_from_seed, next_key
+
+        if self.seed is None:
+            return next_key()
+        if isinstance(self.seed, int):
+            return key_from_seed(self.seed)
+        drawn = self.seed.next()  # a SeedGenerator-like object
+        return key_from_seed(drawn) if isinstance(drawn, (int, np.integer)) else drawn
+
+    def __call__(self, shape, dtype=None):
+        return self.init(self._call_key(), shape, dtype)
+
+    def get_config(self):
+        return {"seed": _registry.serialize_keras_object(self._init_seed)}
+
+
+class RandomNormal(RandomInitializer):
+    """Samples from ``N(mean, stddev**2)``.
+
+    Example:
+        >>> RandomNormal(mean=0.0, stddev=1.0, seed=1)(shape=(2, 2)).shape
+        (2, 2)
+    """
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean = mean
+        self.stddev = stddev
+        super().__init__(seed=seed)
+
+    def init(self, key, shape, dtype=None):
+        dtype = _float_dtype(dtype, "RandomNormal")
+        x = jax.random.normal(key, _shape(shape, "RandomNormal"), _sample_dtype(dtype))
+        return (x * self.stddev + self.mean).astype(dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+class TruncatedNormal(RandomInitializer):
+    """Normal samples with values more than two standard deviations from ``mean`` redrawn.
+
+    Example:
+        >>> TruncatedNormal(stddev=1.0, seed=1)(shape=(100,)).max() <= 2.0
+        Array(True, dtype=bool)
+    """
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean = mean
+        self.stddev = stddev
+        super().__init__(seed=seed)
+
+    def init(self, key, shape, dtype=None):
+        dtype = _float_dtype(dtype, "TruncatedNormal")
+        x = jax.random.truncated_normal(key, -2.0, 2.0, _shape(shape, "TruncatedNormal"),
+                                        _sample_dtype(dtype))
+        return (x * self.stddev + self.mean).astype(dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+class RandomUniform(RandomInitializer):
+    """Samples from ``U[minval, maxval)``.
+
+    Example:
+        >>> RandomUniform(minval=0.0, maxval=1.0, seed=1)(shape=(2, 2)).shape
+        (2, 2)
+    """
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval = minval
+        self.maxval = maxval
+        super().__init__(seed=seed)
+
+    def init(self, key, shape, dtype=None):
+        dtype = _dtype(dtype)
+        shape = _shape(shape, "RandomUniform")
+        if jnp.issubdtype(jnp.dtype(dtype), jnp.integer):
+            return jax.random.randint(key, shape, int(self.minval), int(self.maxval), dtype=dtype)
+        dtype = _float_dtype(dtype, "RandomUniform")
+        x = jax.random.uniform(key, shape, _sample_dtype(dtype), minval=self.minval,
+                               maxval=self.maxval)
+        return x.astype(dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
+
+
+class VarianceScaling(RandomInitializer):
+    """Scale-aware initializer: variance ``scale / n`` with ``n`` = fan_in, fan_out or their mean.
+
+    ``distribution``: ``'truncated_normal'`` (std corrected for the truncation),
+    ``'untruncated_normal'``, or ``'uniform'`` on ``[-sqrt(3 scale / n), sqrt(3 scale / n)]``.
+
+    Example:
+        >>> VarianceScaling(scale=0.1, mode="fan_in", distribution="uniform", seed=0)(shape=(2, 2)).shape
+        (2, 2)
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+        allowed_modes = ("fan_in", "fan_out", "fan_avg")
+        if mode not in allowed_modes:
+            raise ValueError(f"Invalid `mode` argument: {mode!r}. Expected one of {allowed_modes}.")
+        distribution = str(distribution).lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        allowed = ("uniform", "truncated_normal", "untruncated_normal")
+        if distribution not in allowed:
+            raise ValueError(f"Invalid `distribution` argument: {distribution!r}. "
+                             f"Expected one of {allowed}.")
+        self.scale = scale
+        self.mode = mode
+        self.distribution = distribution
+        super().__init__(seed=seed)
+
+    def _variance(self, shape):
+        fan_in, fan_out = compute_fans(shape)
+        if self.mode == "fan_in":
+            n = max(1.0, fan_in)
+        elif self.mode == "fan_out":
+            n = max(1.0, fan_out)
+        else:
+            n = max(1.0, (fan_in + fan_out) / 2.0)
+        return self.scale / n
+
+    def init(self, key, shape, dtype=None):
+        dtype = _float_dtype(dtype, type(self).__name__)
+        shape = _shape(shape, type(self).__name__)
+        var = self._variance(shape)
+        sdt = _sample_dtype(dtype)
+        if self.distribution == "truncated_normal":
+            std = math.sqrt(var) / _TRUNC_STD
+            x = jax.random.truncated_normal(key, -2.0, 2.0, shape, sdt) * std
+        elif self.distribution == "untruncated_normal":
+            x = jax.random.normal(key, shape, sdt) * math.sqrt(var)
+        else:
+            limit = math.sqrt(3.0 * var)
+            x = jax.random.uniform(key, shape, sdt, minval=-limit, maxval=limit)
+        return x.astype(dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution}
+
+
+class _FixedVarianceScaling(VarianceScaling):
+    _SCALE = 1.0
+    _MODE = "fan_in"
+    _DIST = "truncated_normal"
+
+    def __init__(self, seed=None):
+        super().__init__(scale=self._SCALE, mode=self._MODE, distribution=self._DIST, seed=seed)
+
+    def get_config(self):
+        return {"seed": _registry.serialize_keras_object(self._init_seed)}
+
+
+class GlorotUniform(_FixedVarianceScaling):
+    """Xavier uniform: ``U[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``.
+
+    Example:
+        >>> GlorotUniform(seed=0)(shape=(3, 4)).shape
+        (3, 4)
+    """
+    _SCALE, _MODE, _DIST = 1.0, "fan_avg", "uniform"
+
+
+class GlorotNormal(_FixedVarianceScaling):
+    """Xavier normal: truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))``."""
+    _SCALE, _MODE, _DIST = 1.0, "fan_avg", "truncated_normal"
+
+
+class LecunNormal(_FixedVarianceScaling):
+    """Truncated normal with ``stddev = sqrt(1 / fan_in)`` (pair with ``selu``)."""
+    _SCALE, _MODE, _DIST = 1.0, "fan_in", "truncated_normal"
+
+
+class LecunUniform(_FixedVarianceScaling):
+    """``U[-limit, limit]``, ``limit = sqrt(3 / fan_in)``."""
+    _SCALE, _MODE, _DIST = 1.0, "fan_in", "uniform"
+
+
+class HeNormal(_FixedVarianceScaling):
+    """Truncated normal with ``stddev = sqrt(2 / fan_in)``."""
+    _SCALE, _MODE, _DIST = 2.0, "fan_in", "truncated_normal"
+
+
+class HeUniform(_FixedVarianceScaling):
+    """``U[-limit, limit]``, ``limit = sqrt(6 / fan_in)``."""
+    _SCALE, _MODE, _DIST = 2.0, "fan_in", "uniform"
+
+
+class Orthogonal(RandomInitializer):
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal sample, times ``gain``.
+
+    Shapes of rank > 2 are treated as ``(prod(shape[:-1]), shape[-1])`` and reshaped back.
+    Fewer rows than columns gives orthonormal rows, otherwise orthonormal columns.
+
+    Example:
+        >>> w = Orthogonal(seed=0)(shape=(4, 4))
+        >>> bool(jnp.allclose(w.T @ w, jnp.eye(4), atol=1e-5))
+        True
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = gain
+        super().__init__(seed=seed)
+
+    def init(self, key, shape, dtype=None):
+        dtype = _float_dtype(dtype, "Orthogonal")
+        shape = _shape(shape, "Orthogonal")
+        if len(shape) < 2:
+            raise ValueError("The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        num_rows = 1
+        for d in shape[:-1]:
+            num_rows *= d
+        num_cols = shape[-1]
+        flat = (max(num_rows, num_cols), min(num_rows, num_cols))
+        a = jax.random.normal(key, flat, "float32")
+        q, r = jnp.linalg.qr(a)
+        q = q * jnp.sign(jnp.diag(r))
+        if num_rows < num_cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "gain": self.gain}
+
+
+OrthogonalInitializer = Orthogonal

@@ -4,10 +4,14 @@
 """
 __version__ = "0.1.0"
 
-from fkeras import activations, constraints, initializers, layers, losses, metrics, models, ops, optimizers, \
-    regularizers  # noqa: E402
-from fkeras.engine.layer import Layer  # noqa: E402
+from fkeras import (activations, backend, callbacks, config, constraints, initializers, layers, losses,  # noqa: E402
+                    metrics, models, ops, optimizers, regularizers, saving, utils)
+from fkeras.engine.dtype_policy import DTypePolicy  # noqa: E402
+from fkeras.engine.layer import InputSpec, Layer  # noqa: E402
 from fkeras.engine.symbolic import KerasTensor  # noqa: E402
 from fkeras.engine.variables import Variable  # noqa: E402
 from fkeras.layers.input_layer import Input  # noqa: E402
 from fkeras.models import Functional, Model, Sequential  # noqa: E402
+from fkeras import mixed_precision, random  # noqa: E402
+
+version = __version__

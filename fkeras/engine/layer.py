@@ -50,8 +50,13 @@ class InputSpec:
 
 def _shape_of(x):
     if isinstance(x, (KerasTensor, jax.ShapeDtypeStruct)) or hasattr(x, "shape"):
-        return tuple(x.shape)
+        return display_shape(x.shape)
     return None
+
+
+def display_shape(shape):
+    """A shape for messages and shape logic: symbolic (traced) dimensions shown as None."""
+    return tuple(d if d is None or isinstance(d, (int, np.integer)) else None for d in shape)
 
 
 def assert_input_compatibility(input_spec, inputs, layer_name):
@@ -160,6 +165,11 @@ class Layer:
     """
 
     # --- construction ----------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_fkeras_wrapped", False):
+            cls.build = _wrap_build(cls.__dict__["build"])
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         # Capture constructor arguments so custom layers without get_config still serialize.
@@ -681,14 +691,15 @@ class Layer:
         """A fresh PRNG key for this call (folded from the step key by layer name and call count)."""
         scope = current_scope()
         if scope is not None and scope.rng is not None:
-            return scope.next_rng(self.name)
+            return scope.next_rng(scope.rng_tags.get(id(self), self.name))
         if scope is not None and scope.symbolic:
             return jax.random.PRNGKey(0)
         if scope is None or not any(isinstance(v, jax.core.Tracer) for v in scope.values.values()):
             return random_state.next_key()
         raise ValueError(
-            f"Layer {self.name!r} needs randomness in training mode but no `rng` was given. "
-            "Pass `rng=jax.random.key(...)` to `apply`/`stateless_call`."
+            f"Layer {self.name!r} needs randomness in training mode, but this traced call has no key. "
+            "Pass `rng=jax.random.PRNGKey(...)` (a fresh one per step) to `model.apply(...)` or "
+            "`model.stateless_call(...)`."
         )
 
     # --- losses ------------------------------------------------------------------------
@@ -709,6 +720,11 @@ class Layer:
                 if v.regularizer is not None:
                     out.append(v.regularizer(v.value))
         return out
+
+    def _rng_tags(self):
+        """Tags for folding the step key per layer: positions in the model, not auto-names, so a
+        re-created model draws the same masks after ``set_random_seed``."""
+        return {id(l): f"layer{i}" for i, l in enumerate([self] + self._all_sublayers())}
 
     def _all_sublayers(self):
         out, seen = [], set()
@@ -766,6 +782,7 @@ class Layer:
         values = self._bind_tree(variables)
         scope = BindingScope(values=dict(values), rng=rng, training=training)
         scope.variables = {id(v): v for _, v in items}
+        scope.rng_tags = self._rng_tags()
         with scope:
             outputs = self(*inputs, training=training, **kwargs) if _call_signature_info(
                 type(self).call)["training"] else self(*inputs, **kwargs)
@@ -802,10 +819,11 @@ class Layer:
         values.update({id(v): getattr(a, "value", a) for v, a in zip(ntw, non_trainable_variables)})
         training = kwargs.get("training", False)
         rng = kwargs.pop("rng", None)
-        if rng is None and training:
-            rng = random_state.next_key() if not _any_tracer(values) else _fallback_rng(values)
+        if rng is None and training and not _any_tracer(values):
+            rng = random_state.next_key()  # eager: draw from the global stream
         scope = BindingScope(values=values, rng=rng, training=training)
         scope.variables = {id(v): v for v in tw + ntw}
+        scope.rng_tags = self._rng_tags()
         with scope:
             outputs = self(*args, **kwargs)
         new_nt = [scope.values[id(v)] for v in ntw]
@@ -850,6 +868,29 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _wrap_build(build):
+    """Calling ``build`` directly (``layer.build(shape)``) marks the layer built, as in Keras."""
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        token = _NAME_STACK.set(_NAME_STACK.get() + (self.name,)) if (
+            not _NAME_STACK.get() or _NAME_STACK.get()[-1] != self.name) else None
+        try:
+            with jax.ensure_compile_time_eval():
+                out = build(self, *args, **kwargs)
+        finally:
+            if token is not None:
+                _NAME_STACK.reset(token)
+        self.built = True
+        if self._build_shapes is None:
+            shape = args[0] if args else (next(iter(kwargs.values())) if len(kwargs) == 1 else kwargs or None)
+            self._build_shapes = shape
+        return out
+
+    wrapper._fkeras_wrapped = True
+    return wrapper
 
 
 class _silence_nodes:
@@ -910,13 +951,6 @@ def _rebuild_tree(tree, items, values):
 
 def _any_tracer(values):
     return any(isinstance(v, jax.core.Tracer) for v in values.values())
-
-
-def _fallback_rng(values):
-    raise ValueError(
-        "stateless_call(..., training=True) inside jax.jit needs an explicit `rng=` key for layers "
-        "that use randomness (e.g. Dropout)."
-    )
 
 
 def _json_ok(v):

@@ -203,6 +203,15 @@ def eval_output_spec(fn, args, kwargs):
 
         return jax.eval_shape(f, *structs)
 
+    def run_eager(size):
+        leaves = list(static_leaves)
+        for i in kt_pos:
+            kt = static_leaves[i]
+            leaves[i] = jnp.zeros(tuple(size if d is None else d for d in kt.shape), kt.dtype)
+        a, k = jax.tree_util.tree_unflatten(treedef, leaves)
+        out = fn(*a, **k)
+        return jax.tree_util.tree_map(lambda o: jax.ShapeDtypeStruct(o.shape, o.dtype), out)
+
     has_unknown = any(d is None for i in kt_pos for d in static_leaves[i].shape)
     if not has_unknown:
         return _struct_to_kt(run(iter(())))
@@ -211,9 +220,15 @@ def eval_output_spec(fn, args, kwargs):
     except Exception as symbolic_error:  # noqa: BLE001 - fall back to concrete probing
         try:
             out_a = run(_concrete_stream(2))
-        except Exception:
-            raise symbolic_error from None
-        out_b = run(_concrete_stream(3))
+            out_b = run(_concrete_stream(3))
+        except Exception:  # noqa: BLE001
+            # Last resort: a call with Python side effects on values (print, float(x)...) runs
+            # eagerly on zeros; if that fails too, the original error is the informative one.
+            try:
+                out_a = run_eager(2)
+                out_b = run_eager(3)
+            except Exception:  # noqa: BLE001
+                raise symbolic_error from None
 
         def merge(a, b):
             shape = tuple(da if da == db else None for da, db in zip(a.shape, b.shape))

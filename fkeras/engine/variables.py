@@ -29,7 +29,7 @@ class BindingScope:
     """
 
     __slots__ = ("values", "variables", "rng", "training", "losses", "write_back", "sample_mask",
-                 "_token", "_rng_counters", "symbolic", "parent")
+                 "_token", "_rng_counters", "symbolic", "parent", "rng_tags")
 
     def __init__(self, variables=(), values=None, rng=None, training=None, write_back=False,
                  sample_mask=None, symbolic=False):
@@ -44,6 +44,7 @@ class BindingScope:
         self.sample_mask = sample_mask
         self.symbolic = symbolic
         self._rng_counters = {}
+        self.rng_tags = {}  # id(layer) -> a tag stable across re-creation (its position in the model)
         self._token = None
         self.parent = None
 

@@ -1,9 +1,20 @@
 """``keras.layers``."""
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
+                                         Convolution1D, Convolution1DTranspose, Convolution2D,
+                                         Convolution2DTranspose, Convolution3D, Convolution3DTranspose,
+                                         DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                                         SeparableConvolution1D, SeparableConvolution2D)
 from fkeras.layers.core import Activation, Dense, Identity, Lambda
 from fkeras.layers.input_layer import Input, InputLayer
 from fkeras.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    average, concatenate, dot, maximum, minimum, multiply, subtract)
+from fkeras.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                                   AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                   GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
+                                   GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                                   GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+                                   MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from fkeras.layers.regularization import Dropout
 from fkeras.layers.reshaping import Flatten, Reshape
 from fkeras.layers.wrappers_jax import FlaxModule, FunctionLayer

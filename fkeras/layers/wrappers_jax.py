@@ -122,8 +122,8 @@ class FlaxModule(Layer):
     """
 
     def __init__(self, module, method=None, rng_collections=("dropout",), name=None, **kwargs):
+        self.module = module  # before Layer.__init__, which derives the default name from it
         super().__init__(name=name, **kwargs)
-        self.module = module
         self.method = method
         self.rng_collections = tuple(rng_collections)
         self._vars = {}

@@ -6,7 +6,7 @@ import inspect
 import jax
 
 from fkeras.engine import symbolic
-from fkeras.engine.layer import Layer, _call_signature_info
+from fkeras.engine.layer import Layer, _call_signature_info, display_shape
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.layers.input_layer import InputLayer
 from fkeras.models.model import Model
@@ -189,7 +189,7 @@ class Functional(Model):
             shape = getattr(v, "shape", None)
             if shape is None:
                 continue
-            shape = tuple(shape)
+            shape = display_shape(shape)
             ok = len(shape) == len(t.shape) and all(
                 e is None or g is None or e == g for e, g in zip(t.shape, shape))
             if not ok:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import warnings
 
-from fkeras.engine.layer import Layer, _call_signature_info, _silence_nodes
+from fkeras.engine.layer import Layer, _call_signature_info, _silence_nodes, display_shape
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.layers.input_layer import InputLayer
 from fkeras.models.model import Model
@@ -124,7 +124,7 @@ class Sequential(Model):
         x = inputs
         if self._input_layer is not None and hasattr(x, "shape"):
             expected = self._input_layer.batch_shape
-            got = tuple(x.shape)
+            got = display_shape(x.shape)
             if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected, got)):
                 raise ValueError(
                     f'Input 0 of layer "{self._stack[0].name if self._stack else self.name}" is incompatible '

@@ -148,9 +148,16 @@ class ArrayData:
         self.batch_size = min(self.batch_size, self.n) if steps is None else self.batch_size
         self.shuffle = shuffle
         full_steps = -(-self.n // self.batch_size)
+        self._steps_from_data = steps is None
         self.steps = full_steps if steps is None else int(steps)
         self._device_data = None
         self._epoch = 0
+
+    def on_epoch_begin(self):
+        pass
+
+    def on_epoch_end(self):
+        pass
 
     def numeric(self):
         return all(getattr(l, "dtype", np.dtype("float32")).kind in "biuf"
@@ -172,10 +179,11 @@ class ArrayData:
         """``(idx, mask)`` for one epoch: ``steps * batch_size`` rows, padding rows masked out."""
         total = self.steps * self.batch_size
         idx = self._order(rng)
-        reps = -(-total // self.n)
-        if reps > 1:  # steps_per_epoch larger than the data: keep cycling (reshuffled)
+        needed = min(total, self.n) if self._steps_from_data else total
+        reps = -(-needed // self.n)
+        if reps > 1:  # steps_per_epoch asks for more than the data: keep cycling (reshuffled)
             idx = np.concatenate([idx] + [self._order(rng) for _ in range(reps - 1)])
-        idx = idx[:total]
+        idx = idx[:needed]
         mask = np.zeros(total, dtype=np.float32)
         mask[:len(idx)] = 1.0
         idx = np.concatenate([idx, np.zeros(total - len(idx), dtype=idx.dtype)])
@@ -283,15 +291,24 @@ class IterableData:
             n = len(self.data)
             for i in range(n):
                 yield self.data[i]
-            if hasattr(self.data, "on_epoch_end"):
-                self.data.on_epoch_end()
             return
         if self._iterator is None:
             self._iterator = iter(self.data)
         if self._first is not None:
             first, self._first = self._first, None
             yield first
-        yield from self._iterator
+        # A plain loop, not `yield from`: closing this per-epoch generator must not close the
+        # user's generator, which the next epoch keeps reading.
+        for item in self._iterator:
+            yield item
+
+    def on_epoch_begin(self):
+        if self.is_pydataset and hasattr(self.data, "on_epoch_begin"):
+            self.data.on_epoch_begin()
+
+    def on_epoch_end(self):
+        if self.is_pydataset and hasattr(self.data, "on_epoch_end"):
+            self.data.on_epoch_end()
 
     def peek(self):
         if self.is_pydataset:

@@ -63,6 +63,7 @@ class _Binding:
         self.regularized = [(id(v), v.regularizer) for _, v in items if v.regularizer is not None
                             and id(v) in trainable_ids]
         self.constrained = [(p, v.constraint) for p, v in self.t_items if v.constraint is not None]
+        self.rng_tags = model._rng_tags()
         self.signature = tuple((p, id(v)) for p, v in self.t_items) + (None,) + tuple(
             (p, id(v)) for p, v in self.nt_items)
 
@@ -336,6 +337,7 @@ class Trainer:
         values = b.bind(trainable, non_trainable)
         scope = BindingScope(values=values, rng=rng, training=training, sample_mask=mask)
         scope.variables = b.var_by_id
+        scope.rng_tags = b.rng_tags
         with scope:
             y_pred = self(x, training=training)
         return y_pred, b.nt_tree(scope.values), scope
@@ -527,6 +529,7 @@ class Trainer:
                 state = state.replace(metrics=self._compile_metrics.init_state(),
                                       cursor=jnp.zeros((), jnp.int32))
                 cbs.on_epoch_begin(epoch)
+                data.on_epoch_begin()
                 logs = None
                 if chunked:
                     bs = data.batch_size
@@ -575,6 +578,7 @@ class Trainer:
                         warnings.warn("The training data yielded no batches this epoch; stopping training.",
                                       stacklevel=2)
                         break
+                data.on_epoch_end()
                 epoch_logs = dict(LazyLogs(logs)) if logs is not None else {}
                 self._save_state(state)
                 if val is not None and _should_validate(epoch, validation_freq):

@@ -11,9 +11,10 @@ _name_uids: collections.defaultdict[str, int] = collections.defaultdict(int)
 
 
 def to_snake_case(name: str) -> str:
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
-    s = re.sub(r"\W+", "", s)
+    """Keras's rule: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` -> ``max_pooling2d``."""
+    s = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", s)
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
     if s and s[0] == "_":
         s = "private" + s
     return s
@@ -28,7 +29,7 @@ def uniquify(base: str) -> str:
 
 
 def auto_name(cls_or_name) -> str:
-    base = cls_or_name if isinstance(cls_or_name, str) else to_snake_case(cls_or_name.__name__)
+    base = to_snake_case(cls_or_name if isinstance(cls_or_name, str) else cls_or_name.__name__)
     return uniquify(base)
 
 
@@ -37,14 +38,42 @@ def reset_uids() -> None:
         _name_uids.clear()
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count as one edit)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def closest(name, options):
+    """The option nearest to ``name`` (typos first, then difflib similarity), or None."""
+    options = [str(o) for o in options]
+    if not options:
+        return None
+    low = str(name).lower()
+    scored = sorted(options, key=lambda o: (_edit_distance(low, o.lower()), abs(len(o) - len(low))))
+    best = scored[0]
+    if _edit_distance(low, best.lower()) <= max(1, min(2, len(low) // 3)):
+        return best
+    close = difflib.get_close_matches(low, [o.lower() for o in options], n=1, cutoff=0.6)
+    if close:
+        return {o.lower(): o for o in options}[close[0]]
+    return None
+
+
 def did_you_mean(name, options) -> str:
     """A hint such as `` Did you mean 'adam'?`` (empty when nothing is close)."""
-    options = [str(o) for o in options]
-    close = difflib.get_close_matches(str(name).lower(), [o.lower() for o in options], n=1, cutoff=0.6)
-    if not close:
-        return ""
-    lowered = {o.lower(): o for o in options}
-    return f" Did you mean {lowered[close[0]]!r}?"
+    best = closest(name, options)
+    return f" Did you mean {best!r}?" if best is not None else ""
 
 
 def unknown_identifier_error(kind: str, name, options) -> ValueError:

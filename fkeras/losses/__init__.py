@@ -1,0 +1,158 @@
+"""``keras.losses``: loss classes, loss functions, ``get`` / ``serialize`` / ``deserialize``."""
+from __future__ import annotations
+
+import inspect
+
+from fkeras.losses.loss import Loss, reduce_weighted_values, squeeze_or_expand_to_same_rank
+from fkeras.losses.losses import (
+    BCE,
+    CTC,
+    KLD,
+    MAE,
+    MAPE,
+    MSE,
+    MSLE,
+    BinaryCrossentropy,
+    BinaryFocalCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Dice,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    LossFunctionWrapper,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+    Tversky,
+    bce,
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    categorical_hinge,
+    cosine_similarity,
+    ctc,
+    dice,
+    hinge,
+    huber,
+    kl_divergence,
+    kld,
+    kullback_leibler_divergence,
+    log_cosh,
+    logcosh,
+    mae,
+    mape,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    mse,
+    msle,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+    tversky,
+)
+from fkeras.saving import registry as _registry
+
+ALL_OBJECTS = (
+    Loss, LossFunctionWrapper,
+    KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
+    CategoricalFocalCrossentropy, SparseCategoricalCrossentropy, CategoricalGeneralizedCrossEntropy,
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+    CosineSimilarity, LogCosh, Huber,
+    Hinge, SquaredHinge, CategoricalHinge,
+    Dice, Tversky, CTC,
+    kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+    categorical_focal_crossentropy, sparse_categorical_crossentropy,
+    categorical_generalized_cross_entropy,
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber,
+    hinge, squared_hinge, categorical_hinge,
+    dice, tversky, ctc,
+)
+
+ALL_OBJECTS_DICT = {obj.__name__: obj for obj in ALL_OBJECTS}
+ALL_OBJECTS_DICT.update({
+    "bce": binary_crossentropy, "BCE": binary_crossentropy,
+    "kld": kl_divergence, "KLD": kl_divergence,
+    "kullback_leibler_divergence": kl_divergence,
+    "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "mse": mean_squared_error, "MSE": mean_squared_error,
+    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
+    "logcosh": log_cosh,
+})
+
+
+def serialize(loss):
+    """A loss function or ``Loss`` instance as a config (a name for built-in functions)."""
+    return _registry.serialize_keras_object(loss)
+
+
+def deserialize(name, custom_objects=None):
+    """Rebuild a loss function or ``Loss`` instance from ``serialize``'s output."""
+    return _registry.deserialize_keras_object(name, module_objects=ALL_OBJECTS_DICT,
+                                              custom_objects=custom_objects)
+
+
+def get(identifier):
+    """Look up a loss: a name (``"mse"``, ``"categorical_crossentropy"``,
+    ``"CategoricalCrossentropy"``), a config dict, a ``Loss`` class or instance, or a callable.
+
+    Function names give the function; class names give an instance with default arguments.
+
+    Example:
+
+    >>> keras.losses.get("mse")                      # the function mean_squared_error
+    >>> keras.losses.get("SparseCategoricalCrossentropy")   # an instance
+    >>> keras.losses.get({"class_name": "CategoricalCrossentropy",
+    ...                   "config": {"from_logits": True}})
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = ALL_OBJECTS_DICT.get(identifier)
+        if obj is None:
+            obj = _registry.get_registered_object(identifier)
+        if obj is None:
+            from fkeras.utils.naming import unknown_identifier_error
+
+            raise unknown_identifier_error("loss", identifier, list(ALL_OBJECTS_DICT))
+    else:
+        obj = identifier
+    if callable(obj):
+        if inspect.isclass(obj):
+            obj = obj()
+        return obj
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+
+
+__all__ = [
+    "ALL_OBJECTS", "ALL_OBJECTS_DICT", "get", "serialize", "deserialize",
+    "Loss", "LossFunctionWrapper", "reduce_weighted_values", "squeeze_or_expand_to_same_rank",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "SparseCategoricalCrossentropy",
+    "Hinge", "SquaredHinge", "CategoricalHinge", "MeanSquaredError", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Huber", "LogCosh", "KLDivergence",
+    "Poisson", "CosineSimilarity", "Tversky", "Dice", "CTC",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_generalized_cross_entropy",
+    "sparse_categorical_crossentropy", "mean_squared_error", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
+    "logcosh", "kl_divergence", "kld", "kullback_leibler_divergence", "poisson", "hinge",
+    "squared_hinge", "categorical_hinge", "cosine_similarity", "dice", "tversky", "ctc",
+    "mse", "mae", "mape", "msle", "bce", "MSE", "MAE", "MAPE", "MSLE", "KLD", "BCE",
+]

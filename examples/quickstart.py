@@ -44,8 +44,8 @@ def build_model(num_classes=10):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--plot", default="quickstart_curves.png")
     args = parser.parse_args()
 

@@ -42,7 +42,7 @@ def standardize_dtype(dtype, default=None):
     """A dtype name string (``'float32'``); ``None`` gives ``default`` (floatx if not given)."""
     if dtype is None:
         return default if default is not None else config.floatx()
-    if dtype in (bool, int, float, complex):
+    if isinstance(dtype, type) and dtype in (bool, int, float, complex):
         dtype = {bool: "bool", int: "int32", float: "float", complex: "complex"}[dtype]
     if isinstance(dtype, str) and dtype in _DTYPE_ALIASES:
         alias = _DTYPE_ALIASES[dtype]

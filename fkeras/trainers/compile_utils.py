@@ -221,6 +221,10 @@ class CompileMetrics:
                         base = "weighted_" + base if any(e[0] == base for e in entries) else base
                     name = f"{output_names[i]}_{base}" if multi else base
                     entries.append((name, m, i, kind))
+        for name, m, i, kind in entries:
+            if kind in ("metric", "weighted") and hasattr(m, "_symbolic_build"):
+                # Metrics whose variables depend on shapes (F1Score, R2Score...) are built here.
+                m._symbolic_build(_as_struct(yt[i]), _as_struct(yp[i]))
         seen = {}
         for j, (name, m, i, kind) in enumerate(entries):
             if name in seen:
@@ -279,6 +283,14 @@ class CompileMetrics:
         for (_, m, _, _), vars_ in zip(self.entries, state):
             for var, val in zip(m.variables, vars_):
                 var.assign(val)
+
+
+def _as_struct(x):
+    if x is None:
+        return None
+    shape = tuple(1 if d is None else d for d in np.shape(x)) if not hasattr(x, "shape") else tuple(
+        1 if d is None else d for d in x.shape)
+    return jax.ShapeDtypeStruct(shape, getattr(x, "dtype", "float32"))
 
 
 def _combine_weight(sw, mask):

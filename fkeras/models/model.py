@@ -123,6 +123,22 @@ class Model(Trainer, Layer):
             return g.get_config()
         return Layer.get_config(self)
 
+    def to_json(self, **kwargs):
+        """The model's architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
+        import json
+
+        from fkeras.saving import registry
+
+        return json.dumps(registry.serialize_keras_object(self), **kwargs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config and "output_layers" in config:
+            from fkeras.models import functional_config
+
+            return functional_config.functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
+
     def predict_classes(self, *args, **kwargs):
         raise AttributeError(
             "`model.predict_classes()` was removed in TensorFlow 2.6 / Keras 3. Use "

@@ -361,7 +361,14 @@ class IterableData:
             self._iterator = None  # a re-iterable (list, DataLoader, tf.data) starts over next epoch
 
 
-def prefetch_to_device(iterator, size=2, put=jax.device_put):
+def _put_arrays(item):
+    """device_put the arrays of an item; Python scalars (e.g. a chunk's step count) stay on the host."""
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], int):
+        return jax.device_put(item[0]), item[1]
+    return jax.device_put(item)
+
+
+def prefetch_to_device(iterator, size=2, put=_put_arrays):
     """Run ``iterator`` in a background thread, moving each item to the device ahead of use."""
     q: queue.Queue = queue.Queue(maxsize=size)
     sentinel = object()

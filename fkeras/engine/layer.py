@@ -254,6 +254,9 @@ class Layer:
             if var.trainable and _SCOPE.get() is not None:
                 return self._read_variable(var)
             return var
+        prop = getattr(type(self), name, None)
+        if isinstance(prop, property):
+            return prop.fget(self)  # re-raise the property's own (informative) AttributeError
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name):
@@ -842,7 +845,9 @@ class Layer:
 
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._auto_config is not None:
-            auto = dict(self._auto_config)
+            base_keys = ("name", "trainable", "dtype", "autocast", "activity_regularizer", "input_shape",
+                         "batch_input_shape", "input_dim", "batch_size")
+            auto = {k: v for k, v in self._auto_config.items() if k not in base_keys}
             for k, v in auto.items():
                 if not _json_ok(v):
                     raise NotImplementedError(

@@ -45,18 +45,23 @@ class _Merge(Layer):
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)):
             raise ValueError(f"{type(self).__name__} layer {self.name!r} should be called on a list of inputs.")
-        return self._merge(list(inputs))
+        xs = list(inputs)
+        max_ndim = max(x.ndim for x in xs)
+        # Keras broadcasts lower-rank inputs by inserting axes after the batch axis.
+        xs = [x.reshape(x.shape[:1] + (1,) * (max_ndim - x.ndim) + x.shape[1:]) if x.ndim < max_ndim else x
+              for x in xs]
+        return self._merge(xs)
 
     def compute_mask(self, inputs, previous_mask=None):
+        # Element-wise merges keep a position if any input keeps it (Keras: OR; None if any is None).
         if previous_mask is None:
             return None
-        masks = [m for m in (previous_mask if isinstance(previous_mask, (list, tuple)) else [previous_mask])
-                 if m is not None]
-        if not masks:
+        masks = previous_mask if isinstance(previous_mask, (list, tuple)) else [previous_mask]
+        if any(m is None for m in masks):
             return None
         out = masks[0]
         for m in masks[1:]:
-            out = jnp.logical_and(out, m)
+            out = jnp.logical_or(out, m)
         return out
 
 
@@ -185,6 +190,10 @@ class Dot(_Merge):
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(axes, int) and not (isinstance(axes, (list, tuple)) and len(axes) == 2
+                                              and all(isinstance(a, int) for a in axes)):
+            raise TypeError(f"Invalid type for argument `axes`: it should be an int or a list/tuple of 2 ints. "
+                            f"Received: axes={axes!r}")
         self.axes = axes
         self.normalize = normalize
         self.supports_masking = False
@@ -192,6 +201,16 @@ class Dot(_Merge):
     def _check_broadcast(self, shapes):
         if len(shapes) != 2:
             raise ValueError(f"A `Dot` layer should be called on exactly 2 inputs. Received: input_shape={shapes}")
+        s1, s2 = (tuple(s) for s in shapes)
+        axes = self.axes if isinstance(self.axes, (list, tuple)) else (self.axes, self.axes)
+        axes = [a % len(s) if a < 0 else a for a, s in zip(axes, (s1, s2))]
+        if 0 in axes:
+            raise ValueError(f"Cannot perform batch_dot over axis 0 (the batch axis). Received: axes={self.axes}")
+        d1, d2 = s1[axes[0]], s2[axes[1]]
+        if d1 is not None and d2 is not None and d1 != d2:
+            raise ValueError(
+                f"Incompatible input shapes for Dot layer {self.name!r}: axis values {d1} (at axis {axes[0]}) != "
+                f"{d2} (at axis {axes[1]}). Full input shapes: {s1}, {s2}")
 
     def _merge(self, xs):
         x1, x2 = xs

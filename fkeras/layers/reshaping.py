@@ -65,7 +65,9 @@ class Reshape(Layer):
         return tuple(target)
 
     def call(self, inputs):
-        target = self._resolve(tuple(inputs.shape))
+        from fkeras.engine.layer import display_shape
+
+        target = self._resolve(display_shape(inputs.shape))
         return jnp.reshape(inputs, (inputs.shape[0],) + target)
 
     def get_config(self):

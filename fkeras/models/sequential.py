@@ -52,6 +52,11 @@ class Sequential(Model):
         else:
             if any(l is layer for l in self._stack):
                 raise ValueError(f"Layer {layer.name!r} is already in this Sequential model.")
+            if any(l.name == layer.name for l in self._stack):
+                raise ValueError(
+                    f"All layers added to a Sequential model should have unique names. Name {layer.name!r} is "
+                    "already the name of a layer in this model. Update the `name` argument to pass a unique name."
+                )
             self._stack.append(layer)
         if rebuild:
             self._maybe_rebuild()
@@ -85,6 +90,9 @@ class Sequential(Model):
         return list(self._stack)
 
     def build(self, input_shape=None):
+        if not self._stack:
+            raise ValueError(f"Sequential model {self.name!r} cannot be built because it has no layers. "
+                             "Call `model.add(layer)`.")
         if input_shape is None:
             if self._input_layer is None:
                 raise ValueError("You must provide an `input_shape` argument to build().")

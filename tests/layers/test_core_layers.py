@@ -193,10 +193,6 @@ def test_reshape_errors():
         layers.Reshape((-1, -1))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine/layer.py Layer._symbolic_call: an error raised while tracing with symbolic batch dims "
-    "shows jax's internal dimension name '_d0' in the user-facing shape, e.g. 'input shape "
-    "(_d0, 3, 4)', instead of (None, 3, 4) as Keras reports"))
 def test_reshape_symbolic_error_shows_none_batch_dim():
     with pytest.raises(ValueError) as e:
         layers.Reshape((5,))(keras.Input((3, 4)))
@@ -316,19 +312,12 @@ def test_merge_broadcasting_rules_and_errors():
         layers.Add()(np.ones((2, 3), "float32"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layers/merging.py _Merge.call: inputs of different ranks are broadcast numpy-style from the "
-    "right; Keras 3 (base_merge.Merge.call with _reshape_required) expands the lower-rank input "
-    "at axis=1 first, so Add()([a(3,4), b(3,3,4)]) must equal a[:, None, :] + b"))
 def test_merge_different_ranks_expand_at_axis_1(rng):
     a = rng.normal(size=(3, 4)).astype("float32")
     b = rng.normal(size=(3, 3, 4)).astype("float32")
     np.testing.assert_allclose(np.asarray(layers.Add()([a, b])), a[:, None, :] + b, rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layers/merging.py _Merge.compute_mask: combines input masks with logical AND and ignores None "
-    "masks; Keras 3 Merge.compute_mask returns None if any mask is None, else the logical OR"))
 def test_merge_compute_mask_is_logical_or():
     xs = [jnp.ones((1, 3, 2))] * 2
     m1, m2 = jnp.array([[True, False, False]]), jnp.array([[False, False, True]])
@@ -390,19 +379,11 @@ def test_dot_axes_and_normalize(jit, rng):
                                np.sum(x1 * x2, axis=1, keepdims=True), rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layers/merging.py Dot.build/_merge: mismatched contraction sizes fail inside jnp.einsum "
-    "('Size of label K for operand 1 (3) does not match ...'); Keras 3 Dot.build raises "
-    "'Incompatible input shapes: axis values 3 (at axis 1) != 4 (at axis 1). Full input shapes: ...'"))
 def test_dot_incompatible_shapes_error_is_clear():
     with pytest.raises(ValueError, match=r"Incompatible input shapes.*\(2, 3\).*\(2, 4\)"):
         layers.Dot(axes=1)([np.ones((2, 3), "float32"), np.ones((2, 4), "float32")])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layers/merging.py Dot.__init__ accepts any `axes` (e.g. a string) and batch axis 0 fails "
-    "later inside einsum ('Output character Z did not appear'); Keras 3 raises TypeError for a "
-    "non-int/non-list `axes` at construction and 'Cannot perform batch_dot over axis 0' for axis 0"))
 def test_dot_validates_axes():
     with pytest.raises(TypeError, match="axes"):
         layers.Dot(axes="last")
@@ -412,29 +393,23 @@ def test_dot_validates_axes():
 
 # --- config round trips ---------------------------------------------------------------------
 
-_AUTO_CONFIG_BUG = pytest.mark.xfail(strict=True, reason=(
-    "engine/layer.py Layer.get_config/from_config: for layers without their own get_config (Identity, "
-    "Add, Subtract, Multiply, Average, Maximum, Minimum) from_config turns the serialized `dtype` dict "
-    "into a DTypePolicy object before calling __init__, __new__ captures it in _auto_config, and the "
-    "clone's get_config() then raises NotImplementedError ('argument dtype=<DTypePolicy float32> not "
-    "serializable'); Keras round-trips these configs"))
 
 CONFIG_CASES = [
     pytest.param(lambda: layers.Dense(3, activation="relu", use_bias=False, kernel_initializer="ones", name="d"),
                  {"units": 3, "activation": "relu", "use_bias": False}, id="Dense"),
     pytest.param(lambda: layers.Activation("tanh"), {"activation": "tanh"}, id="Activation"),
-    pytest.param(lambda: layers.Identity(name="ident"), {"name": "ident"}, id="Identity", marks=_AUTO_CONFIG_BUG),
+    pytest.param(lambda: layers.Identity(name="ident"), {"name": "ident"}, id="Identity"),
     pytest.param(lambda: layers.Dropout(0.25, noise_shape=(None, 1, 4), seed=7), {"rate": 0.25, "seed": 7},
                  id="Dropout"),
     pytest.param(lambda: layers.Flatten(data_format="channels_first"), {"data_format": "channels_first"},
                  id="Flatten"),
     pytest.param(lambda: layers.Reshape((-1, 2)), {}, id="Reshape"),
-    pytest.param(lambda: layers.Add(), {}, id="Add", marks=_AUTO_CONFIG_BUG),
-    pytest.param(lambda: layers.Subtract(), {}, id="Subtract", marks=_AUTO_CONFIG_BUG),
-    pytest.param(lambda: layers.Multiply(), {}, id="Multiply", marks=_AUTO_CONFIG_BUG),
-    pytest.param(lambda: layers.Average(), {}, id="Average", marks=_AUTO_CONFIG_BUG),
-    pytest.param(lambda: layers.Maximum(), {}, id="Maximum", marks=_AUTO_CONFIG_BUG),
-    pytest.param(lambda: layers.Minimum(), {}, id="Minimum", marks=_AUTO_CONFIG_BUG),
+    pytest.param(lambda: layers.Add(), {}, id="Add"),
+    pytest.param(lambda: layers.Subtract(), {}, id="Subtract"),
+    pytest.param(lambda: layers.Multiply(), {}, id="Multiply"),
+    pytest.param(lambda: layers.Average(), {}, id="Average"),
+    pytest.param(lambda: layers.Maximum(), {}, id="Maximum"),
+    pytest.param(lambda: layers.Minimum(), {}, id="Minimum"),
     pytest.param(lambda: layers.Concatenate(axis=1), {"axis": 1}, id="Concatenate"),
     pytest.param(lambda: layers.Dot(axes=(1, 2), normalize=True), {"normalize": True}, id="Dot"),
 ]

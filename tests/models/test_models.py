@@ -138,28 +138,17 @@ def test_sequential_config_round_trip(rng):
     np.testing.assert_allclose(np.asarray(clone(x)), np.asarray(model(x)), rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "models/sequential.py Sequential.input_shape/output_shape raise AttributeError inside a property, "
-    "so Layer.__getattr__ (engine/layer.py) replaces the message with \"'Sequential' object has no "
-    "attribute 'input_shape'\"; Keras 3 says \"Sequential model 'name' has no defined input shape yet.\""))
 def test_sequential_unbuilt_input_shape_message():
     model = keras.Sequential([layers.Dense(2)], name="s")
     with pytest.raises((ValueError, AttributeError), match="no defined input shape"):
         model.input_shape
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "models/sequential.py Sequential.add: accepts two layers with the same name (only identity is "
-    "checked); Keras 3 raises ValueError 'All layers added to a Sequential model should have unique "
-    "names'"))
 def test_sequential_rejects_duplicate_layer_names():
     with pytest.raises(ValueError, match="unique names"):
         keras.Sequential([layers.Dense(2, name="x"), layers.Dense(2, name="x")])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "models/sequential.py Sequential.build: building a model with no layers silently succeeds; Keras 3 "
-    "raises 'Sequential model ... cannot be built because it has no layers'"))
 def test_sequential_build_without_layers_raises():
     with pytest.raises(ValueError, match="no layers"):
         keras.Sequential().build((None, 3))

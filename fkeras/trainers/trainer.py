@@ -70,10 +70,10 @@ class _Binding:
     def trees(self, copy=False):
         t, nt = {}, {}
         for p, v in self.t_items:
-            _set_path(t, p, jnp.array(v._value, copy=True) if copy else v._value)
+            _set_path(t, p, v._value)
         for p, v in self.nt_items:
-            _set_path(nt, p, jnp.array(v._value, copy=True) if copy else v._value)
-        return t, nt
+            _set_path(nt, p, v._value)
+        return copy_tree((t, nt)) if copy else (t, nt)
 
     def bind(self, trainable, non_trainable):
         values = {id(v): _get_path(trainable, p) for p, v in self.t_items}
@@ -101,12 +101,18 @@ class _Binding:
         return trainable
 
     def write_back(self, trainable, non_trainable, copy=True):
+        if copy:
+            trainable, non_trainable = copy_tree((trainable, non_trainable))
         for p, v in self.t_items:
-            val = _get_path(trainable, p)
-            v._value = jnp.array(val, copy=True) if copy else val
+            v._value = _get_path(trainable, p)
         for p, v in self.nt_items:
-            val = _get_path(non_trainable, p)
-            v._value = jnp.array(val, copy=True) if copy else val
+            v._value = _get_path(non_trainable, p)
+
+
+@jax.jit
+def copy_tree(tree):
+    """Fresh buffers for every leaf, in one dispatch (state trees are donated to the step)."""
+    return jax.tree_util.tree_map(jnp.copy, tree)
 
 
 def _spec_of(tree):
@@ -171,6 +177,7 @@ class Trainer:
         self._fns = {}
         self._opt_state = None
         self._binding = None
+        self.__dict__.pop("_output_spec_cache", None)
         self.compiled = True
         self._compile_config = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
                                     weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
@@ -243,10 +250,16 @@ class Trainer:
         self._output_names_cached = names
 
     def _output_spec_for(self, spec):
+        """The model's output spec for an input spec, traced once per input signature."""
         from fkeras.engine.layer import _silence_nodes
 
-        with _silence_nodes(self):
-            return self.compute_output_spec(spec)
+        key = tuple((tuple(t.shape), t.dtype) for t in jax.tree_util.tree_leaves(spec, is_leaf=lambda t: hasattr(
+            t, "shape"))) + (jax.tree_util.tree_structure(spec, is_leaf=lambda t: hasattr(t, "shape")),)
+        cache = self.__dict__.setdefault("_output_spec_cache", {})
+        if key not in cache:
+            with _silence_nodes(self):
+                cache[key] = self.compute_output_spec(spec)
+        return cache[key]
 
     def _check_targets(self, y, y_pred_spec, names):
         if y is None or self._compile_loss is None or not self._compile_loss.built:
@@ -298,6 +311,7 @@ class Trainer:
             if self._binding is not None:
                 self._fns = {}
                 self._opt_state = None
+                self.__dict__.pop("_output_spec_cache", None)
             self._binding = binding
         return self._binding
 
@@ -306,23 +320,37 @@ class Trainer:
         trainable, non_trainable = b.trees(copy=True)
         if self._opt_state is None:
             self._opt_state = self.optimizer.tx.init(trainable)
-        opt_state = self.optimizer._write_hyperparams(self._opt_state)
         if self._rng is None:
             self._rng = random_state.next_key()
-        metrics = self._compile_metrics.init_state()
+        # Copies: the state is donated to the step, and these stay valid if a fit is interrupted.
+        opt_state, rng = copy_tree((self._opt_state, self._rng))
+        opt_state = self.optimizer._write_hyperparams(opt_state)
+        metrics = self._fresh_metrics()
         step = jnp.asarray(getattr(self.optimizer, "_iterations", 0) or 0, jnp.int32)
         self._lr_version = getattr(self.optimizer, "_lr_version", 0)
         return TrainState(trainable=trainable, non_trainable=non_trainable, opt_state=opt_state,
-                          metrics=metrics, rng=self._rng, step=step, cursor=jnp.zeros((), jnp.int32))
+                          metrics=metrics, rng=rng, step=step, cursor=jnp.zeros((), jnp.int32))
 
     def _save_state(self, state, copy=True):
         """Write the state back onto the Variables / optimizer / metrics (copies: the state is donated)."""
-        self._binding.write_back(state.trainable, state.non_trainable, copy=copy)
-        cp = (lambda x: jnp.array(x, copy=True)) if copy else (lambda x: x)
-        self._opt_state = jax.tree_util.tree_map(cp, state.opt_state)
-        self._rng = cp(state.rng)
+        if self.__dict__.get("_last_saved_state") is state:
+            return  # already written back (e.g. at the end of the last epoch)
+        if copy:
+            state = copy_tree(state)
+        self._binding.write_back(state.trainable, state.non_trainable, copy=False)
+        self._opt_state = state.opt_state
+        self._rng = state.rng
         self.optimizer._iterations = int(state.step)
         self._compile_metrics.write_back(state.metrics)
+        self._last_saved_state = state
+
+    def _fresh_metrics(self):
+        """Zeroed metric variables (copied from a cached template: the state is donated)."""
+        template = self.__dict__.get("_metrics_template")
+        if template is None or template[0] is not self._compile_metrics:
+            template = (self._compile_metrics, self._compile_metrics.init_state())
+            self._metrics_template = template
+        return copy_tree(template[1])
 
     def _maybe_refresh_lr(self, state):
         v = getattr(self.optimizer, "_lr_version", 0)
@@ -526,7 +554,7 @@ class Trainer:
         epoch_logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
-                state = state.replace(metrics=self._compile_metrics.init_state(),
+                state = state.replace(metrics=self._fresh_metrics(),
                                       cursor=jnp.zeros((), jnp.int32))
                 cbs.on_epoch_begin(epoch)
                 data.on_epoch_begin()
@@ -603,7 +631,7 @@ class Trainer:
     def _eval_state(self):
         b = self._ensure_binding()
         t, nt = b.trees(copy=False)
-        return TrainState(trainable=t, non_trainable=nt, opt_state=None, metrics=self._compile_metrics.init_state(),
+        return TrainState(trainable=t, non_trainable=nt, opt_state=None, metrics=self._fresh_metrics(),
                           rng=jnp.zeros((2,), jnp.uint32), step=jnp.zeros((), jnp.int32),
                           cursor=jnp.zeros((), jnp.int32))
 
@@ -739,7 +767,7 @@ class Trainer:
         sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
         self._build_for_data(x, y)
         state = self._make_state()
-        state = state.replace(metrics=self._compile_metrics.init_state())
+        state = state.replace(metrics=self._fresh_metrics())
         state, logs = self._get_fn("train_batch")(state, x, y, sample_weight, None)
         self._save_state(state)
         return self._format_batch_logs(logs, return_dict)

@@ -1,0 +1,255 @@
+"""``EinsumDense``: a dense layer whose contraction is any einsum equation (Keras 3's layer)."""
+from __future__ import annotations
+
+import math
+import re
+
+import jax.numpy as jnp
+
+from fkeras import activations, constraints, initializers, regularizers
+from fkeras.engine.layer import InputSpec, Layer
+from fkeras.initializers.initializer import Initializer
+
+
+class _AxesAwareVarianceScaling(Initializer):
+    """Draws a VarianceScaling kernel with fans taken from the einsum's input/output axes.
+
+    Keras 3 gives its VarianceScaling initializers ``input_axes``/``output_axes`` for EinsumDense
+    kernels, so a ``(dim, heads, key_dim)`` kernel has ``fan_in = dim`` and
+    ``fan_out = heads * key_dim`` (not the convolution rule). The values are i.i.d., so drawing a
+    ``(fan_in, fan_out)`` matrix and reshaping it gives exactly that distribution.
+    """
+
+    def __init__(self, base, input_axes, output_axes):
+        self.base = base
+        self.input_axes = tuple(input_axes)
+        self.output_axes = tuple(output_axes)
+
+    def init(self, key, shape, dtype=None):
+        fan_in = math.prod(shape[a] for a in self.input_axes)
+        fan_out = math.prod(shape[a] for a in self.output_axes)
+        if fan_in * fan_out != math.prod(shape):
+            return self.base.init(key, shape, dtype=dtype)
+        return jnp.reshape(self.base.init(key, (fan_in, fan_out), dtype=dtype), shape)
+
+    def get_config(self):
+        return self.base.get_config()
+
+
+def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, where="EinsumDense"):
+    """Kernel shape, bias shape, full output shape, kernel input axes and output axes.
+
+    ``equation`` is ``"ab,bc->ac"``, ``"...ab,bc->...ac"`` or ``"ab...,bc->ac..."``;
+    ``output_shape`` is the output shape without the batch axis (and without the axes the
+    ellipsis stands for); ``None`` entries are taken from the input where an axis is shared.
+    """
+    input_shape = tuple(input_shape)
+    eq = re.sub(r"\.\.\.", "0", str(equation).replace(" ", ""))
+    left_elided = False
+    m = re.fullmatch(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", eq)
+    if not m:
+        m = re.fullmatch(r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", eq)
+        left_elided = m is not None
+    if not m:
+        m = re.fullmatch(r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", eq)
+    if not m:
+        raise ValueError(
+            f"{where}: invalid einsum equation {equation!r}. Equations must be in the form "
+            "[X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]...."
+        )
+    in_spec, w_spec, out_spec = m.groups()
+    elided = len(input_shape) - len(in_spec)
+    if elided < 0 or (elided > 0 and "0" not in eq):
+        raise ValueError(
+            f"{where}: the equation {equation!r} expects inputs of rank {len(in_spec)}, but received "
+            f"input_shape={input_shape}."
+        )
+    out = [output_shape] if isinstance(output_shape, int) else list(output_shape)
+    out.insert(0, input_shape[0])
+    if elided > 0 and left_elided:
+        for i in range(1, elided):
+            out.insert(i, input_shape[i])
+    elif elided > 0:
+        out.extend(input_shape[len(input_shape) - elided:])
+    if left_elided:
+        in_index = {c: i + elided for i, c in enumerate(in_spec)}
+        out_index = {c: i + elided for i, c in enumerate(out_spec)}
+    else:
+        in_index = {c: i for i, c in enumerate(in_spec)}
+        out_index = {c: i for i, c in enumerate(out_spec)}
+    expected_out_rank = len(out_spec) + (elided if elided > 0 else 0)
+    if len(out) != expected_out_rank:
+        raise ValueError(
+            f"{where}: `output_shape` {tuple(output_shape) if not isinstance(output_shape, int) else output_shape}"
+            f" does not match the output spec {out_spec!r} of equation {equation!r}: expected "
+            f"{len(out_spec) - 1} entries (the output dims after the batch dim)."
+        )
+    for c in in_spec:
+        if c in out_index:
+            got_in, got_out = input_shape[in_index[c]], out[out_index[c]]
+            if got_out is None:
+                out[out_index[c]] = got_in
+            elif got_in is not None and got_in != got_out:
+                raise ValueError(
+                    f"{where}: input shape and output shape do not match at shared dimension {c!r}. "
+                    f"Input shape is {got_in}, and output shape is {got_out}."
+                )
+    for c in out_spec:
+        if c not in in_spec and c not in w_spec:
+            raise ValueError(
+                f"{where}: dimension {c!r} was specified in the output {out_spec!r} but has no "
+                f"corresponding dim in the input spec {in_spec!r} or weight spec {w_spec!r}."
+            )
+    kernel_shape, in_axes, out_axes = [], [], []
+    for i, c in enumerate(w_spec):
+        if c in out_index:
+            kernel_shape.append(out[out_index[c]])
+            out_axes.append(i)
+        elif c in in_index:
+            kernel_shape.append(input_shape[in_index[c]])
+            in_axes.append(i)
+        else:
+            raise ValueError(
+                f"{where}: weight dimension {c!r} did not have a match in either the input spec "
+                f"{in_spec!r} or the output spec {out_spec!r}. For this layer, the weight must be "
+                "fully specified."
+            )
+    bias_shape = None
+    if bias_axes is not None:
+        for c in bias_axes:
+            if c not in out_spec:
+                raise ValueError(
+                    f"{where}: bias dimension {c!r} was requested, but is not part of the output "
+                    f"spec {out_spec!r}."
+                )
+        first = min(out_spec.find(c) for c in bias_axes)
+        offset = elided if left_elided else 0
+        bias_shape = [out[i + offset] if c in bias_axes else 1
+                      for i, c in enumerate(out_spec) if i >= first]
+        if not left_elided and elided > 0:
+            bias_shape.extend([1] * elided)
+    return kernel_shape, bias_shape, out, in_axes, out_axes
+
+
+class EinsumDense(Layer):
+    """A dense layer computing ``einsum(equation, inputs, kernel) + bias``.
+
+    Args:
+        equation: ``"ab,bc->ac"``, ``"...ab,bc->...ac"`` or ``"ab...,bc->ac..."``.
+        output_shape: the output shape without the batch axis (and the ellipsis axes); ``None``
+            for a dimension taken from the input.
+        bias_axes: output letters that get a bias (e.g. ``"c"``), or ``None`` for no bias.
+
+    Example:
+        layer = keras.layers.EinsumDense("abc,cd->abd", output_shape=(None, 64), bias_axes="d")
+        layer(np.ones((2, 32, 128))).shape   # (2, 32, 64)
+    """
+
+    def __init__(self, equation, output_shape, activation=None, bias_axes=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
+        super().__init__(**kwargs)
+        if lora_rank:
+            raise NotImplementedError(
+                f"EinsumDense {self.name!r}: LoRA (`lora_rank={lora_rank!r}`) is not supported yet.")
+        if quantization_config is not None:
+            raise NotImplementedError(
+                f"EinsumDense {self.name!r}: quantized layers (`quantization_config`) are not supported.")
+        if not isinstance(equation, str):
+            raise ValueError(f"EinsumDense: `equation` must be a string. Received: equation={equation!r}")
+        self.equation = equation
+        if isinstance(output_shape, int):
+            self.partial_output_shape = (output_shape,)
+        else:
+            try:
+                self.partial_output_shape = tuple(output_shape)
+            except TypeError:
+                raise ValueError(
+                    f"EinsumDense {self.name!r}: `output_shape` must be an int or a tuple of ints/None. "
+                    f"Received: output_shape={output_shape!r}"
+                ) from None
+        self.bias_axes = bias_axes
+        self.activation = activations.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.quantization_config = None
+        # Validate the equation now, so a typo fails at construction time.
+        self._check_equation_form()
+
+    def _where(self):
+        return f"EinsumDense {self.name!r}"
+
+    def _check_equation_form(self):
+        eq = re.sub(r"\.\.\.", "0", self.equation.replace(" ", ""))
+        if not (re.fullmatch(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", eq)
+                or re.fullmatch(r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", eq)
+                or re.fullmatch(r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", eq)):
+            raise ValueError(
+                f"{self._where()}: invalid einsum equation {self.equation!r}. Equations must be in the "
+                "form [X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]...."
+            )
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        kernel_shape, bias_shape, _, in_axes, out_axes = analyze_einsum_string(
+            self.equation, self.bias_axes, input_shape, self.partial_output_shape, where=self._where())
+        for name, shape in (("kernel", kernel_shape), ("bias", bias_shape)):
+            if shape is not None and any(d is None for d in shape):
+                raise ValueError(
+                    f"{self._where()}: the {name} shape {tuple(shape)} has undefined dimensions; give "
+                    f"them in `output_shape` or in the input shape. Received input_shape={input_shape}, "
+                    f"output_shape={self.partial_output_shape}"
+                )
+        self.input_spec = InputSpec(ndim=len(input_shape))
+        kernel_init = self.kernel_initializer
+        from fkeras.initializers.random_initializers import VarianceScaling
+
+        if isinstance(kernel_init, VarianceScaling):
+            kernel_init = _AxesAwareVarianceScaling(kernel_init, in_axes, out_axes)
+        self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape), initializer=kernel_init,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if bias_shape is not None:
+            self.bias = self.add_weight(name="bias", shape=tuple(bias_shape), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        _, _, out, _, _ = analyze_einsum_string(self.equation, self.bias_axes, tuple(input_shape),
+                                                self.partial_output_shape, where=self._where())
+        return tuple(out)
+
+    def call(self, inputs):
+        x = jnp.einsum(self.equation, inputs, self.kernel)
+        if self.bias is not None:
+            x = x + self.bias
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "output_shape": self.partial_output_shape,
+            "equation": self.equation,
+            "activation": activations.serialize(self.activation),
+            "bias_axes": self.bias_axes,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
+        })
+        return config

@@ -616,7 +616,7 @@ class Layer:
         if scope is None:
             # An eager call: bind this layer's own variables, write updates back afterwards.
             scope = BindingScope(self.weights, write_back=True, training=bool(training),
-                                 rng=random_state.next_key() if training else None)
+                                 rng=random_state.next_key() if training and _not_tracing() else None)
             with scope:
                 outputs = self._call_with_scope(args, kwargs)
             self._losses_last_call = list(scope.losses)
@@ -697,8 +697,9 @@ class Layer:
             return scope.next_rng(scope.rng_tags.get(id(self), self.name))
         if scope is not None and scope.symbolic:
             return jax.random.PRNGKey(0)
-        if scope is None or not any(isinstance(v, jax.core.Tracer) for v in scope.values.values()):
-            return random_state.next_key()
+        if _not_tracing() and (scope is None or not any(isinstance(v, jax.core.Tracer)
+                                                         for v in scope.values.values())):
+            return random_state.next_key()  # eager: draw from the global stream
         raise ValueError(
             f"Layer {self.name!r} needs randomness in training mode, but this traced call has no key. "
             "Pass `rng=jax.random.PRNGKey(...)` (a fresh one per step) to `model.apply(...)` or "
@@ -822,7 +823,7 @@ class Layer:
         values.update({id(v): getattr(a, "value", a) for v, a in zip(ntw, non_trainable_variables)})
         training = kwargs.get("training", False)
         rng = kwargs.pop("rng", None)
-        if rng is None and training and not _any_tracer(values):
+        if rng is None and training and not _any_tracer(values) and _not_tracing():
             rng = random_state.next_key()  # eager: draw from the global stream
         scope = BindingScope(values=values, rng=rng, training=training)
         scope.variables = {id(v): v for v in tw + ntw}
@@ -952,6 +953,16 @@ def _rebuild_tree(tree, items, values):
         if v is not _MISSING:
             setpath(out, path, v)
     return out
+
+
+def _not_tracing():
+    """False inside jax.jit/grad/vmap tracing: a key drawn there would be frozen into the program."""
+    try:
+        from jax._src import core as _core
+
+        return _core.trace_state_clean()
+    except (ImportError, AttributeError):  # pragma: no cover - older/newer jax layouts
+        return True
 
 
 def _any_tracer(values):

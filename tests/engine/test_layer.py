@@ -228,3 +228,13 @@ def test_flax_module_with_batch_stats_in_functional(rng):
     stats_changed = [not np.allclose(a, b) for a, b, v in zip(before, flax_layer.get_weights(),
                                                                  flax_layer.weights) if not v.trainable]
     assert all(stats_changed)
+
+
+def test_random_layer_under_user_jit_without_key_errors_instead_of_freezing_mask():
+    drop = layers.Dropout(0.5)
+    with pytest.raises(ValueError, match="rng=jax.random.PRNGKey"):
+        jax.jit(lambda x: drop(x, training=True))(np.ones((1, 8), "float32"))
+    # eager calls draw a fresh mask each time from the global stream
+    a = np.asarray(drop(np.ones((1, 64), "float32"), training=True))
+    b = np.asarray(drop(np.ones((1, 64), "float32"), training=True))
+    assert not np.array_equal(a, b)

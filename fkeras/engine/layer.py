@@ -628,9 +628,16 @@ class Layer:
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             scope = current_scope()
+            m = scope.sample_mask
             for o in jax.tree_util.tree_leaves(outputs):
-                scope.losses.append(self.activity_regularizer(o) / o.shape[0] if o.ndim else
-                                    self.activity_regularizer(o))
+                if not o.ndim:
+                    scope.losses.append(self.activity_regularizer(o))
+                elif m is not None and o.shape[0] == m.shape[0]:
+                    # Padded rows of a partial batch neither add penalty nor count in the mean.
+                    rows = m.reshape((-1,) + (1,) * (o.ndim - 1)).astype(o.dtype)
+                    scope.losses.append(self.activity_regularizer(o * rows) / jnp.maximum(jnp.sum(m), 1.0))
+                else:
+                    scope.losses.append(self.activity_regularizer(o) / o.shape[0])
         return outputs
 
     def _symbolic_call(self, args, kwargs):
@@ -774,7 +781,7 @@ class Layer:
         with _silence_nodes(self):
             self._maybe_build(tuple(kts), kwargs)
 
-    def apply(self, variables, *inputs, training=False, rng=None, **kwargs):
+    def apply(self, variables, *inputs, training=False, rng=None, return_losses=False, **kwargs):
         """Pure forward pass: ``(outputs, updated_variables)``.
 
         ``variables`` is the tree from ``init`` (or ``get_variables()``); the returned tree has
@@ -791,7 +798,7 @@ class Layer:
             outputs = self(*inputs, training=training, **kwargs) if _call_signature_info(
                 type(self).call)["training"] else self(*inputs, **kwargs)
         new_tree = _rebuild_tree(variables, items, scope.values)
-        if kwargs.pop("return_losses", False):
+        if return_losses:
             return outputs, new_tree, scope.losses
         return outputs, new_tree
 

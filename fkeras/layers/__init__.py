@@ -15,6 +15,11 @@ from fkeras.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePo
                                    GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                                    MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from fkeras.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                         RMSNormalization, UnitNormalization)
 from fkeras.layers.regularization import Dropout
+from fkeras.layers.regularization_extra import (ActivityRegularization, AlphaDropout, GaussianDropout,
+                                                GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+                                                SpatialDropout3D)
 from fkeras.layers.reshaping import Flatten, Reshape
 from fkeras.layers.wrappers_jax import FlaxModule, FunctionLayer

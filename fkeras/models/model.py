@@ -123,6 +123,24 @@ class Model(Trainer, Layer):
             return g.get_config()
         return Layer.get_config(self)
 
+    # --- saving (implemented in fkeras.saving) ---------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the whole model: ``.keras`` (Keras 3 zip) or legacy ``.h5``."""
+        from fkeras.saving import saving_api
+
+        return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Save the weights: ``.weights.h5`` (Keras 3 layout) or legacy ``.h5``."""
+        from fkeras.saving import saving_api
+
+        return saving_api.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        from fkeras.saving import saving_api
+
+        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
     def to_json(self, **kwargs):
         """The model's architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
         import json

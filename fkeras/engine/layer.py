@@ -696,6 +696,31 @@ class Layer:
             return None
         return previous_mask
 
+    # --- graph access (Functional models) -------------------------------------------------
+    def _single_node(self, what):
+        nodes = [n for n in self._inbound_nodes if n.input_tensors or what == "output"]
+        if not nodes:
+            raise AttributeError(
+                f"Layer {self.name!r} has never been called on symbolic inputs (keras.Input), so it has no "
+                f"defined {what}.")
+        if len(nodes) > 1:
+            raise AttributeError(
+                f"Layer {self.name!r} has multiple inbound nodes (it is shared); its {what} is ill-defined. "
+                f"Use `layer._inbound_nodes[i]` for a specific call.")
+        return nodes[0]
+
+    @property
+    def input(self):
+        """The symbolic input of this layer's (single) call in a Functional graph."""
+        node = self._single_node("input")
+        args = node.call_args
+        return args[0] if len(args) == 1 else list(args)
+
+    @property
+    def output(self):
+        """The symbolic output of this layer's (single) call in a Functional graph."""
+        return self._single_node("output").outputs
+
     # --- randomness ------------------------------------------------------------------
     def make_rng(self):
         """A fresh PRNG key for this call (folded from the step key by layer name and call count)."""

@@ -41,12 +41,16 @@ class InputLayer(Layer):
         self.optional = optional
         if input_tensor is None:
             input_tensor = KerasTensor(self._batch_shape, dtype=self._dtype_name, name=self.name)
-        self.output = input_tensor
+        self._output_tensor = input_tensor
         self.built = True
         Node(self, (), {}, input_tensor)
 
     def _default_name(self):
         return "input_layer"
+
+    @property
+    def output(self):
+        return self._output_tensor
 
     @property
     def batch_shape(self):

@@ -1,2 +1,3 @@
-"""``keras.mixed_precision``: dtype policies (loss scaling arrives with the mixed-precision work)."""
+"""``keras.mixed_precision``: dtype policies and dynamic loss scaling."""
 from fkeras.engine.dtype_policy import DTypePolicy, Policy, global_policy, set_global_policy
+from fkeras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer, dynamic_loss_scale

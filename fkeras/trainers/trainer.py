@@ -166,6 +166,13 @@ class Trainer:
         if loss is not None:
             self._validate_loss_spec(loss)
         self.optimizer = optimizers_module.get(optimizer)
+        from fkeras.engine import dtype_policy
+        from fkeras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
+
+        if (dtype_policy.global_policy().compute_dtype == "float16" or self.dtype_policy.compute_dtype == "float16") \
+                and auto_scale_loss and not isinstance(self.optimizer, LossScaleOptimizer):
+            # As Keras: float16 training gets dynamic loss scaling automatically.
+            self.optimizer = LossScaleOptimizer(self.optimizer)
         self.loss = loss
         self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
@@ -396,6 +403,10 @@ class Trainer:
                              rng=rng, step=state.step + 1, cursor=state.cursor + 1)
 
     def _scale_loss(self, loss, state):
+        from fkeras.mixed_precision.loss_scale_optimizer import LossScaleState
+
+        if isinstance(state.opt_state, LossScaleState):
+            return loss * state.opt_state.scale  # the optimizer divides the gradients back
         return loss
 
     def _unscale_grads(self, grads, state):

@@ -1,0 +1,122 @@
+"""Dtype policies and dynamic loss scaling."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import fkeras as keras
+from fkeras import layers
+
+
+@pytest.fixture(autouse=True)
+def _reset_policy():
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("policy,compute", [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
+def test_mixed_policy_dtypes(policy, compute):
+    keras.mixed_precision.set_global_policy(policy)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(2),
+                              layers.Activation("softmax", dtype="float32")])
+    dense = model.layers[0]
+    assert dense.dtype_policy.name == policy
+    assert dense.compute_dtype == compute and dense.variable_dtype == "float32"
+    assert dense.kernel.dtype == "float32"
+    hidden = keras.Model(model.inputs, model.layers[0].output)
+    assert hidden(np.ones((1, 4), "float32")).dtype == jnp.dtype(compute)
+    assert model(np.ones((1, 4), "float32")).dtype == jnp.float32
+    # gradients w.r.t. the float32 variables are float32
+    variables = model.get_variables()
+    grads = jax.grad(lambda v: jnp.sum(model.apply(v, jnp.ones((2, 4)))[0]))(variables)
+    assert all(g.dtype == jnp.float32 for g in jax.tree_util.tree_leaves(grads))
+
+
+def test_float16_compile_wraps_loss_scale_optimizer_and_trains():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    assert isinstance(model.optimizer, keras.mixed_precision.LossScaleOptimizer)
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    h = model.fit(x, x[:, :1], epochs=3, verbose=0)
+    assert np.isfinite(h.history["loss"]).all()
+
+
+def test_overflow_skips_step_and_halves_scale():
+    opt = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=8.0,
+                                                   dynamic_growth_steps=2)
+    w = keras.Variable(np.ones(3, "float32"))
+    opt.build([w])
+    ov = [v.value for v in opt.variables]
+    params = [w.value]
+    # non-finite gradient: nothing moves, scale halves
+    new_params, ov = jax.jit(opt.stateless_apply)(ov, [jnp.array([1.0, jnp.inf, 2.0])], params)
+    np.testing.assert_array_equal(np.asarray(new_params[0]), np.ones(3))
+    assert float(opt.current_scale(ov)) == 4.0
+    # two finite steps: updates use unscaled gradients, then the scale doubles
+    g = jnp.array([4.0, 8.0, 0.0])  # scaled by 4 -> true gradient [1, 2, 0]
+    p1, ov = opt.stateless_apply(ov, [g], new_params)
+    np.testing.assert_allclose(np.asarray(p1[0]), [0.9, 0.8, 1.0], rtol=1e-6)
+    assert float(opt.current_scale(ov)) == 4.0
+    _, ov = opt.stateless_apply(ov, [g], p1)
+    assert float(opt.current_scale(ov)) == 8.0
+
+
+def test_fit_overflow_is_skipped_inside_the_jitted_step():
+    """float16 activations overflow (inf) for huge inputs: the step is skipped, weights stay finite."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=keras.optimizers.SGD(1e-3), loss="mse")
+    w0 = model.get_weights()
+    x = np.full((8, 2), 60000.0, "float32")  # x @ 1 = 120000 > float16 max (65504)
+    model.fit(x, np.zeros((8, 1), "float32"), batch_size=8, epochs=1, verbose=0)
+    for a, b in zip(w0, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert float(model._opt_state.scale) == 2.0 ** 14
+
+
+def test_custom_loop_with_loss_scaling_and_stateless_apply():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    opt = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(0.05))
+    opt.build(model.trainable_variables)
+    x = np.random.default_rng(1).normal(size=(32, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-1.0], [0.5]], "float32")
+
+    @jax.jit
+    def step(tv, ntv, ov):
+        def loss_fn(tv):
+            pred, _ = model.stateless_call(tv, ntv, x)
+            loss = jnp.mean((pred.astype(jnp.float32) - y) ** 2)
+            return opt.scale_loss(loss, ov), loss
+
+        (_, loss), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv)
+        tv, ov = opt.stateless_apply(ov, grads, tv)
+        return tv, ov, loss
+
+    tv = [v.value for v in model.trainable_variables]
+    ov = [v.value for v in opt.variables]
+    losses = []
+    for _ in range(60):
+        tv, ov, loss = step(tv, [], ov)
+        losses.append(float(loss))
+    assert losses[-1] < 0.1 * losses[0]
+
+
+def test_bfloat16_cnn_trains_close_to_float32():
+    def run(policy):
+        keras.mixed_precision.set_global_policy(policy)
+        keras.utils.set_random_seed(0)
+        r = np.random.default_rng(0)
+        x = r.random((128, 8, 8, 1)).astype("float32")
+        y = (x[:, :4].mean((1, 2, 3)) > x[:, 4:].mean((1, 2, 3))).astype("int32")
+        model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(8, 3, activation="relu"),
+                                  layers.Flatten(), layers.Dense(2), layers.Activation("softmax", dtype="float32")])
+        model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        h = model.fit(x, y, epochs=15, batch_size=32, verbose=0)
+        return h.history["accuracy"][-1]
+
+    acc32 = run("float32")
+    acc16 = run("mixed_bfloat16")
+    assert acc32 > 0.8 and acc16 > acc32 - 0.08

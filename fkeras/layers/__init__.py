@@ -23,3 +23,8 @@ from fkeras.layers.regularization_extra import (ActivityRegularization, AlphaDro
                                                 SpatialDropout3D)
 from fkeras.layers.reshaping import Flatten, Reshape
 from fkeras.layers.wrappers_jax import FlaxModule, FunctionLayer
+from fkeras.layers import experimental
+from fkeras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup,
+                                         Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                                         RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
+                                         StringLookup, TextVectorization)

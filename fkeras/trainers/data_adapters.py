@@ -198,7 +198,7 @@ class ArrayData:
         return steps
 
     def chunks(self, rng, chunk_steps):
-        """Yield ``((x, y, sw, mask), n_steps)``: ``chunk_steps`` batches stacked along axis 0.
+        """Yield ``((x, y, sw, mask), n_steps)``: arrays of shape ``(chunk_steps, batch, ...)``.
 
         The last chunk is padded to the same size (rows masked out) so the jitted step that
         slices batches out of a chunk is traced once.
@@ -222,8 +222,12 @@ class ArrayData:
                     return a[lo:lo + rows]
                 return np.take(a, sl, axis=0) if isinstance(a, np.ndarray) else a[sl]
 
-            yield (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
-                   jax.tree_util.tree_map(take, self.sample_weight), m), n
+            def stack(a):  # (steps * batch, ...) -> (steps, batch, ...): one batch per leading index
+                return None if a is None else a.reshape((chunk_steps, bs) + a.shape[1:])
+
+            chunk = (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
+                     jax.tree_util.tree_map(take, self.sample_weight), m)
+            yield jax.tree_util.tree_map(stack, chunk), n
 
     def host_batches(self, rng):
         idx, mask = self.epoch_indices(rng)
@@ -361,11 +365,31 @@ class IterableData:
             self._iterator = None  # a re-iterable (list, DataLoader, tf.data) starts over next epoch
 
 
-def _put_arrays(item):
-    """device_put the arrays of an item; Python scalars (e.g. a chunk's step count) stay on the host."""
-    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], int):
-        return jax.device_put(item[0]), item[1]
-    return jax.device_put(item)
+def make_put(distribution=None, batch_axis=0):
+    """A function moving an item's arrays to the device(s): sharded along ``batch_axis`` under a
+    distribution. Python ints in ``(arrays, n)`` items (a chunk's step count) stay on the host."""
+
+    def put_arrays(tree):
+        if distribution is None:
+            return jax.device_put(tree)
+
+        def put(a):
+            a = np.asarray(a) if not isinstance(a, jax.Array) else a
+            if a.ndim <= batch_axis:
+                return jax.device_put(a, distribution.replicated())
+            return jax.device_put(a, distribution.batch_sharding(a.ndim, batch_axis))
+
+        return jax.tree_util.tree_map(put, tree)
+
+    def put_item(item):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], int):
+            return put_arrays(item[0]), item[1]
+        return put_arrays(item)
+
+    return put_item
+
+
+_put_arrays = make_put()
 
 
 def prefetch_to_device(iterator, size=2, put=_put_arrays):

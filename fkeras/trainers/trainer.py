@@ -185,6 +185,10 @@ class Trainer:
         self._opt_state = None
         self._binding = None
         self.__dict__.pop("_output_spec_cache", None)
+        from fkeras import distribution as distribution_lib
+
+        # As tf.keras's strategy.scope(): a model compiled under a distribution keeps using it.
+        self._compiled_distribution = distribution_lib.distribution()
         self.compiled = True
         self._compile_config = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
                                     weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
@@ -335,8 +339,8 @@ class Trainer:
         metrics = self._fresh_metrics()
         step = jnp.asarray(getattr(self.optimizer, "_iterations", 0) or 0, jnp.int32)
         self._lr_version = getattr(self.optimizer, "_lr_version", 0)
-        return TrainState(trainable=trainable, non_trainable=non_trainable, opt_state=opt_state,
-                          metrics=metrics, rng=rng, step=step, cursor=jnp.zeros((), jnp.int32))
+        return self._place(TrainState(trainable=trainable, non_trainable=non_trainable, opt_state=opt_state,
+                                      metrics=metrics, rng=rng, step=step, cursor=jnp.zeros((), jnp.int32)))
 
     def _save_state(self, state, copy=True):
         """Write the state back onto the Variables / optimizer / metrics (copies: the state is donated)."""
@@ -350,6 +354,53 @@ class Trainer:
         self.optimizer._iterations = int(state.step)
         self._compile_metrics.write_back(state.metrics)
         self._last_saved_state = state
+
+    # --- devices ------------------------------------------------------------------------------
+    def _active_distribution(self):
+        from fkeras import distribution as distribution_lib
+
+        return distribution_lib.distribution() or self.__dict__.get("_compiled_distribution")
+
+    def _prefetch(self, iterator, batch_axis):
+        dist = self._active_distribution()
+        return da.prefetch_to_device(iterator, size=2, put=da.make_put(dist, batch_axis))
+
+    def _check_batch_for_distribution(self, data):
+        dist = self._active_distribution()
+        if dist is not None and getattr(data, "batch_size", None):
+            dist.check_batch_size(data.batch_size)
+
+    def _place(self, state):
+        """Lay the state out on the active distribution's mesh (variables by their layouts)."""
+        dist = self._active_distribution()
+        if dist is None:
+            return state
+        b = self._binding
+        paths = ["/".join(p) for p, _ in b.t_items + b.nt_items]
+        dist.validate(paths)
+
+        def place_tree(tree, items):
+            out = {}
+            for p, _ in items:
+                leaf = _get_path(tree, p)
+                _set_path(out, p, jax.device_put(leaf, dist.variable_sharding("/".join(p), leaf.ndim)))
+            return out
+
+        trainable = place_tree(state.trainable, b.t_items)
+        non_trainable = place_tree(state.non_trainable, b.nt_items)
+        rep = dist.replicated()
+        opt_state = state.opt_state
+        if opt_state is not None:
+            # Optimizer slots follow their variables' layout (XLA propagates it through init);
+            # a state carried over from an earlier fit is re-laid out the same way.
+            shardings = jax.jit(self.optimizer.tx.init).lower(trainable).compile().output_shardings
+            n_dev = len(rep.device_set)
+            opt_state = jax.tree_util.tree_map(
+                lambda a, sh: jax.device_put(a, sh if len(sh.device_set) == n_dev else rep), opt_state, shardings)
+        put_rep = lambda t: jax.tree_util.tree_map(lambda a: jax.device_put(a, rep), t)  # noqa: E731
+        return state.replace(trainable=trainable, non_trainable=non_trainable, opt_state=opt_state,
+                             metrics=put_rep(state.metrics), rng=put_rep(state.rng), step=put_rep(state.step),
+                             cursor=put_rep(state.cursor))
 
     def _fresh_metrics(self):
         """Zeroed metric variables (copied from a cached template: the state is donated)."""
@@ -446,10 +497,10 @@ class Trainer:
         unroll = True
 
         def slice_batch(data, cursor, bs, chunk):
-            start = (cursor % chunk) * bs
+            index = cursor % chunk
 
-            def sl(a):
-                return None if a is None else jax.lax.dynamic_slice_in_dim(a, start, bs, axis=0)
+            def sl(a):  # chunk arrays are (chunk_steps, batch, ...)
+                return None if a is None else jax.lax.dynamic_index_in_dim(a, index, axis=0, keepdims=False)
 
             x, y, sw, m = data
             return (jax.tree_util.tree_map(sl, x), jax.tree_util.tree_map(sl, y),
@@ -536,6 +587,7 @@ class Trainer:
             validation_data = (vx, vy, vsw) if vsw is not None else (vx, vy)
         data = da.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps_per_epoch,
                             class_weight=class_weight)
+        self._check_batch_for_distribution(data)
         bx, by, bsw = data.first_batch()
         bx, by = da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y")
         if by is None:
@@ -575,7 +627,7 @@ class Trainer:
                     spe = self._steps_per_execution
                     chunk_steps = data.chunk_steps(multiple=spe)
                     s = 0
-                    for chunk, n in da.prefetch_to_device(data.chunks(np_rng, chunk_steps), size=2):
+                    for chunk, n in self._prefetch(data.chunks(np_rng, chunk_steps), batch_axis=1):
                         j = 0
                         while j < n:
                             k = spe if n - j >= spe else 1
@@ -597,7 +649,7 @@ class Trainer:
                     fn = self._get_fn("train_batch")
                     s = 0
                     batches = data.host_batches(np_rng) if data.kind == "arrays" else data.epoch_batches()
-                    for (bx, by, bsw), mask in _host_or_prefetch(batches, data):
+                    for (bx, by, bsw), mask in self._prefetch(batches, batch_axis=0):
                         if batch_hooks:
                             cbs.on_train_batch_begin(s)
                         state = self._maybe_refresh_lr(state)
@@ -642,9 +694,9 @@ class Trainer:
     def _eval_state(self):
         b = self._ensure_binding()
         t, nt = b.trees(copy=False)
-        return TrainState(trainable=t, non_trainable=nt, opt_state=None, metrics=self._fresh_metrics(),
-                          rng=jnp.zeros((2,), jnp.uint32), step=jnp.zeros((), jnp.int32),
-                          cursor=jnp.zeros((), jnp.int32))
+        return self._place(TrainState(trainable=t, non_trainable=nt, opt_state=None,
+                                      metrics=self._fresh_metrics(), rng=jnp.zeros((2,), jnp.uint32),
+                                      step=jnp.zeros((), jnp.int32), cursor=jnp.zeros((), jnp.int32)))
 
     def _evaluate_data(self, data, cbs, in_fit=False):
         from fkeras.callbacks.callback import LazyLogs
@@ -660,7 +712,7 @@ class Trainer:
         if data.kind == "arrays" and data.numeric() and not self._run_eagerly:
             chunk_steps = data.chunk_steps()
             fn = self._get_fn(f"test_indexed:{data.batch_size}:{chunk_steps}")
-            for chunk, n in da.prefetch_to_device(data.chunks(np.random.default_rng(0), chunk_steps), size=2):
+            for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
                 for _ in range(n):
                     if hooks:
                         cbs.on_test_batch_begin(s)
@@ -671,7 +723,7 @@ class Trainer:
         else:
             fn = self._get_fn("test_batch")
             batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
-            for s, ((bx, by, bsw), mask) in enumerate(_host_or_prefetch(batches, data)):
+            for s, ((bx, by, bsw), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
                 if hooks:
                     cbs.on_test_batch_begin(s)
                 state, logs = fn(state, bx, by, bsw, mask)
@@ -737,8 +789,8 @@ class Trainer:
             fn = self._get_fn(f"predict_indexed:{data.batch_size}:{chunk_steps}")
             cursor = jnp.zeros((), jnp.int32)
             s = 0
-            for chunk, n in da.prefetch_to_device(data.chunks(np.random.default_rng(0), chunk_steps), size=2):
-                m = np.asarray(chunk[3]).reshape(chunk_steps, -1)
+            for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
+                m = np.asarray(chunk[3])
                 for j in range(n):
                     if hooks:
                         cbs.on_predict_batch_begin(s)
@@ -751,7 +803,7 @@ class Trainer:
         else:
             fn = self._get_fn("predict_batch")
             batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
-            for s, ((bx, _, _), mask) in enumerate(_host_or_prefetch(batches, data)):
+            for s, ((bx, _, _), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
                 if hooks:
                     cbs.on_predict_batch_begin(s)
                 out = fn(t, nt, bx)
@@ -828,12 +880,6 @@ class Trainer:
 
 def _batch_size(x):
     return jax.tree_util.tree_leaves(x)[0].shape[0]
-
-
-def _host_or_prefetch(batches, data):
-    if data.kind == "arrays":
-        return da.prefetch_to_device(batches, size=2)
-    return da.prefetch_to_device(batches, size=2)
 
 
 def _resolve_verbose(verbose):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import Layer

@@ -1,0 +1,318 @@
+"""Categorical preprocessing: ``CategoryEncoding``, ``Discretization`` and ``Hashing``."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from fkeras.engine.layer import Layer
+from fkeras.engine.symbolic import KerasTensor
+from fkeras.layers.preprocessing import _hash
+from fkeras.layers.preprocessing._base import (categorical_output_shape, check_choice, decode_strings,
+                                               encode_categorical, is_string_array, is_tracer, to_host)
+
+_ENCODINGS = ("int", "one_hot", "multi_hot", "count")
+
+
+class CategoryEncoding(Layer):
+    """Encodes integer ids in ``[0, num_tokens)`` as ``one_hot``, ``multi_hot`` or ``count`` vectors.
+
+    ``multi_hot``/``count`` reduce the second axis of a rank-2 batch (or the only axis of a rank-1
+    input); ``count_weights`` (same shape as the inputs) weights the counts. Jittable.
+
+    Example:
+        keras.layers.CategoryEncoding(4, output_mode="multi_hot")(np.array([[0, 1], [0, 0]]))
+        # [[1, 1, 0, 0], [1, 0, 0, 0]]
+    """
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        if output_mode == "binary":
+            output_mode = "multi_hot"
+        check_choice(output_mode, ("count", "one_hot", "multi_hot"), "output_mode", "CategoryEncoding")
+        if num_tokens is None:
+            raise ValueError(
+                "CategoryEncoding: `num_tokens` must be set to use this layer. If the number of tokens "
+                "is not known beforehand, use the IntegerLookup layer instead."
+            )
+        if num_tokens < 1:
+            raise ValueError(f"CategoryEncoding: `num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
+        if sparse:
+            raise ValueError("CategoryEncoding: `sparse=True` is not supported by fkeras (dense JAX arrays).")
+        self.num_tokens = int(num_tokens)
+        self.output_mode = output_mode
+        self.sparse = False
+        self.built = True
+
+    def call(self, inputs, count_weights=None):
+        if count_weights is not None:
+            if self.output_mode != "count":
+                raise ValueError(
+                    "CategoryEncoding: `count_weights` is only used when `output_mode` is 'count'. "
+                    f"Received output_mode={self.output_mode!r}"
+                )
+            count_weights = jnp.asarray(count_weights, self.compute_dtype)
+        x = jnp.asarray(inputs)
+        if jnp.issubdtype(x.dtype, jnp.floating):
+            x = x.astype(jnp.int32)
+        return encode_categorical(x, self.output_mode, self.num_tokens, dtype=self.compute_dtype,
+                                  count_weights=count_weights)
+
+    def compute_output_shape(self, input_shape):
+        return categorical_output_shape(input_shape, self.output_mode, self.num_tokens)
+
+    def compute_output_spec(self, inputs, count_weights=None, **kwargs):
+        return KerasTensor(self.compute_output_shape(inputs.shape), self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_tokens": self.num_tokens, "output_mode": self.output_mode})
+        return config
+
+
+# --- Discretization ------------------------------------------------------------------------
+# Quantile sketch (same algorithm as Keras, so adapted boundaries agree): each batch is sorted
+# and thinned to ~1/epsilon weighted points; summaries are merged and re-compressed by
+# interpolating the cumulative weights at evenly spaced percentiles.
+
+def _summarize(values, epsilon):
+    values = np.sort(np.reshape(values, [-1]))
+    step = max(values.size / (1.0 / epsilon), 1)
+    points = values[int(step - 1)::int(step)]
+    return np.stack([points, np.full_like(points, step)])
+
+
+def _compress(summary, epsilon):
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    percents = epsilon + np.arange(0.0, 1.0, epsilon)
+    cum = summary[1].cumsum()
+    frac = cum / cum[-1]
+    bins = np.interp(percents, frac, summary[0])
+    cum = np.interp(percents, frac, cum)
+    weights = cum - np.concatenate(([0.0], cum[:-1]))
+    return np.stack((bins, weights)).astype("float32")
+
+
+def _merge(a, b, epsilon):
+    merged = np.concatenate((a, b), axis=1)
+    merged = merged[:, np.argsort(merged[0], kind="stable")]
+    return _compress(merged, epsilon)
+
+
+class Discretization(Layer):
+    """Buckets continuous values into bins: ``bin_boundaries=[0., 1., 2.]`` gives bins
+    ``(-inf, 0), [0, 1), [1, 2), [2, inf)`` (``numpy.digitize``).
+
+    With ``num_bins``, ``adapt(data)`` learns approximately equal-frequency boundaries (a
+    quantile sketch with error ``epsilon``). ``output_mode``: ``int`` (bin ids, int32),
+    ``one_hot``, ``multi_hot`` or ``count``. Jittable once the boundaries are known.
+
+    Example:
+        keras.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.0])(np.array([[-1.5, 1.0, 3.4]]))
+        # [[0, 2, 3]]
+    """
+
+    def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int", sparse=False,
+                 dtype=None, name=None, **kwargs):
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if sparse:
+            raise ValueError("Discretization: `sparse=True` is not supported by fkeras (dense JAX arrays).")
+        check_choice(output_mode, _ENCODINGS, "output_mode", "Discretization")
+        if num_bins is not None and num_bins < 0:
+            raise ValueError(f"Discretization: `num_bins` must be >= 0. Received: num_bins={num_bins}")
+        if num_bins is not None and bin_boundaries is not None:
+            raise ValueError(
+                "Discretization: both `num_bins` and `bin_boundaries` should not be set. Received: "
+                f"num_bins={num_bins} and bin_boundaries={bin_boundaries}"
+            )
+        if num_bins is None and bin_boundaries is None:
+            raise ValueError("Discretization: you need to set either `num_bins` or `bin_boundaries`.")
+        self.bin_boundaries = list(bin_boundaries) if bin_boundaries is not None else None
+        self.num_bins = num_bins
+        self.epsilon = epsilon
+        self.output_mode = output_mode
+        self.sparse = False
+        self.summary = None if self.bin_boundaries else np.array([[], []], dtype="float32")
+        self.built = True
+
+    @property
+    def output_dtype(self):
+        return self.compute_dtype if self.output_mode != "int" else "int32"
+
+    def adapt(self, data, steps=None):
+        """Learn ``num_bins`` quantile boundaries from an array or an iterable of batches."""
+        if self.num_bins is None:
+            raise ValueError(
+                "Discretization: cannot adapt a layer initialized with `bin_boundaries`; use `num_bins`.")
+        self.reset_state()
+        if isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "__array__"):
+            self.update_state(data)
+        else:
+            for i, batch in enumerate(data):
+                if steps is not None and i >= steps:
+                    break
+                self.update_state(batch[0] if isinstance(batch, tuple) else batch)
+        self.finalize_state()
+
+    def update_state(self, data):
+        data = to_host(data).astype("float32")
+        self.summary = _merge(_summarize(data, self.epsilon), self.summary, self.epsilon)
+
+    def finalize_state(self):
+        if self.num_bins is None:
+            return
+        self.bin_boundaries = _compress(self.summary, 1.0 / self.num_bins)[0, :-1].tolist()
+
+    def reset_state(self):
+        if self.num_bins is not None:
+            self.summary = np.array([[], []], dtype="float32")
+
+    def call(self, inputs):
+        if self.bin_boundaries is None:
+            raise ValueError(
+                "Discretization: pass `bin_boundaries` at construction or call `adapt(data)` before "
+                "using the layer."
+            )
+        x = jnp.asarray(inputs).astype(self.compute_dtype)
+        idx = jnp.digitize(x, jnp.asarray(self.bin_boundaries, x.dtype)).astype("int32")
+        return encode_categorical(idx, self.output_mode, len(self.bin_boundaries) + 1, dtype=self.output_dtype)
+
+    def _depth(self):
+        return len(self.bin_boundaries) + 1 if self.bin_boundaries is not None else self.num_bins
+
+    def compute_output_shape(self, input_shape):
+        return categorical_output_shape(input_shape, self.output_mode, self._depth())
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        return KerasTensor(self.compute_output_shape(inputs.shape), self.output_dtype)
+
+    def get_config(self):
+        from fkeras.engine import dtype_policy
+
+        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
+                "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name,
+                "dtype": dtype_policy.serialize(self.dtype_policy)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("bin_boundaries") is not None and config.get("num_bins") is not None:
+            bins = config.pop("bin_boundaries")
+            layer = super().from_config(config)
+            layer.bin_boundaries = bins
+            return layer
+        return super().from_config(config)
+
+
+# --- Hashing -------------------------------------------------------------------------------
+
+def hash_to_bins(values, num_bins, salt=None):
+    """Hash a numpy array of strings/ints/floats to ``[0, num_bins)`` exactly as Keras/TF do.
+
+    Numbers are hashed through their decimal string (floats truncated to int64 first).
+    Unsalted: FarmHash ``Fingerprint64`` (``to_hash_bucket_fast``); salted: SipHash-2-4 keyed by
+    ``salt`` (``to_hash_bucket_strong``).
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        arr = arr.astype(np.int64)
+    uniq, inverse = np.unique(arr.reshape(-1), return_inverse=True)
+    if salt is None:
+        codes = [_hash.fingerprint64(_token_bytes(u)) % num_bins for u in uniq]
+    else:
+        codes = [_hash.siphash24(salt, _token_bytes(u)) % num_bins for u in uniq]
+    return np.asarray(codes, dtype=np.int64)[inverse].reshape(arr.shape)
+
+
+def _token_bytes(v):
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, (np.integer, int)):
+        return str(int(v)).encode()
+    return str(v).encode("utf-8")
+
+
+class Hashing(Layer):
+    """Hashes strings or integers into ``num_bins`` bins (FarmHash64, or SipHash64 with ``salt``).
+
+    Bins match Keras/TensorFlow bit for bit (``tf.strings.to_hash_bucket_fast`` /
+    ``_strong``). With ``mask_value`` set, that value maps to 0 and the others to ``[1, num_bins)``.
+    Runs on host data (numpy arrays, lists) — use it in the input pipeline, not inside ``jit``.
+    Returns numpy arrays: int64 ids, or float32 encodings for the other ``output_mode`` values.
+
+    Example:
+        keras.layers.Hashing(num_bins=3)([["A"], ["B"], ["C"]])   # [[1], [0], [1]]
+    """
+
+    def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs):
+        if kwargs.get("dtype") is None:
+            kwargs["dtype"] = "int64" if output_mode == "int" else None
+        out_dtype = kwargs.pop("dtype")
+        super().__init__(**kwargs)
+        if num_bins is None or num_bins <= 0:
+            raise ValueError(
+                f"Hashing: `num_bins` cannot be None or non-positive. Received: num_bins={num_bins}.")
+        check_choice(output_mode, _ENCODINGS, "output_mode", "Hashing")
+        if sparse:
+            raise ValueError("Hashing: `sparse=True` is not supported by fkeras (dense arrays).")
+        if output_mode == "int" and out_dtype not in ("int32", "int64"):
+            raise ValueError(
+                f"Hashing: when `output_mode='int'`, `dtype` should be 'int32' or 'int64'. Received: dtype={out_dtype}")
+        self._out_dtype = out_dtype or "float32"
+        self.num_bins = int(num_bins)
+        self.mask_value = mask_value
+        self.strong_hash = salt is not None
+        self.output_mode = output_mode
+        self.sparse = False
+        self.salt = None
+        if salt is not None:
+            if isinstance(salt, (tuple, list)) and len(salt) == 2:
+                self.salt = [int(s) for s in salt]
+            elif isinstance(salt, int) and not isinstance(salt, bool):
+                self.salt = [salt, salt]
+            else:
+                raise ValueError(
+                    "Hashing: the `salt` argument can only be a tuple of size 2 integers, or a single "
+                    f"integer. Received: salt={salt}."
+                )
+        self.built = True
+
+    def __call__(self, inputs, *args, **kwargs):
+        if not isinstance(inputs, KerasTensor) and not is_tracer(inputs):
+            return self.call(inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def call(self, inputs):
+        x = to_host(inputs)
+        if x.dtype.kind == "S" or x.dtype.kind == "O":
+            x = decode_strings(x)
+        if self.output_mode == "one_hot" and x.ndim > 0 and x.shape[-1] == 1:
+            x = x.reshape(x.shape[:-1])
+        bins = self.num_bins
+        mask = None
+        if self.mask_value is not None and bins > 1:
+            bins -= 1
+            mask = x == (str(self.mask_value) if is_string_array(x) else self.mask_value)
+        out = hash_to_bins(x, bins, self.salt)
+        if mask is not None:
+            out = np.where(mask, 0, out + 1)
+        if self.output_mode == "int":
+            return out.astype(self._out_dtype)
+        return encode_categorical(out, self.output_mode, self.num_bins, dtype=self._out_dtype, xp=np)
+
+    def compute_output_shape(self, input_shape):
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        if len(input_shape) == 0:
+            return (self.num_bins,)
+        return tuple(input_shape[:-1]) + (self.num_bins,)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        dtype = self._out_dtype if self.output_mode != "int" else "int32"
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
+                       "output_mode": self.output_mode, "sparse": self.sparse})
+        return config

@@ -1,0 +1,119 @@
+"""Data/model parallel training on 4 forced CPU devices (run in a subprocess: XLA_FLAGS must be
+set before jax initializes)."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent(r'''
+    import os, json
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+    import numpy as np, jax
+    import fkeras as keras
+    from fkeras import layers
+    out = {"devices": keras.distribution.list_devices()}
+
+    def data():
+        r = np.random.default_rng(0)
+        x = r.normal(size=(64, 6)).astype("float32")
+        y = (x[:, :3].sum(1) > 0).astype("int32")
+        return x, y
+
+    def model(bn=False):
+        keras.utils.set_random_seed(1)
+        ls = [keras.Input((6,)), layers.Dense(8, activation="relu", name="hidden")]
+        if bn:
+            ls.append(layers.BatchNormalization(name="bn"))
+        ls.append(layers.Dense(2, activation="softmax", name="head"))
+        m = keras.Sequential(ls)
+        m.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return m
+
+    x, y = data()
+    for bn in (False, True):
+        single = model(bn)
+        single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+        multi = model(bn)
+        h = multi.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        shard_ok = len(multi.layers[0].kernel.value.sharding.device_set) == 4
+        keras.distribution.set_distribution(None)
+        diffs = [float(np.max(np.abs(a - b))) for a, b in zip(single.get_weights(), multi.get_weights())]
+        out[f"dp_bn{int(bn)}"] = {"max_diff": max(diffs), "replicated_on_4": shard_ok,
+                                  "loss": h.history["loss"][-1]}
+
+    # the global batch must divide over the data axis
+    keras.distribution.set_distribution(keras.distribution.DataParallel())
+    try:
+        model().fit(x, y, batch_size=10, epochs=1, verbose=0)
+        out["bad_batch"] = "no error"
+    except ValueError as e:
+        out["bad_batch"] = str(e)
+
+    # model parallel: shard the hidden kernel's output dimension over a "model" axis
+    mesh = keras.distribution.DeviceMesh((2, 2), ("batch", "model"))
+    lm = keras.distribution.LayoutMap(mesh)
+    lm["hidden/kernel"] = (None, "model")
+    keras.distribution.set_distribution(keras.distribution.ModelParallel(layout_map=lm, batch_dim_name="batch"))
+    mp = model()
+    mp.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    spec = mp.layers[0].kernel.value.sharding.spec
+    out["mp_spec"] = [None if s is None else str(s) for s in spec]
+    lm2 = keras.distribution.LayoutMap(mesh)
+    lm2["no_such_layer/kernel"] = (None, "model")
+    keras.distribution.set_distribution(keras.distribution.ModelParallel(layout_map=lm2))
+    try:
+        model().fit(x, y, batch_size=16, epochs=1, verbose=0)
+        out["bad_key"] = "no error"
+    except ValueError as e:
+        out["bad_key"] = str(e)
+    keras.distribution.set_distribution(None)
+
+    # tf.keras spelling: compile under MirroredStrategy().scope(), fit after the block
+    strategy = keras.distribution.MirroredStrategy()
+    out["replicas"] = strategy.num_replicas_in_sync
+    with strategy.scope():
+        m = model()
+    m.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    out["mirrored_sharded"] = len(m.layers[0].kernel.value.sharding.device_set) == 4
+    print("RESULT" + json.dumps(out))
+''')
+
+
+@pytest.fixture(scope="module")
+def result():
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT")][-1]
+    return json.loads(line[len("RESULT"):])
+
+
+def test_four_devices_visible(result):
+    assert result["devices"] == ["cpu:0", "cpu:1", "cpu:2", "cpu:3"]
+
+
+@pytest.mark.parametrize("key", ["dp_bn0", "dp_bn1"])
+def test_data_parallel_matches_single_device(result, key):
+    # BatchNormalization uses the global batch statistics, so even with BN the weights agree.
+    assert result[key]["max_diff"] < 1e-5
+    assert result[key]["replicated_on_4"]
+
+
+def test_batch_size_must_divide_data_axis(result):
+    assert "10" in result["bad_batch"] and "4" in result["bad_batch"] and "divisible" in result["bad_batch"]
+
+
+def test_model_parallel_shards_kernel_as_asked(result):
+    assert result["mp_spec"] == [None, "model"]
+
+
+def test_layout_map_key_matching_nothing_is_an_error(result):
+    assert "no_such_layer/kernel" in result["bad_key"] and "hidden/kernel" in result["bad_key"]
+
+
+def test_mirrored_strategy_scope(result):
+    assert result["replicas"] == 4 and result["mirrored_sharded"]

@@ -4,3 +4,10 @@ from fkeras.callbacks.history import History
 from fkeras.callbacks.lambda_callback import LambdaCallback
 from fkeras.callbacks.progbar_logger import ProgbarLogger
 from fkeras.callbacks.early_stopping import EarlyStopping
+from fkeras.callbacks.csv_logger import CSVLogger
+from fkeras.callbacks.learning_rate_scheduler import LearningRateScheduler
+from fkeras.callbacks.model_checkpoint import ModelCheckpoint
+from fkeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from fkeras.callbacks.remote_monitor import RemoteMonitor
+from fkeras.callbacks.tensorboard import TensorBoard
+from fkeras.callbacks.terminate_on_nan import TerminateOnNaN

@@ -7,6 +7,10 @@ from collections.abc import Mapping
 class Callback:
     """Base class for callbacks: override any hook. ``self.model`` and ``self.params`` are set by fit."""
 
+    # Batch hooks of a callback may read the model's weights, so fit writes them back after each
+    # step while such a callback is attached; callbacks that only read the logs set this False.
+    _needs_live_weights = True
+
     def __init__(self):
         self.params = None
         self._model = None

@@ -7,6 +7,8 @@ from fkeras.callbacks.callback import Callback
 class History(Callback):
     """``history.history`` maps each metric name to its list of per-epoch values."""
 
+    _needs_live_weights = False  # reads logs only, never the model's weights per batch
+
     def __init__(self):
         super().__init__()
         self.history = {}

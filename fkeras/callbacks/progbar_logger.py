@@ -8,6 +8,8 @@ from fkeras.utils.progbar import Progbar
 class ProgbarLogger(Callback):
     """Prints a progress bar (``verbose=1``) or one line per epoch (``verbose=2``)."""
 
+    _needs_live_weights = False  # reads logs only, never the model's weights per batch
+
     def __init__(self, count_mode=None):
         super().__init__()
         self.verbose = 1

@@ -11,3 +11,10 @@ def model_from_json(json_string, custom_objects=None):
     from fkeras.saving import registry
 
     return registry.deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved with ``model.save`` (``.keras`` or legacy ``.h5``)."""
+    from fkeras.saving import saving_api
+
+    return saving_api.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)

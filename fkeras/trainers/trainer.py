@@ -611,7 +611,9 @@ class Trainer:
         np_rng = np.random.default_rng(random_state.draw_seed())
         chunked = data.kind == "arrays" and data.numeric() and not self._run_eagerly
         batch_hooks = cbs.needs_batch_hooks("train")
-        live_sync = any(not _is_builtin_cb(c) for c in cbs._batch_users["train"])
+        # A callback reading weights per batch needs them written back after each step; ones that
+        # only read the logs (progress bar, TensorBoard scalars, TerminateOnNaN) declare so.
+        live_sync = any(getattr(c, "_needs_live_weights", True) for c in cbs._batch_users["train"])
         self._live = True
         cbs.on_train_begin()
         epoch_logs = {}
@@ -896,10 +898,3 @@ def _should_validate(epoch, freq):
     if isinstance(freq, int):
         return (epoch + 1) % freq == 0
     return (epoch + 1) in freq
-
-
-def _is_builtin_cb(cb):
-    from fkeras.callbacks.history import History
-    from fkeras.callbacks.progbar_logger import ProgbarLogger
-
-    return isinstance(cb, (History, ProgbarLogger))

@@ -28,3 +28,8 @@ from fkeras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretiz
                                          Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                          RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
                                          StringLookup, TextVectorization)
+from fkeras.layers.embedding import Embedding
+from fkeras.layers.masking import Masking
+from fkeras.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                                     StackedRNNCells)
+from fkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper

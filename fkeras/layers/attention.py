@@ -32,10 +32,6 @@ def _check_rate(where, value):
         )
 
 
-def _static(d):
-    return d if isinstance(d, (int, np.integer)) else None
-
-
 def _clone_initializer(init):
     clone = getattr(init, "clone", None)
     return clone() if callable(clone) else init

@@ -19,7 +19,6 @@ import numpy as np
 
 from fkeras import activations, constraints, initializers, regularizers
 from fkeras.engine.layer import InputSpec, Layer, display_shape
-from fkeras.engine.variables import current_scope
 from fkeras.saving import registry
 
 __all__ = [
@@ -74,8 +73,11 @@ class _UnitForgetBias(initializers.Initializer):
         ])
 
 
-def _get_initializer_fn():
-    return initializers
+def _deserialize(config, custom_objects=None):
+    from fkeras.layers.wrappers import _module_objects
+
+    return registry.deserialize_keras_object(config, custom_objects=custom_objects,
+                                             module_objects=_module_objects())
 
 
 # --- dropout ------------------------------------------------------------------------------------
@@ -562,8 +564,7 @@ class StackedRNNCells(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cells = [registry.deserialize_keras_object(c, custom_objects=custom_objects)
-                 for c in config.pop("cells")]
+        cells = [_deserialize(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)
 
 
@@ -738,17 +739,23 @@ class RNN(Layer):
         return output_mask
 
     # --- call --------------------------------------------------------------------------------
-    def _step_structure(self, initial_state):
-        return jax.tree_util.tree_structure(initial_state)
-
     def call(self, sequences, initial_state=None, mask=None, training=False):
         if sequences.ndim < 3:
             raise ValueError(
                 f"Layer {self.name!r} ({type(self).__name__}) expects inputs of shape (batch, timesteps, "
                 f"features); received an input of shape {display_shape(sequences.shape)}.")
         batch = sequences.shape[0]
+        # Shape inference traces with a symbolic batch size; a stateful layer's states then
+        # stand in as zeros of that size (real calls always have the concrete batch size).
+        symbolic_batch = not isinstance(batch, (int, np.integer))
+        if self.stateful and self._state_vars and not symbolic_batch:
+            state_batch = self._state_vars[0].shape[0]
+            if batch != state_batch:
+                raise ValueError(
+                    f"Layer {self.name!r} is stateful with batch size {state_batch}, but received inputs of "
+                    f"shape {display_shape(sequences.shape)}. Feed batches of exactly {state_batch} samples.")
         if initial_state is None:
-            if self.stateful:
+            if self.stateful and not symbolic_batch:
                 structure = jax.tree_util.tree_structure(self.get_initial_state(1))
                 initial_state = jax.tree_util.tree_unflatten(
                     structure, [v.value for v in self._state_vars])
@@ -789,13 +796,13 @@ class RNN(Layer):
                 c.reset_recurrent_dropout_mask()
         out_dtype = self.compute_dtype
         states = jax.tree_util.tree_map(lambda s: s.astype(out_dtype), states)
-        if self.stateful and self._state_vars is not None:
+        if self.stateful and self._state_vars is not None and not symbolic_batch:
             for var, s in zip(self._state_vars, jax.tree_util.tree_leaves(states)):
                 var.assign(s)
         output = outputs if self.return_sequences else last_output
         output = output.astype(out_dtype)
         if self.return_state:
-            return [output] + list(states)
+            return (output, *states)
         return output
 
     def _prepare_masks(self, sequences, initial_state, cells):
@@ -828,7 +835,7 @@ class RNN(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cell = registry.deserialize_keras_object(config.pop("cell"), custom_objects=custom_objects)
+        cell = _deserialize(config.pop("cell"), custom_objects)
         if "dtype" in config and isinstance(config["dtype"], dict):
             from fkeras.engine import dtype_policy
 
@@ -959,9 +966,6 @@ class _CellProperties:
 
             config["dtype"] = dtype_policy.get(config["dtype"])
         return cls(**config)
-
-
-_REG_KEYS = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
 
 
 class SimpleRNN(_CellProperties, RNN):

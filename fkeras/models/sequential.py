@@ -133,7 +133,8 @@ class Sequential(Model):
         if self._input_layer is not None and hasattr(x, "shape"):
             expected = self._input_layer.batch_shape
             got = display_shape(x.shape)
-            if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected, got)):
+            if len(got) != len(expected) or any(e is not None and g is not None and e != g
+                                                for e, g in zip(expected, got)):
                 raise ValueError(
                     f'Input 0 of layer "{self._stack[0].name if self._stack else self.name}" is incompatible '
                     f'with the layer: expected shape={expected}, found shape={got}'

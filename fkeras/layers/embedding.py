@@ -1,0 +1,157 @@
+"""``Embedding``: integer indices -> dense vectors (Keras 3 API, weight ``embeddings``)."""
+from __future__ import annotations
+
+import warnings
+
+import jax.numpy as jnp
+import numpy as np
+
+from fkeras import constraints, initializers, regularizers
+from fkeras.engine.layer import Layer
+from fkeras.engine.variables import Variable
+
+__all__ = ["Embedding"]
+
+
+def _positive_int(value, name):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value!r} "
+            f"(of type {type(value).__name__})."
+        )
+    return int(value)
+
+
+class Embedding(Layer):
+    """Turns nonnegative integer indices into dense vectors of size ``output_dim``.
+
+    ``mask_zero=True`` makes index 0 padding: the layer emits the mask ``inputs != 0`` for
+    downstream layers (RNNs skip those timesteps). tf.keras's ``input_length=`` is accepted and
+    ignored with a warning.
+
+    Example:
+        model = keras.Sequential([keras.layers.Embedding(1000, 64, mask_zero=True),
+                                  keras.layers.LSTM(32)])
+        y = model(np.random.randint(1000, size=(32, 10)))   # (32, 32)
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
+        input_dim = _positive_int(input_dim, "input_dim")
+        output_dim = _positive_int(output_dim, "output_dim")
+        input_length = kwargs.pop("input_length", None)
+        if input_length is not None:
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
+        if quantization_config is not None:
+            raise NotImplementedError(
+                f"Embedding: quantization is not supported by fkeras (received "
+                f"quantization_config={quantization_config!r}).")
+        super().__init__(**kwargs)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self.autocast = False
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.quantization_config = None
+        if weights is not None:
+            self.build()
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
+
+    def build(self, input_shape=None):
+        if self.built and "embeddings" in self._var_attrs:
+            return
+        self.embeddings = self.add_weight(
+            shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
+            name="embeddings", regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint, trainable=True)
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    # Keras's weight order with LoRA is [embeddings, lora_embeddings_a, lora_embeddings_b] even
+    # though `embeddings` becomes non-trainable.
+    @property
+    def weights(self):
+        ws = Layer.weights.fget(self)
+        if not self.lora_enabled:
+            return ws
+        emb = self._var_attrs["embeddings"]
+        return [emb] + [w for w in ws if w is not emb]
+
+    variables = weights
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze ``embeddings`` and learn a low-rank delta ``(lora_alpha / rank) * a @ b``."""
+        if self.embeddings_constraint:
+            raise ValueError(
+                "Lora is incompatible with embedding constraints. In order to enable lora on this "
+                "layer, remove the `embeddings_constraint` argument.")
+        if not self.built:
+            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
+        if self.lora_enabled:
+            raise ValueError("lora is already enabled. This can only be done once per layer.")
+        self.lora_embeddings_a = self.add_weight(
+            name="lora_embeddings_a", shape=(self.input_dim, rank), initializer=initializers.get(a_initializer),
+            dtype="float32", regularizer=self.embeddings_regularizer)
+        self.lora_embeddings_b = self.add_weight(
+            name="lora_embeddings_b", shape=(rank, self.output_dim), initializer=initializers.get(b_initializer),
+            dtype="float32", regularizer=self.embeddings_regularizer)
+        emb = self._var_attrs["embeddings"]
+        emb.trainable = False
+        self._own_trainable = [v for v in self._own_trainable if v is not emb]
+        self._own_non_trainable.insert(0, emb)
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def _table(self):
+        emb = self.embeddings
+        if isinstance(emb, Variable):
+            emb = emb.value
+        if self.lora_enabled:
+            a, b = self.lora_embeddings_a, self.lora_embeddings_b
+            a = a.value if isinstance(a, Variable) else a
+            b = b.value if isinstance(b, Variable) else b
+            emb = emb + (self.lora_alpha / self.lora_rank) * jnp.matmul(a, b).astype(emb.dtype)
+        return emb
+
+    def call(self, inputs):
+        inputs = jnp.asarray(inputs)
+        if inputs.dtype not in (jnp.int32, jnp.int64):
+            inputs = inputs.astype(jnp.int32)
+        out = jnp.take(self._table(), inputs, axis=0)
+        return out.astype(self.compute_dtype)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if not self.mask_zero:
+            return None
+        return jnp.not_equal(jnp.asarray(inputs), 0)
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape), self.output_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+            "quantization_config": None,
+        })
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
+        return config

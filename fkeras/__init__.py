@@ -4,8 +4,8 @@
 """
 __version__ = "0.1.0"
 
-from fkeras import (activations, backend, callbacks, config, constraints, initializers, layers, losses,  # noqa: E402
-                    metrics, models, ops, optimizers, regularizers, saving, utils)
+from fkeras import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,  # noqa: E402
+                    losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving, utils)
 from fkeras.engine.dtype_policy import DTypePolicy  # noqa: E402
 from fkeras.engine.layer import InputSpec, Layer  # noqa: E402
 from fkeras.engine.symbolic import KerasTensor  # noqa: E402

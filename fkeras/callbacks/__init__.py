@@ -11,3 +11,4 @@ from fkeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from fkeras.callbacks.remote_monitor import RemoteMonitor
 from fkeras.callbacks.tensorboard import TensorBoard
 from fkeras.callbacks.terminate_on_nan import TerminateOnNaN
+from fkeras.callbacks.backup_and_restore import BackupAndRestore

@@ -13,7 +13,10 @@ class InputLayer(Layer):
     """The entry point of a Functional graph: holds the symbolic input tensor."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, **kwargs):
+                 input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
+        if ragged:
+            raise ValueError("Ragged inputs are not supported by fkeras (JAX needs static shapes); "
+                             "pad them with keras.utils.pad_sequences.")
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:

@@ -18,3 +18,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     from fkeras.saving import saving_api
 
     return saving_api.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """tf.keras's ``model_from_yaml``, rebuilt on ``yaml.safe_load`` (it never runs code)."""
+    from fkeras.saving import yaml_io
+
+    return yaml_io.model_from_yaml(yaml_string, custom_objects=custom_objects)

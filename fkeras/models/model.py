@@ -149,6 +149,12 @@ class Model(Trainer, Layer):
 
         return json.dumps(registry.serialize_keras_object(self), **kwargs)
 
+    def to_yaml(self, **kwargs):
+        """tf.keras's ``to_yaml``, on ``yaml.safe_dump`` over the same config as ``to_json``."""
+        from fkeras.saving import yaml_io
+
+        return yaml_io.to_yaml(self, **kwargs)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "layers" in config and "input_layers" in config and "output_layers" in config:

@@ -15,3 +15,23 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     from fkeras.saving import saving_api
 
     return saving_api.save_model(model, filepath, overwrite=overwrite, **kwargs)
+
+
+def __getattr__(name):
+    if name == "Checkpointer":
+        from fkeras.saving.checkpointer import Checkpointer
+
+        return Checkpointer
+    raise AttributeError(f"module 'fkeras.saving' has no attribute {name!r}")
+
+
+def save_weights(model, filepath, overwrite=True, **kwargs):
+    from fkeras.saving import saving_api
+
+    return saving_api.save_weights(model, filepath, overwrite=overwrite, **kwargs)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    from fkeras.saving import saving_api
+
+    return saving_api.load_weights(model, filepath, skip_mismatch=skip_mismatch, **kwargs)

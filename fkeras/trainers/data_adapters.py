@@ -197,7 +197,7 @@ class ArrayData:
         steps = max(multiple, steps - steps % multiple)
         return steps
 
-    def chunks(self, rng, chunk_steps):
+    def chunks(self, rng, chunk_steps, skip_chunks=0):
         """Yield ``((x, y, sw, mask), n_steps)``: arrays of shape ``(chunk_steps, batch, ...)``.
 
         The last chunk is padded to the same size (rows masked out) so the jitted step that
@@ -206,7 +206,7 @@ class ArrayData:
         idx, mask = self.epoch_indices(rng)
         bs = self.batch_size
         rows = chunk_steps * bs
-        for start in range(0, self.steps, chunk_steps):
+        for start in range(skip_chunks * chunk_steps, self.steps, chunk_steps):
             n = min(chunk_steps, self.steps - start)
             sl = idx[start * bs:(start + n) * bs]
             m = mask[start * bs:(start + n) * bs]

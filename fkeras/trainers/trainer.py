@@ -608,31 +608,43 @@ class Trainer:
         cbs.set_model(self)
         cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
         self.stop_training = False
-        np_rng = np.random.default_rng(random_state.draw_seed())
+        fit_seed = random_state.draw_seed()  # shuffling of epoch e draws from (fit_seed, e): resumable
         chunked = data.kind == "arrays" and data.numeric() and not self._run_eagerly
         batch_hooks = cbs.needs_batch_hooks("train")
         # A callback reading weights per batch needs them written back after each step; ones that
         # only read the logs (progress bar, TensorBoard scalars, TerminateOnNaN) declare so.
         live_sync = any(getattr(c, "_needs_live_weights", True) for c in cbs._batch_users["train"])
         self._live = True
+        self._live_state, self._live_position, self._live_fit_seed = state, (initial_epoch, 0), fit_seed
         cbs.on_train_begin()
+        start_epoch, skip = initial_epoch, 0
+        resume = self.__dict__.pop("_resume_request", None)
+        if resume is not None:  # a BackupAndRestore (or a user) restored a training checkpoint
+            state = self._place(resume["state"])
+            fit_seed = resume["fit_seed"]
+            start_epoch, skip = max(initial_epoch, resume["epoch"]), resume["batch"]
+            if skip >= steps:
+                start_epoch, skip = start_epoch + 1, 0
+            self._live_state, self._live_fit_seed = state, fit_seed
         epoch_logs = {}
         try:
-            for epoch in range(initial_epoch, epochs):
-                state = state.replace(metrics=self._fresh_metrics(),
-                                      cursor=jnp.zeros((), jnp.int32))
+            for epoch in range(start_epoch, epochs):
+                np_rng = np.random.default_rng([fit_seed, epoch])
+                if skip == 0:
+                    state = state.replace(metrics=self._fresh_metrics(), cursor=jnp.zeros((), jnp.int32))
                 cbs.on_epoch_begin(epoch)
                 data.on_epoch_begin()
                 logs = None
+                s = skip
                 if chunked:
                     bs = data.batch_size
                     spe = self._steps_per_execution
                     chunk_steps = data.chunk_steps(multiple=spe)
-                    s = 0
-                    for chunk, n in self._prefetch(data.chunks(np_rng, chunk_steps), batch_axis=1):
-                        j = 0
+                    chunks = data.chunks(np_rng, chunk_steps, skip_chunks=skip // chunk_steps)
+                    j = skip % chunk_steps
+                    for chunk, n in self._prefetch(chunks, batch_axis=1):
                         while j < n:
-                            k = spe if n - j >= spe else 1
+                            k = spe if n - j >= spe and j % spe == 0 else 1
                             if batch_hooks:
                                 cbs.on_train_batch_begin(s)
                             state = self._maybe_refresh_lr(state)
@@ -640,27 +652,31 @@ class Trainer:
                             j += k
                             s += k
                             if batch_hooks:
+                                self._live_state, self._live_position = state, (epoch, s)
                                 if live_sync:
                                     self._save_state(state)
                                 cbs.on_train_batch_end(s - 1, LazyLogs(logs))
                             if self.stop_training:
                                 break
+                        j = 0
                         if self.stop_training:
                             break
                 else:
                     fn = self._get_fn("train_batch")
-                    s = 0
                     batches = data.host_batches(np_rng) if data.kind == "arrays" else data.epoch_batches()
+                    for _ in range(skip):  # resuming mid-epoch: the batches already trained on
+                        next(batches, None)
                     for (bx, by, bsw), mask in self._prefetch(batches, batch_axis=0):
                         if batch_hooks:
                             cbs.on_train_batch_begin(s)
                         state = self._maybe_refresh_lr(state)
                         state, logs = fn(state, bx, by, bsw, mask)
+                        s += 1
                         if batch_hooks:
+                            self._live_state, self._live_position = state, (epoch, s)
                             if live_sync:
                                 self._save_state(state)
-                            cbs.on_train_batch_end(s, LazyLogs(logs))
-                        s += 1
+                            cbs.on_train_batch_end(s - 1, LazyLogs(logs))
                         if self.stop_training:
                             break
                     if data.kind != "arrays" and data.steps is None and s > 0:
@@ -671,6 +687,8 @@ class Trainer:
                         warnings.warn("The training data yielded no batches this epoch; stopping training.",
                                       stacklevel=2)
                         break
+                skip = 0
+                self._live_state, self._live_position = state, (epoch + 1, 0)
                 data.on_epoch_end()
                 epoch_logs = dict(LazyLogs(logs)) if logs is not None else {}
                 self._save_state(state)
@@ -691,6 +709,31 @@ class Trainer:
                 self.history = c
                 return c
         return self.history
+
+    # --- training checkpoints (orbax; see fkeras.saving.Checkpointer) ------------------------------
+    def _training_checkpoint(self):
+        """``(state, meta)``: the whole training state and where training is (epoch, batch, seed)."""
+        if self.__dict__.get("_live"):
+            state = self._live_state
+            epoch, batch = self._live_position
+            seed = self._live_fit_seed
+        else:
+            self._assert_compiled("save a training checkpoint of")
+            state = self._make_state()
+            epoch, batch, seed = 0, 0, 0
+        return copy_tree(state), {"epoch": int(epoch), "batch": int(batch), "fit_seed": int(seed),
+                                  "step": int(state.step)}
+
+    def _abstract_training_state(self):
+        state = self._make_state()
+        return jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=a.sharding), state)
+
+    def _restore_training_checkpoint(self, state, meta, resume=True):
+        """Write a restored state into the model; with ``resume`` the next fit continues from it."""
+        self._save_state(state)
+        if resume:
+            self._resume_request = {"state": state, "epoch": int(meta.get("epoch", 0)),
+                                    "batch": int(meta.get("batch", 0)), "fit_seed": int(meta.get("fit_seed", 0))}
 
     # --- evaluate --------------------------------------------------------------------------------
     def _eval_state(self):

@@ -62,6 +62,12 @@ SCRIPT = textwrap.dedent(r'''
     mp.fit(x, y, batch_size=16, epochs=1, verbose=0)
     spec = mp.layers[0].kernel.value.sharding.spec
     out["mp_spec"] = [None if s is None else str(s) for s in spec]
+    ckpt_dir = os.environ.get("FK_CKPT_DIR")
+    if ckpt_dir:
+        ck = keras.saving.Checkpointer(ckpt_dir)
+        ck.save(mp)
+        ck.wait()
+        np.savez(os.path.join(ckpt_dir, "weights.npz"), *mp.get_weights())
     lm2 = keras.distribution.LayoutMap(mesh)
     lm2["no_such_layer/kernel"] = (None, "model")
     keras.distribution.set_distribution(keras.distribution.ModelParallel(layout_map=lm2))
@@ -84,8 +90,13 @@ SCRIPT = textwrap.dedent(r'''
 
 
 @pytest.fixture(scope="module")
-def result():
-    env = dict(os.environ, JAX_PLATFORMS="cpu")
+def ckpt_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("sharded_ckpt")
+
+
+@pytest.fixture(scope="module")
+def result(ckpt_dir):
+    env = dict(os.environ, JAX_PLATFORMS="cpu", FK_CKPT_DIR=str(ckpt_dir))
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT")][-1]
@@ -117,3 +128,29 @@ def test_layout_map_key_matching_nothing_is_an_error(result):
 
 def test_mirrored_strategy_scope(result):
     assert result["replicas"] == 4 and result["mirrored_sharded"]
+
+
+RESTORE = textwrap.dedent(r'''
+    import os, sys, numpy as np, jax
+    import fkeras as keras
+    from fkeras import layers
+    assert len(jax.devices()) == 1
+    d = sys.argv[1]
+    m = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu", name="hidden"),
+                          layers.Dense(2, activation="softmax", name="head")])
+    m.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.fit(np.zeros((16, 6), "float32"), np.zeros((16,), "int32"), batch_size=16, epochs=1, verbose=0)
+    keras.saving.Checkpointer(d).restore(m, resume=False)
+    ref = np.load(os.path.join(d, "weights.npz"))
+    ok = all(np.array_equal(ref[k], w) for k, w in zip(ref.files, m.get_weights()))
+    print("RESTORED", ok)
+''')
+
+
+def test_checkpoint_saved_on_4_devices_restores_on_1(result, ckpt_dir):
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    env.pop("XLA_FLAGS", None)
+    proc = subprocess.run([sys.executable, "-c", RESTORE, str(ckpt_dir)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "RESTORED True" in proc.stdout

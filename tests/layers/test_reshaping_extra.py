@@ -338,3 +338,21 @@ def test_parity_with_keras(cls, kw, keys, rng):
     assert set(ck) == set(ok)
     for k in keys:
         assert ck[k] == ok[k], k
+
+
+def test_reshaping_layers_inside_a_trained_sequential_model(rng):
+    import fkeras as keras
+    from fkeras.layers.reshaping import Flatten
+
+    model = keras.Sequential([
+        Input((3,)), R.RepeatVector(4), R.Permute((2, 1)), R.ZeroPadding1D(1), R.Cropping1D((1, 0)),
+        R.UpSampling1D(2), Flatten(), keras.layers.Dense(1),
+    ])
+    assert model.output_shape == (None, 1)
+    assert model.layers[-1].kernel.shape == (32, 1)  # (3 -> pad 5 -> crop 4 -> up 8) * 4 features
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    before = model.evaluate(x, y, verbose=0)
+    model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    assert model.evaluate(x, y, verbose=0) < before

@@ -1,0 +1,6 @@
+"""``keras.preprocessing``: tf.keras's text / sequence / image helpers and the dataset-from-directory
+utilities."""
+from fkeras.preprocessing import image, sequence, text
+from fkeras.utils.dataset_utils import image_dataset_from_directory, text_dataset_from_directory
+
+__all__ = ["image", "sequence", "text", "image_dataset_from_directory", "text_dataset_from_directory"]

@@ -1,0 +1,198 @@
+"""``keras.saving.save_model`` / ``load_model`` / ``save_weights`` / ``load_weights``.
+
+The file extension picks the format:
+
+- ``.keras``: Keras 3's zip (config, weights, optimizer state) - the recommended format;
+- ``.weights.h5``: Keras 3's weights file (layers and optimizer variables);
+- ``.h5`` / ``.hdf5``: the legacy tf.keras HDF5 format (whole model, or weights only).
+
+Example:
+    model.save("model.keras")
+    model = keras.models.load_model("model.keras")
+    model.save_weights("model.weights.h5")
+    model.load_weights("model.weights.h5")
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from fkeras.saving import file_utils, legacy_h5, saving_lib
+
+_FORMATS = "`.keras` (whole model), `.weights.h5` (weights) or `.h5` (legacy tf.keras HDF5)"
+
+
+def _kind(filepath):
+    p = str(filepath).lower()
+    if p.endswith(".weights.h5"):
+        return "weights.h5"
+    if p.endswith(".keras"):
+        return "keras"
+    if p.endswith(".h5") or p.endswith(".hdf5"):
+        return "h5"
+    return None
+
+
+def _unknown_format(filepath, what):
+    return ValueError(
+        f"Invalid filepath extension for {what}: {str(filepath)!r}. Use one of {_FORMATS}; e.g. "
+        "`model.save('model.keras')` or `model.save_weights('model.weights.h5')`."
+    )
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Save a whole model (architecture, weights, compile config, optimizer state).
+
+    Args:
+        model: the model.
+        filepath: a path ending in ``.keras`` (or ``.h5`` for the legacy tf.keras format).
+        overwrite: replace an existing file (the write is atomic either way).
+        zipped: ``False`` writes the ``.keras`` content as a directory instead of a zip.
+        include_optimizer: (``.h5`` only) also save the optimizer state (default True).
+    """
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", None)
+    if kwargs:
+        raise TypeError(f"save_model() got unexpected keyword arguments: {sorted(kwargs)}")
+    filepath = os.fspath(filepath)
+    kind = _kind(filepath)
+    if save_format is not None:
+        if save_format in ("h5", "hdf5"):
+            kind = "h5" if kind is None else kind
+        elif save_format == "keras":
+            kind = "keras" if kind is None else kind
+        else:
+            raise ValueError(f"Unsupported `save_format` {save_format!r} (the TensorFlow SavedModel "
+                             f"format does not exist in Keras 3 / fkeras). Use one of {_FORMATS}.")
+    if kind == "weights.h5":
+        raise ValueError(f"{filepath!r} names a weights file; use `model.save_weights({filepath!r})` for "
+                         "weights, or a `.keras` path to save the whole model.")
+    if kind is None:
+        raise _unknown_format(filepath, "save_model()")
+    if not file_utils.check_overwrite(filepath, overwrite):
+        return
+    if kind == "h5":
+        legacy_h5.save_model(model, filepath, include_optimizer=include_optimizer)
+    elif zipped is False:
+        _save_unzipped(model, filepath)
+    else:
+        saving_lib.save_model(model, filepath)
+
+
+def _save_unzipped(model, dirpath):
+    import zipfile
+
+    parent = os.path.dirname(os.path.abspath(dirpath))
+    os.makedirs(parent, exist_ok=True)
+    tmpdir = tempfile.mkdtemp(prefix="." + os.path.basename(dirpath) + ".", dir=parent)
+    try:
+        archive = os.path.join(tmpdir, "model.keras")
+        saving_lib.save_model(model, archive)
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(tmpdir)
+        os.remove(archive)
+        if os.path.isdir(dirpath):
+            old = dirpath + ".old-" + os.path.basename(tmpdir)
+            os.replace(dirpath, old)
+            os.replace(tmpdir, dirpath)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmpdir, dirpath)
+    except BaseException:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise
+
+
+def _load_unzipped(dirpath, custom_objects, compile, safe_mode):
+    import io
+    import json
+
+    cfg_path = os.path.join(dirpath, saving_lib.CONFIG_FILENAME)
+    w_path = os.path.join(dirpath, saving_lib.WEIGHTS_FILENAME)
+    for p in (cfg_path, w_path):
+        if not os.path.exists(p):
+            raise ValueError(f"Could not load the model directory {dirpath!r}: missing {os.path.basename(p)!r}.")
+    with open(cfg_path) as f:
+        config = json.load(f)
+    model = saving_lib.model_from_config(config, custom_objects=custom_objects, compile=compile,
+                                         safe_mode=safe_mode)
+    with open(w_path, "rb") as f:
+        data = f.read()
+    with saving_lib._open_h5(io.BytesIO(data), w_path) as h5:
+        saving_lib.read_weights(model, h5, load_optimizer=compile)
+    return model
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved with ``model.save`` (``.keras``, or legacy ``.h5``) by fkeras or Keras.
+
+    Args:
+        filepath: path of the file.
+        custom_objects: ``{"Name": class_or_function}`` for custom layers, losses, metrics...
+            (or decorate them with ``@keras.saving.register_keras_serializable()``).
+        compile: compile the model with its saved ``compile()`` arguments and restore the
+            optimizer state, so ``fit`` continues where it stopped.
+        safe_mode: refuse to load Python code (a ``Lambda`` layer's lambda). Pass ``False`` only
+            for files you trust.
+    """
+    filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        if os.path.exists(os.path.join(filepath, saving_lib.CONFIG_FILENAME)):
+            return _load_unzipped(filepath, custom_objects, compile, safe_mode)
+        raise ValueError(f"{filepath!r} is a directory but not an unzipped `.keras` model (no config.json). "
+                         "TensorFlow SavedModel directories cannot be loaded; use one of " + _FORMATS + ".")
+    kind = _kind(filepath)
+    if kind is None:
+        raise _unknown_format(filepath, "load_model()")
+    if not os.path.exists(filepath):
+        raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an accessible "
+                         f"{'`.keras` zip file' if kind == 'keras' else 'HDF5 file'}.")
+    if kind == "keras":
+        return saving_lib.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                                     safe_mode=safe_mode)
+    if kind == "weights.h5":
+        raise ValueError(f"{filepath!r} is a weights-only file. Build the model in code and call "
+                         "`model.load_weights(...)`, or load a `.keras` file.")
+    return legacy_h5.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_weights(model, filepath, overwrite=True, **kwargs):
+    """Save the weights (and optimizer variables) to ``.weights.h5`` or legacy ``.h5``."""
+    kwargs.pop("save_format", None)
+    if kwargs:
+        raise TypeError(f"save_weights() got unexpected keyword arguments: {sorted(kwargs)}")
+    filepath = os.fspath(filepath)
+    kind = _kind(filepath)
+    if kind == "keras":
+        raise ValueError(f"{filepath!r} names a whole-model file; use `model.save({filepath!r})`, or a "
+                         "`.weights.h5` path for weights only.")
+    if kind is None:
+        raise _unknown_format(filepath, "save_weights()")
+    if not file_utils.check_overwrite(filepath, overwrite):
+        return
+    if kind == "weights.h5":
+        saving_lib.save_weights_only(model, filepath)
+    else:
+        saving_lib._check_built(model, "saving the weights of")
+        legacy_h5.save_weights(model, filepath)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Load weights from ``.weights.h5``, a ``.keras`` archive, or a legacy ``.h5`` file.
+
+    Args:
+        skip_mismatch: skip (with a warning) layers whose variable count or shapes differ,
+            instead of raising a ``ValueError`` that names the layer and both shapes.
+    """
+    if kwargs.pop("by_name", False):
+        raise ValueError("`load_weights(by_name=True)` is not supported (as in Keras 3); weights are matched "
+                         "by the model's structure.")
+    if kwargs:
+        raise TypeError(f"load_weights() got unexpected keyword arguments: {sorted(kwargs)}")
+    filepath = os.fspath(filepath)
+    if _kind(filepath) is None:
+        raise _unknown_format(filepath, "load_weights()")
+    if not os.path.exists(filepath):
+        raise ValueError(f"File not found: filepath={filepath}.")
+    saving_lib.load_weights_only(model, filepath, skip_mismatch=skip_mismatch)

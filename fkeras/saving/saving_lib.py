@@ -1,0 +1,424 @@
+"""Keras 3's native files: the ``.keras`` zip and ``.weights.h5``.
+
+A ``.keras`` file is a zip holding ``metadata.json``, ``config.json`` (the model's serialized
+config plus ``compile_config``) and ``model.weights.h5``; the weights file holds every layer's
+own variables at ``<path>/vars/<i>`` and the optimizer's at ``optimizer/vars/<i>`` (paths as
+``keras_layout`` computes them), so files move between fkeras and Keras 3 both ways.
+
+Nothing here unpickles; Python code in a config (a ``Lambda``'s lambda) is refused unless the
+caller passes ``safe_mode=False``.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import inspect
+import io
+import json
+import warnings
+import zipfile
+
+import numpy as np
+
+from fkeras.saving import file_utils, keras_layout, registry
+
+CONFIG_FILENAME = "config.json"
+METADATA_FILENAME = "metadata.json"
+WEIGHTS_FILENAME = "model.weights.h5"
+# The Keras file-format version these files follow (read by nobody, written for humans).
+KERAS_FORMAT_VERSION = "3.15.1"
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError as e:  # pragma: no cover - h5py is a dependency
+        raise ImportError("Saving and loading `.keras` / `.h5` files requires h5py: `pip install h5py`.") from e
+    return h5py
+
+
+# ------------------------------------------------------------------------------------------
+# Safe mode and (de)serialization of whole models
+# ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode):
+    """While active, ``Lambda.from_config`` refuses Python bytecode unless ``safe_mode`` is False."""
+    from fkeras.layers import core
+
+    flag = core._SAFE_MODE
+    previous = getattr(flag, "value", True)
+    flag.value = True if safe_mode is None else bool(safe_mode)
+    try:
+        yield
+    finally:
+        flag.value = previous
+
+
+def compile_config(model):
+    """Keras 3's ``compile_config``: compile() arguments, the optimizer as a full config."""
+    if not getattr(model, "compiled", False):
+        return None
+    config = dict(model.get_compile_config() or {})
+    if getattr(model, "optimizer", None) is not None:
+        config["optimizer"] = registry.serialize_keras_object(model.optimizer)
+    return config
+
+
+# Classes Keras 3 does not export under the module fkeras's registry names for them.
+_KERAS_MODULES = {("keras.models", "Functional"): "keras.src.models.functional"}
+
+
+def keras_compatible(config):
+    """``config`` with module names that Keras 3's deserializer resolves."""
+    if isinstance(config, list):
+        return [keras_compatible(c) for c in config]
+    if not isinstance(config, dict):
+        return config
+    out = {k: keras_compatible(v) for k, v in config.items()}
+    key = (out.get("module"), out.get("class_name"))
+    if key in _KERAS_MODULES:
+        out["module"] = _KERAS_MODULES[key]
+    return out
+
+
+def serialize_model(model):
+    """``config.json``'s content: the model's config plus its ``compile_config``."""
+    config = keras_compatible(registry.serialize_keras_object(model))
+    cc = compile_config(model)
+    if cc is not None:
+        config["compile_config"] = cc
+    return config
+
+
+def _deserialize_value(value, custom_objects, safe_mode):
+    if isinstance(value, dict) and "class_name" in value:
+        return registry.deserialize_keras_object(value, custom_objects=custom_objects, safe_mode=safe_mode)
+    if isinstance(value, list):
+        return [_deserialize_value(v, custom_objects, safe_mode) for v in value]
+    if isinstance(value, dict):
+        return {k: _deserialize_value(v, custom_objects, safe_mode) for k, v in value.items()}
+    return value
+
+
+def compile_from_config(model, config, custom_objects=None, safe_mode=True):
+    """``model.compile(**config)`` from a saved ``compile_config`` (unknown keys dropped)."""
+    if not config:
+        return
+    with registry.CustomObjectScope(custom_objects or {}):
+        kwargs = {k: _deserialize_value(v, custom_objects, safe_mode) for k, v in config.items()}
+    params = inspect.signature(model.compile).parameters
+    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        dropped = sorted(k for k in kwargs if k not in params)
+        if dropped:
+            warnings.warn(f"Ignoring compile arguments not supported by fkeras: {dropped}", stacklevel=3)
+        kwargs = {k: v for k, v in kwargs.items() if k in params}
+    model.compile(**kwargs)
+
+
+def _accepted_args(cls):
+    names, open_ended = set(), True
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            params = inspect.signature(init).parameters
+        except (TypeError, ValueError):
+            continue
+        names.update(p for p in params if p != "self")
+        open_ended = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        if not open_ended:
+            break
+    return names
+
+
+def _uses_base_from_config(cls):
+    from fkeras.engine.layer import Layer
+    from fkeras.initializers.initializer import Initializer
+
+    for base in (Layer, Initializer):
+        if issubclass(cls, base):
+            return getattr(cls.from_config, "__func__", None) is getattr(base.from_config, "__func__", None)
+    return False
+
+
+def drop_unsupported_defaults(config, custom_objects=None):
+    """Newer Keras releases add config keys whose value is a default (``ragged: false``,
+    ``quantization_config: null``, ``input_axes: null``). Drop such keys when the fkeras class
+    does not take them, so files written by any Keras 3.x load; other unknown keys still fail."""
+    if isinstance(config, list):
+        return [drop_unsupported_defaults(c, custom_objects) for c in config]
+    if not isinstance(config, dict):
+        return config
+    out = {k: drop_unsupported_defaults(v, custom_objects) for k, v in config.items()}
+    inner = out.get("config")
+    if isinstance(out.get("class_name"), str) and isinstance(inner, dict):
+        try:
+            cls = registry._resolve_class(out, custom_objects, None)
+        except Exception:  # noqa: BLE001 - resolution errors surface later, with context
+            cls = None
+        if inspect.isclass(cls) and _uses_base_from_config(cls):
+            accepted = _accepted_args(cls)
+            out["config"] = {k: v for k, v in inner.items()
+                             if k in accepted or v not in (None, False, 0, [], {})}
+    return out
+
+
+def model_from_config(config, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild (and build) a model from ``config.json``'s dict; compile it if asked."""
+    config = drop_unsupported_defaults(dict(config), custom_objects)
+    cc = config.pop("compile_config", None)
+    with safe_mode_scope(safe_mode), registry.CustomObjectScope(custom_objects or {}):
+        model = registry.deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    if compile and cc:
+        compile_from_config(model, cc, custom_objects, safe_mode)
+    return model
+
+
+# ------------------------------------------------------------------------------------------
+# The weights store (Keras 3's H5IOStore layout)
+# ------------------------------------------------------------------------------------------
+
+
+def _vars_group_name(path):
+    return f"{path}/vars" if path else "vars"
+
+
+def _to_numpy(value):
+    arr = np.asarray(value)
+    return arr
+
+
+def _write_dataset(group, key, value):
+    arr = _to_numpy(value)
+    if arr.dtype.name == "bfloat16":
+        ds = group.create_dataset(key, data=arr.astype(np.float32))
+        ds.attrs["dtype"] = "bfloat16"
+    else:
+        group[key] = arr
+
+
+def _read_dataset(group, key):
+    ds = group[key]
+    value = np.asarray(ds[()])
+    if "dtype" in ds.attrs and ds.attrs["dtype"] in ("bfloat16", b"bfloat16"):
+        import ml_dtypes
+
+        value = value.astype(ml_dtypes.bfloat16)
+    return value
+
+
+def write_weights(model, h5file):
+    """Write every layer's and the optimizer's variables into an open ``h5py.File``."""
+    for path, obj in keras_layout.saveables(model):
+        group = h5file.create_group(_vars_group_name(path))
+        if isinstance(getattr(obj, "name", None), str):
+            group.attrs["name"] = obj.name
+        if keras_layout._is_optimizer(obj):
+            owner = _owner_of(model, obj)
+            arrays = keras_layout.optimizer_arrays(owner) if owner is not None else None
+            for i, (_, value) in enumerate(arrays or []):
+                _write_dataset(group, str(i), value)
+        else:
+            for i, var in enumerate(keras_layout.own_variables(obj)):
+                _write_dataset(group, str(i), var.numpy())
+
+
+def _owner_of(model, optimizer):
+    for _, obj in keras_layout.saveables(model):
+        if getattr(obj, "optimizer", None) is optimizer and hasattr(obj, "_opt_state"):
+            return obj
+    return None
+
+
+def _group_values(h5file, path):
+    name = _vars_group_name(path)
+    if name not in h5file:
+        return []
+    group = h5file[name]
+    keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
+    return [_read_dataset(group, k) for k in keys]
+
+
+def _describe(layer, path):
+    where = f" (at '{path}' in the file)" if path else ""
+    return f"layer '{layer.name}' ({type(layer).__name__}){where}"
+
+
+def read_weights(model, h5file, skip_mismatch=False, load_optimizer=True):
+    """Assign the variables stored in ``h5file`` to ``model``'s layers (and optimizer).
+
+    A layer whose variable count or shapes differ raises a ``ValueError`` naming the layer
+    and both shapes; with ``skip_mismatch=True`` it is skipped with a warning instead.
+    """
+    for path, obj in keras_layout.saveables(model):
+        if keras_layout._is_optimizer(obj):
+            if load_optimizer:
+                owner = _owner_of(model, obj)
+                values = _group_values(h5file, path)
+                if owner is not None and values:
+                    keras_layout.restore_optimizer(owner, values)
+            continue
+        variables = keras_layout.own_variables(obj)
+        values = _group_values(h5file, path)
+        if not variables and not values:
+            continue
+        problem = None
+        if len(values) != len(variables):
+            problem = (
+                f"{_describe(obj, path)} expected {len(variables)} variables, but received "
+                f"{len(values)} variables during loading. Expected: "
+                f"{[(v.name, tuple(v.shape)) for v in variables]}; received shapes: "
+                f"{[tuple(np.shape(x)) for x in values]}"
+            )
+        else:
+            for var, value in zip(variables, values):
+                if tuple(var.shape) != tuple(np.shape(value)):
+                    problem = (
+                        f"Shape mismatch in {_describe(obj, path)} for weight '{var.name}': the model "
+                        f"expects shape {tuple(var.shape)}, the saved weight has shape "
+                        f"{tuple(np.shape(value))}."
+                    )
+                    break
+        if problem is not None:
+            if skip_mismatch:
+                warnings.warn(f"Skipping loading weights: {problem}", stacklevel=3)
+                continue
+            raise ValueError(problem + " Pass `skip_mismatch=True` to skip mismatching layers.")
+        for var, value in zip(variables, values):
+            var.assign(np.asarray(value).astype(var.dtype))
+
+
+def _open_h5(source, what):
+    h5py = _h5py()
+    try:
+        return h5py.File(source, "r")
+    except (OSError, ValueError) as e:
+        raise ValueError(f"Could not read {what}: not a valid HDF5 file (truncated or corrupted?). "
+                         f"Underlying error: {e}") from e
+
+
+# ------------------------------------------------------------------------------------------
+# .weights.h5
+# ------------------------------------------------------------------------------------------
+
+
+def _check_built(model, action):
+    if not model.built:
+        raise ValueError(
+            f"You are {action} a model that has not yet been built. Try building the model first by "
+            "calling it on some data or by using `build()`."
+        )
+
+
+def save_weights_only(model, filepath):
+    """Write ``model``'s weights (and optimizer state) to ``filepath`` (``.weights.h5``)."""
+    _check_built(model, "saving the weights of")
+    h5py = _h5py()
+    with file_utils.atomic_path(filepath) as tmp:
+        with h5py.File(tmp, "w") as f:
+            write_weights(model, f)
+
+
+def load_weights_only(model, filepath, skip_mismatch=False):
+    """Load weights from a ``.weights.h5`` file or from a ``.keras`` archive's weights."""
+    _check_built(model, "loading weights into")
+    filepath = str(filepath)
+    if filepath.endswith(".keras"):
+        with _open_zip(filepath) as zf:
+            data = _read_member(zf, filepath, WEIGHTS_FILENAME)
+        with _open_h5(io.BytesIO(data), f"the weights in {filepath}") as f:
+            read_weights(model, f, skip_mismatch=skip_mismatch)
+        return
+    with _open_h5(filepath, filepath) as f:
+        if "model_weights" in f or "layer_names" in f.attrs:
+            from fkeras.saving import legacy_h5
+
+            group = f["model_weights"] if "model_weights" in f else f
+            legacy_h5.load_weights_from_group(group, model, skip_mismatch=skip_mismatch)
+            return
+        read_weights(model, f, skip_mismatch=skip_mismatch)
+
+
+# ------------------------------------------------------------------------------------------
+# .keras
+# ------------------------------------------------------------------------------------------
+
+
+def save_model(model, filepath):
+    """Write the ``.keras`` zip for ``model`` to ``filepath`` (atomically)."""
+    if not model.built:
+        warnings.warn("You are saving a model that has not yet been built. It might not contain any "
+                      "weights yet. Consider building the model first by calling it on some data.",
+                      stacklevel=3)
+    h5py = _h5py()
+    config_json = json.dumps(serialize_model(model))
+    metadata_json = json.dumps({
+        "keras_version": KERAS_FORMAT_VERSION,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        "fkeras_version": _fkeras_version(),
+    })
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        write_weights(model, f)
+    with file_utils.atomic_path(filepath) as tmp:
+        with zipfile.ZipFile(tmp, "w") as zf:
+            zf.writestr(METADATA_FILENAME, metadata_json)
+            zf.writestr(CONFIG_FILENAME, config_json)
+            _write_member(zf, WEIGHTS_FILENAME, buffer.getvalue())
+
+
+def _write_member(zf, name, data):
+    """Hook for tests (a slow writer simulates a crash mid-save)."""
+    zf.writestr(name, data)
+
+
+def _fkeras_version():
+    try:
+        from fkeras import __version__
+
+        return __version__
+    except ImportError:  # pragma: no cover
+        return "unknown"
+
+
+def _open_zip(filepath):
+    try:
+        return zipfile.ZipFile(filepath, "r")
+    except zipfile.BadZipFile as e:
+        raise ValueError(f"Could not read {filepath}: not a valid `.keras` zip archive (the file is "
+                         f"truncated or corrupted). Underlying error: {e}") from e
+
+
+def _read_member(zf, filepath, name):
+    if name not in zf.namelist():
+        raise ValueError(f"Could not load {filepath}: the archive has no '{name}' entry (found "
+                         f"{zf.namelist()}). The file is incomplete or not a Keras model file.")
+    try:
+        return zf.read(name)
+    except (zipfile.BadZipFile, zlib_error(), EOFError, OSError) as e:
+        raise ValueError(f"Could not load {filepath}: entry '{name}' is corrupted ({e}).") from e
+
+
+def zlib_error():
+    import zlib
+
+    return zlib.error
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a ``.keras`` archive: config -> model (built and compiled) -> weights -> optimizer."""
+    filepath = str(filepath)
+    with _open_zip(filepath) as zf:
+        config_bytes = _read_member(zf, filepath, CONFIG_FILENAME)
+        weights_bytes = _read_member(zf, filepath, WEIGHTS_FILENAME)
+    try:
+        config = json.loads(config_bytes)
+    except ValueError as e:
+        raise ValueError(f"Could not load {filepath}: '{CONFIG_FILENAME}' is not valid JSON ({e}).") from e
+    model = model_from_config(config, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    with _open_h5(io.BytesIO(weights_bytes), f"the weights in {filepath}") as f:
+        read_weights(model, f, skip_mismatch=False, load_optimizer=compile)
+    return model

@@ -1,0 +1,465 @@
+"""``keras.utils.image_dataset_from_directory`` and ``text_dataset_from_directory``.
+
+Keras returns a ``tf.data.Dataset``; fkeras has no TensorFlow, so these return a
+:class:`DirectoryDataset`: a ``keras.utils.PyDataset`` of numpy batches that ``model.fit`` consumes
+directly, with the attributes (``class_names``, ``file_paths``) and the ``tf.data`` methods tutorials
+use on it (``take``, ``map``, ``shuffle``, ``cache``, ``prefetch``, ``as_numpy_iterator``).
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from fkeras.backend import config
+from fkeras.backend.random_state import draw_seed
+from fkeras.utils import image_utils
+from fkeras.utils.py_dataset import PyDataset
+
+__all__ = ["image_dataset_from_directory", "text_dataset_from_directory", "DirectoryDataset", "index_directory"]
+
+ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Indexing
+# ---------------------------------------------------------------------------------------------------
+
+def _walk(directory, formats, follow_links):
+    for root, _, files in sorted(os.walk(directory, followlinks=follow_links), key=lambda t: t[0]):
+        for fname in sorted(files):
+            if fname.lower().endswith(formats):
+                yield os.path.join(root, fname)
+
+
+def index_directory(directory, labels, formats, class_names=None, shuffle=True, seed=None, follow_links=False,
+                    verbose=True, what="files"):
+    """List the files of ``directory`` with their labels.
+
+    Returns ``(file_paths, labels, class_names)``: ``labels`` is an int32 array (or ``None``);
+    with ``labels="inferred"`` each sub-folder is a class (sorted names, or ``class_names``' order).
+    """
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"The directory {directory!r} does not exist (or is not a directory).")
+    if labels == "inferred":
+        subdirs = sorted(d for d in os.listdir(directory)
+                         if os.path.isdir(os.path.join(directory, d)) and not d.startswith("."))
+        if not subdirs:
+            raise ValueError(f"Found no class sub-folders in {directory!r}. With labels='inferred', put the "
+                             f"{what} of each class in their own sub-folder, or pass labels=None.")
+        if class_names is not None:
+            if not set(class_names).issubset(subdirs):
+                raise ValueError("The `class_names` passed did not match the names of the subdirectories of the "
+                                 f"target directory. Expected: {subdirs} (or a subset of it), but received: "
+                                 f"class_names={list(class_names)}")
+            subdirs = list(class_names)
+        paths, label_list = [], []
+        for i, sub in enumerate(subdirs):
+            found = list(_walk(os.path.join(directory, sub), formats, follow_links))
+            if not found:
+                raise ValueError(f"The class folder {os.path.join(directory, sub)!r} contains no {what} with an "
+                                 f"allowed extension {formats}.")
+            paths += found
+            label_list += [i] * len(found)
+        labels_out = np.asarray(label_list, dtype="int32")
+        class_names = list(subdirs)
+    else:
+        if class_names is not None:
+            raise ValueError("You can only pass `class_names` if `labels='inferred'`. Received: "
+                             f"labels={labels!r}, and class_names={class_names}")
+        paths = list(_walk(directory, formats, follow_links))
+        if labels is None:
+            labels_out, class_names = None, None
+        else:
+            if len(labels) != len(paths):
+                raise ValueError("Expected the lengths of `labels` to match the number of files in the target "
+                                 f"directory. len(labels) is {len(labels)} while we found {len(paths)} files in "
+                                 f"directory {directory}.")
+            labels_out = np.asarray(labels, dtype="int32")
+            class_names = [str(v) for v in sorted(set(np.asarray(labels).tolist()))]
+    if not paths:
+        raise ValueError(f"No {what} found in directory {directory!r}. Allowed formats: {formats}")
+    if verbose:
+        if labels_out is None:
+            print(f"Found {len(paths)} files.")
+        else:
+            print(f"Found {len(paths)} files belonging to {len(class_names)} classes.")
+    if shuffle:
+        if seed is None:
+            seed = np.random.randint(1e6)
+        perm = np.random.RandomState(seed).permutation(len(paths))
+        paths = [paths[i] for i in perm]
+        if labels_out is not None:
+            labels_out = labels_out[perm]
+    return paths, labels_out, class_names
+
+
+def check_validation_split_arg(validation_split, subset, shuffle, seed):
+    if validation_split and not 0 < validation_split < 1:
+        raise ValueError(f"`validation_split` must be between 0 and 1, received: {validation_split}")
+    if (validation_split or subset) and not (validation_split and subset):
+        raise ValueError("If `subset` is set, `validation_split` must be set, and inversely.")
+    if subset not in ("training", "validation", "both", None):
+        raise ValueError(f'`subset` must be either "training", "validation" or "both", received: {subset}')
+    if validation_split and shuffle and seed is None:
+        raise ValueError("If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
+                         "to make sure that there is no overlap between the training and validation subset.")
+
+
+def get_training_or_validation_split(samples, labels, validation_split, subset, verbose=True):
+    if not validation_split:
+        return samples, labels
+    num_val = int(validation_split * len(samples))
+    cut = len(samples) - num_val
+    if subset == "training":
+        if verbose:
+            print(f"Using {cut} files for training.")
+        return samples[:cut], (labels[:cut] if labels is not None else None)
+    if subset == "validation":
+        if verbose:
+            print(f"Using {num_val} files for validation.")
+        return samples[cut:], (labels[cut:] if labels is not None else None)
+    raise ValueError(f'`subset` must be either "training" or "validation", received: {subset}')
+
+
+# ---------------------------------------------------------------------------------------------------
+# The dataset object
+# ---------------------------------------------------------------------------------------------------
+
+class _DatasetMethods:
+    """``tf.data``-style conveniences shared by the dataset and its views."""
+
+    def take(self, count):
+        """The first ``count`` elements (all if ``count`` is -1)."""
+        return _TakeView(self, count)
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None):
+        """Apply ``map_func`` to each element (tuples are unpacked into arguments, as in tf.data)."""
+        return _MapView(self, map_func)
+
+    def shuffle(self, buffer_size=None, seed=None, reshuffle_each_iteration=True):
+        """Shuffle the order of the elements (batches, for a batched dataset) at every epoch."""
+        return _ShuffleView(self, seed, reshuffle_each_iteration)
+
+    def prefetch(self, buffer_size=None):
+        return self
+
+    def cache(self, filename=""):
+        return self
+
+    def as_numpy_iterator(self):
+        return iter(self)
+
+    def cardinality(self):
+        return len(self)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+        self.on_epoch_end()
+
+
+class DirectoryDataset(_DatasetMethods, PyDataset):
+    """Batches of samples loaded from files (returned by ``image_dataset_from_directory`` and
+    ``text_dataset_from_directory``). A ``PyDataset``: ``len()``, ``ds[i]``, ``model.fit(ds)``;
+    iterating it once walks one epoch. With ``shuffle=True`` the order changes at every epoch."""
+
+    def __init__(self, file_paths, labels, load_fn, collate_fn, label_mode, num_classes, batch_size, shuffle,
+                 seed, class_names):
+        super().__init__()
+        self.file_paths = list(file_paths)
+        self._labels = labels
+        self._load_fn = load_fn
+        self._collate = collate_fn
+        self._label_mode = label_mode
+        self._num_classes = num_classes
+        self.batch_size = batch_size
+        self._shuffle = shuffle
+        self._seed = (int(seed) if seed is not None else draw_seed()) & 0xFFFFFFFFFFFFFFFF
+        self.class_names = class_names
+        self._epoch = 0
+        self._order = np.arange(len(self.file_paths))
+
+    def __len__(self):
+        if self.batch_size is None:
+            return len(self.file_paths)
+        return math.ceil(len(self.file_paths) / self.batch_size)
+
+    def on_epoch_end(self):
+        self._epoch += 1
+        if self._shuffle:
+            self._order = np.random.default_rng([self._seed, self._epoch]).permutation(len(self.file_paths))
+
+    def _labels_for(self, idx):
+        y = self._labels[idx]
+        if self._label_mode == "int":
+            return y.astype("int32")
+        if self._label_mode == "binary":
+            return y.astype("float32")[..., None]
+        out = np.zeros(np.shape(y) + (self._num_classes,), dtype="float32")
+        if np.ndim(y):
+            out[np.arange(len(y)), y] = 1.0
+        else:
+            out[y] = 1.0
+        return out
+
+    def __getitem__(self, i):
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"Index {i} out of range for a dataset of {n} elements.")
+        if self.batch_size is None:
+            idx = self._order[i]
+            x = self._load_fn(self.file_paths[idx])
+        else:
+            idx = self._order[i * self.batch_size:(i + 1) * self.batch_size]
+            paths = [self.file_paths[j] for j in idx]
+            items = list(image_utils.load_pool().map(self._load_fn, paths)) if len(paths) > 2 else \
+                [self._load_fn(p) for p in paths]
+            x = self._collate(items)
+        if self._labels is None:
+            return x
+        return x, self._labels_for(idx)
+
+
+class _View(_DatasetMethods, PyDataset):
+    def __init__(self, parent):
+        super().__init__()
+        self._parent = parent
+        self.class_names = getattr(parent, "class_names", None)
+        self.file_paths = getattr(parent, "file_paths", None)
+        self.batch_size = getattr(parent, "batch_size", None)
+
+    def __len__(self):
+        return len(self._parent)
+
+    def __getitem__(self, i):
+        return self._parent[i]
+
+    def on_epoch_end(self):
+        self._parent.on_epoch_end()
+
+
+class _TakeView(_View):
+    def __init__(self, parent, count):
+        super().__init__(parent)
+        self._count = len(parent) if count is None or count < 0 else min(int(count), len(parent))
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, i):
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError(f"Index {i} out of range for a dataset of {self._count} elements.")
+        return self._parent[i]
+
+
+class _MapView(_View):
+    def __init__(self, parent, fn):
+        super().__init__(parent)
+        self._fn = fn
+
+    def __getitem__(self, i):
+        item = self._parent[i]
+        return self._fn(*item) if isinstance(item, tuple) else self._fn(item)
+
+
+class _ShuffleView(_View):
+    def __init__(self, parent, seed, reshuffle):
+        super().__init__(parent)
+        self._seed = (int(seed) if seed is not None else draw_seed()) & 0xFFFFFFFFFFFFFFFF
+        self._reshuffle = reshuffle
+        self._epoch = 0
+        self._perm = np.random.default_rng([self._seed, 0]).permutation(len(parent))
+
+    def __getitem__(self, i):
+        if i < 0:
+            i += len(self)
+        return self._parent[int(self._perm[i])]
+
+    def on_epoch_end(self):
+        super().on_epoch_end()
+        if self._reshuffle:
+            self._epoch += 1
+        self._perm = np.random.default_rng([self._seed, self._epoch]).permutation(len(self._parent))
+
+
+def _stack(items):
+    return np.stack(items)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Images
+# ---------------------------------------------------------------------------------------------------
+
+def _load_image(path, num_channels, image_size, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio,
+                data_format):
+    img = image_utils.open_image(path)
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[num_channels]
+    if img.mode != mode:
+        img = img.convert(mode)
+    x = np.asarray(img, dtype="float32")
+    img.close()
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if crop_to_aspect_ratio:
+        x = image_utils.smart_resize(x, image_size, interpolation=interpolation, data_format="channels_last")
+    elif pad_to_aspect_ratio:
+        h, w = x.shape[:2]
+        th, tw = image_size
+        pad_h = max(0, int(round(w * th / tw)) - h)
+        pad_w = max(0, int(round(h * tw / th)) - w)
+        x = np.pad(x, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+        x = image_utils.resize_array(x, image_size, interpolation=interpolation)
+    else:
+        x = image_utils.resize_array(x, image_size, interpolation=interpolation)
+    x = np.asarray(x, dtype="float32")
+    return x.transpose(2, 0, 1) if data_format == "channels_first" else x
+
+
+def _dataset_args(labels, label_mode, class_names):
+    if labels not in ("inferred", None):
+        if not isinstance(labels, (list, tuple, np.ndarray)):
+            raise ValueError("`labels` argument should be a list/tuple of integer labels, of the same size as the "
+                             "number of files in the target directory. If you wish to infer the labels from the "
+                             "subdirectory names in the target directory, pass `labels=\"inferred\"`. If you wish "
+                             f"to get a dataset that only contains the inputs (no labels), pass `labels=None`. "
+                             f"Received: labels={labels!r}")
+        if class_names:
+            raise ValueError(f"You can only pass `class_names` if `labels=\"inferred\"`. Received: labels={labels!r}, "
+                             f"and class_names={class_names}")
+    if label_mode not in ("int", "categorical", "binary", None):
+        raise ValueError(f'`label_mode` argument must be one of "int", "categorical", "binary", or None. Received: '
+                         f"label_mode={label_mode!r}")
+    if labels is None or label_mode is None:
+        return None, None
+    return labels, label_mode
+
+
+def _build(paths, labels, load_fn, collate_fn, label_mode, class_names, batch_size, shuffle, seed, validation_split,
+           subset, directory, what, verbose):
+    num_classes = len(class_names) if class_names else 0
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
+        raise ValueError(f"`batch_size` must be a positive integer or None; received batch_size={batch_size!r}.")
+
+    def make(sub, shuffle_it):
+        p, lab = get_training_or_validation_split(paths, labels, validation_split, sub, verbose)
+        if not p:
+            raise ValueError(f"No {sub or ''} {what} found in directory {directory!r} after the validation split "
+                             f"(validation_split={validation_split}).".replace("  ", " "))
+        return DirectoryDataset(p, lab, load_fn, collate_fn, label_mode, num_classes, batch_size, shuffle_it,
+                                seed, class_names)
+
+    if subset == "both":
+        return [make("training", shuffle), make("validation", False)]
+    return make(subset, shuffle)
+
+
+def image_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, color_mode="rgb",
+                                 batch_size=32, image_size=(256, 256), shuffle=True, seed=None, validation_split=None,
+                                 subset=None, interpolation="bilinear", follow_links=False,
+                                 crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, data_format=None,
+                                 format="tf", verbose=True):
+    """A dataset of ``(images, labels)`` batches from ``directory/<class>/*.{jpg,png,bmp,gif}``.
+
+    Images are float32 ``(batch, height, width, channels)`` (values 0-255, resized like
+    ``tf.image.resize``); labels are int32 ``(batch,)`` for ``label_mode="int"``, float32 one-hot
+    ``(batch, num_classes)`` for ``"categorical"``, float32 ``(batch, 1)`` for ``"binary"``.
+    ``subset="both"`` returns ``[train, validation]``. The result is a ``PyDataset`` (see
+    :class:`DirectoryDataset`) with ``class_names`` and ``file_paths``.
+
+    Example:
+
+    ```python
+    train, val = keras.utils.image_dataset_from_directory(
+        "flowers/", image_size=(64, 64), validation_split=0.2, subset="both", seed=1)
+    model.fit(train, validation_data=val, epochs=3)
+    ```
+    """
+    labels, label_mode = _dataset_args(labels, label_mode, class_names)
+    channels = {"rgb": 3, "rgba": 4, "grayscale": 1}
+    if color_mode not in channels:
+        raise ValueError(f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. Received: color_mode={color_mode!r}')
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    elif not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
+        raise ValueError(f"Invalid `image_size` value. Expected a tuple of 2 integers. Received: image_size={image_size}")
+    interpolation = interpolation.lower()
+    supported = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+    if interpolation not in supported:
+        raise ValueError(f"Argument `interpolation` should be one of {supported}. Received: interpolation={interpolation}")
+    if format != "tf":
+        raise ValueError(f'fkeras returns a PyDataset; `format` must be "tf" (the default). Received: format={format!r}')
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
+    if seed is None:
+        seed = np.random.randint(1e6)
+    paths, labels, class_names = index_directory(directory, labels, ALLOWLIST_FORMATS, class_names=class_names,
+                                                 shuffle=shuffle, seed=seed, follow_links=follow_links,
+                                                 verbose=verbose, what="images")
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+                         f"class_names={class_names}")
+    data_format = config.standardize_data_format(data_format)
+    size = (int(image_size[0]), int(image_size[1]))
+
+    def load(path):
+        return _load_image(path, channels[color_mode], size, interpolation, crop_to_aspect_ratio,
+                           pad_to_aspect_ratio, data_format)
+
+    return _build(paths, labels, load, _stack, label_mode, class_names, batch_size, shuffle, seed, validation_split,
+                  subset, directory, "images", verbose)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------------------
+
+def _collate_text(items):
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
+                                max_length=None, shuffle=True, seed=None, validation_split=None, subset=None,
+                                follow_links=False, format="tf", verbose=True):
+    """A dataset of ``(texts, labels)`` batches from ``directory/<class>/*.txt``.
+
+    Texts come as 1-D object arrays of Python ``str`` (UTF-8 decoded; ``max_length`` truncates each
+    to that many characters); labels as in ``image_dataset_from_directory``.
+
+    Example:
+
+    ```python
+    train = keras.utils.text_dataset_from_directory("aclImdb/train", batch_size=32, seed=1)
+    for texts, labels in train.take(1):
+        print(texts[0], labels[0])
+    ```
+    """
+    labels, label_mode = _dataset_args(labels, label_mode, class_names)
+    if max_length is not None and (not isinstance(max_length, (int, np.integer)) or max_length <= 0):
+        raise ValueError(f"`max_length` must be a positive integer or None; received max_length={max_length!r}.")
+    if format != "tf":
+        raise ValueError(f'fkeras returns a PyDataset; `format` must be "tf" (the default). Received: format={format!r}')
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
+    if seed is None:
+        seed = np.random.randint(1e6)
+    paths, labels, class_names = index_directory(directory, labels, (".txt",), class_names=class_names,
+                                                 shuffle=shuffle, seed=seed, follow_links=follow_links,
+                                                 verbose=verbose, what="text files")
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+                         f"class_names={class_names}")
+
+    def load(path):
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", errors="replace")
+        return text[:max_length] if max_length is not None else text
+
+    return _build(paths, labels, load, _collate_text, label_mode, class_names, batch_size, shuffle, seed,
+                  validation_split, subset, directory, "text files", verbose)

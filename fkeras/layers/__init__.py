@@ -33,3 +33,9 @@ from fkeras.layers.masking import Masking
 from fkeras.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                                      StackedRNNCells)
 from fkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
+from fkeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from fkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from fkeras.layers.einsum_dense import EinsumDense
+from fkeras.layers.reshaping_extra import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector,
+                                           UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
+                                           ZeroPadding2D, ZeroPadding3D)

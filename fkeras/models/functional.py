@@ -223,6 +223,16 @@ class Functional(Model):
             in_mask = in_mask[0] if len(in_mask) == 1 else (in_mask if any(m is not None for m in in_mask) else None)
             if info["mask"] and "mask" not in kwargs and in_mask is not None:
                 kwargs["mask"] = in_mask
+            # Keras also fills `<arg>_mask` (e.g. MultiHeadAttention's query_mask / value_mask)
+            # from the mask of the tensor passed as `<arg>`.
+            params = info["params"][1:]
+            for i, (pname, a) in enumerate(list(zip(params, node.call_args)) + [
+                    (k, v) for k, v in node.call_kwargs.items()]):
+                key = f"{pname}_mask"
+                if isinstance(a, KerasTensor) and key in params and key not in kwargs:
+                    m = masks.get(a._id)
+                    if m is not None:
+                        kwargs[key] = m
             if "training" in node.call_kwargs:
                 pass
             elif info["training"] and training is not None:

@@ -453,3 +453,17 @@ def test_summary_subclassed_model():
                                                     ("block1 (Dense)", "20"), ("head (Dense)", "5")]
     assert " Total params: 61 (244.00 B)" in text.splitlines()
     assert model.count_params() == 61
+
+
+def test_functional_passes_embedding_mask_to_attention_query_and_value_masks():
+    inp = keras.Input((6,), dtype="int32")
+    emb = layers.Embedding(20, 8, mask_zero=True)
+    mha = layers.MultiHeadAttention(2, 4)
+    e = emb(inp)
+    model = keras.Model(inp, mha(e, e))
+    x = np.array([[1, 2, 3, 0, 0, 0]])
+    ex = emb(x)
+    mk = x != 0
+    np.testing.assert_allclose(np.asarray(model(x)), np.asarray(mha(ex, ex, query_mask=mk, value_mask=mk)),
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(np.asarray(model(x)), np.asarray(mha(ex, ex)))

@@ -159,6 +159,11 @@ class ArrayData:
     def on_epoch_end(self):
         pass
 
+    @property
+    def has_padding(self):
+        """True when an epoch ends with a partial batch (padded to the fixed batch size)."""
+        return self._steps_from_data and self.n % self.batch_size != 0
+
     def numeric(self):
         return all(getattr(l, "dtype", np.dtype("float32")).kind in "biuf"
                    for l in _leaves((self.x, self.y, self.sample_weight)))
@@ -225,8 +230,9 @@ class ArrayData:
             def stack(a):  # (steps * batch, ...) -> (steps, batch, ...): one batch per leading index
                 return None if a is None else a.reshape((chunk_steps, bs) + a.shape[1:])
 
+            # Without a partial batch nothing is ever padded: no mask, and the step skips the masking.
             chunk = (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
-                     jax.tree_util.tree_map(take, self.sample_weight), m)
+                     jax.tree_util.tree_map(take, self.sample_weight), m if self.has_padding else None)
             yield jax.tree_util.tree_map(stack, chunk), n
 
     def host_batches(self, rng):

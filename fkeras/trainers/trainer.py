@@ -480,6 +480,11 @@ class Trainer:
     def _logs(self, state):
         return self._compile_metrics.results(state.metrics)
 
+    def _results(self, state):
+        """Logs of ``state`` as device arrays, dispatched asynchronously (no host sync here); called
+        before the next step donates ``state``."""
+        return self._get_fn("results")(state.metrics)
+
     # --- jitted entry points (cached: one trace per input signature) ------------------------------
     def _count_trace(self, name):
         self.trace_counts[name] = self.trace_counts.get(name, 0) + 1
@@ -509,9 +514,12 @@ class Trainer:
         if name == "train_batch":
             def f(state, x, y, sw, mask):
                 self._count_trace(name)
-                state = self._train_core(state, x, y, sw, mask)
-                return state, self._logs(state)
+                return self._train_core(state, x, y, sw, mask)
             fn = self._jit(f)
+        elif name == "results":
+            def f(metrics):
+                return self._compile_metrics.results(metrics)
+            fn = self._jit(f, donate=())
         elif name.startswith("train_indexed"):
             k, bs, chunk = (int(v) for v in name.split(":")[1:])
 
@@ -525,7 +533,7 @@ class Trainer:
                     state, _ = body(state, None)
                 else:
                     state, _ = jax.lax.scan(body, state, None, length=k, unroll=unroll)
-                return state, self._logs(state)
+                return state  # logs are computed from state.metrics only when someone reads them
             fn = self._jit(f)
         elif name == "test_batch":
             def f(state, x, y, sw, mask):
@@ -634,7 +642,6 @@ class Trainer:
                     state = state.replace(metrics=self._fresh_metrics(), cursor=jnp.zeros((), jnp.int32))
                 cbs.on_epoch_begin(epoch)
                 data.on_epoch_begin()
-                logs = None
                 s = skip
                 if chunked:
                     bs = data.batch_size
@@ -648,14 +655,14 @@ class Trainer:
                             if batch_hooks:
                                 cbs.on_train_batch_begin(s)
                             state = self._maybe_refresh_lr(state)
-                            state, logs = self._get_fn(f"train_indexed:{k}:{bs}:{chunk_steps}")(state, chunk)
+                            state = self._get_fn(f"train_indexed:{k}:{bs}:{chunk_steps}")(state, chunk)
                             j += k
                             s += k
                             if batch_hooks:
                                 self._live_state, self._live_position = state, (epoch, s)
                                 if live_sync:
                                     self._save_state(state)
-                                cbs.on_train_batch_end(s - 1, LazyLogs(logs))
+                                cbs.on_train_batch_end(s - 1, LazyLogs(self._results(state)))
                             if self.stop_training:
                                 break
                         j = 0
@@ -670,13 +677,13 @@ class Trainer:
                         if batch_hooks:
                             cbs.on_train_batch_begin(s)
                         state = self._maybe_refresh_lr(state)
-                        state, logs = fn(state, bx, by, bsw, mask)
+                        state = fn(state, bx, by, bsw, mask)
                         s += 1
                         if batch_hooks:
                             self._live_state, self._live_position = state, (epoch, s)
                             if live_sync:
                                 self._save_state(state)
-                            cbs.on_train_batch_end(s - 1, LazyLogs(logs))
+                            cbs.on_train_batch_end(s - 1, LazyLogs(self._results(state)))
                         if self.stop_training:
                             break
                     if data.kind != "arrays" and data.steps is None and s > 0:
@@ -690,7 +697,7 @@ class Trainer:
                 skip = 0
                 self._live_state, self._live_position = state, (epoch + 1, 0)
                 data.on_epoch_end()
-                epoch_logs = dict(LazyLogs(logs)) if logs is not None else {}
+                epoch_logs = dict(LazyLogs(self._results(state)))
                 self._save_state(state)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_data(val, cbs, in_fit=True)
@@ -835,7 +842,7 @@ class Trainer:
             cursor = jnp.zeros((), jnp.int32)
             s = 0
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
-                m = np.asarray(chunk[3])
+                m = np.asarray(chunk[3]) if chunk[3] is not None else np.ones((chunk_steps, data.batch_size))
                 for j in range(n):
                     if hooks:
                         cbs.on_predict_batch_begin(s)
@@ -876,7 +883,8 @@ class Trainer:
         self._build_for_data(x, y)
         state = self._make_state()
         state = state.replace(metrics=self._fresh_metrics())
-        state, logs = self._get_fn("train_batch")(state, x, y, sample_weight, None)
+        state = self._get_fn("train_batch")(state, x, y, sample_weight, None)
+        logs = self._results(state)
         self._save_state(state)
         return self._format_batch_logs(logs, return_dict)
 

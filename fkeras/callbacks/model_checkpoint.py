@@ -22,7 +22,8 @@ class TemplateKeyError(KeyError):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (``.keras`` / ``.h5``) or its weights (``.weights.h5``) during training.
+    """Save the model (``.keras`` / ``.h5``), its weights (``.weights.h5``), or — for a directory
+    path — orbax checkpoints of the whole training state (``keras.saving.Checkpointer``).
 
     Args:
         filepath: path of the file to write; may hold ``str.format`` fields filled from
@@ -79,18 +80,37 @@ class ModelCheckpoint(Callback):
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end in "
                     f"`.weights.h5` (Keras weights format). Received: filepath={self.filepath}"
                 )
-        elif not self.filepath.endswith((".keras", ".h5")):
-            raise ValueError(
-                "The filepath provided must end in `.keras` (Keras model format) or `.h5` (legacy HDF5 format). "
-                f"Received: filepath={self.filepath}"
-            )
         self._fields = path_utils.template_fields(self.filepath)
+        # A path without a model-file extension is a directory of orbax checkpoints of the whole
+        # training state (weights, optimizer, metrics, RNG, position): resumable exactly.
+        is_file = self.filepath.endswith((".keras", ".h5"))
+        looks_like_dir = self.filepath.endswith(("/", os.sep)) or not os.path.splitext(
+            os.path.basename(self.filepath))[1]
+        if not save_weights_only and not is_file and not looks_like_dir:
+            raise ValueError(
+                "The filepath provided must end in `.keras` (Keras model format) or `.h5` (legacy HDF5 format), "
+                f"or be a directory (no extension) for orbax training checkpoints. Received: filepath={self.filepath}"
+            )
+        self._orbax = not save_weights_only and not is_file
+        self._checkpointer = None
+        if self._orbax and self._fields:
+            raise ValueError(
+                "A ModelCheckpoint directory (orbax checkpoints of the training state) cannot hold template "
+                f"fields; each save is a numbered step inside it. Received: filepath={self.filepath}. "
+                "To write model files instead, end the path in `.keras` or `.h5`.")
         if isinstance(save_freq, int):
             # Batch hooks cost a host sync per step: install one only when saving by batch.
             self.on_train_batch_end = self._on_train_batch_end
 
     # --- hooks -----------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
+        if self._orbax:
+            from fkeras.saving.checkpointer import Checkpointer
+
+            path_utils.ensure_writable_dir(self.filepath, "ModelCheckpoint", "filepath")
+            if self._checkpointer is None:
+                self._checkpointer = Checkpointer(self.filepath, max_to_keep=1 if self.save_best_only else None)
+            return
         self._check_template_keys()
         d = path_utils.static_dir(self.filepath)
         if d:
@@ -190,7 +210,17 @@ class ModelCheckpoint(Callback):
             print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
         return False
 
+    def on_train_end(self, logs=None):
+        if self._checkpointer is not None:
+            self._checkpointer.wait()
+
     def _save_model(self, epoch, batch, logs):
+        if self._orbax:
+            if self._should_save_model(epoch, batch, logs, self.filepath):
+                step = self._checkpointer.save(self.model)
+                if self.verbose > 0:
+                    print(f"\nEpoch {epoch + 1}: saved the training state to {self.filepath} (step {step})")
+            return
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, batch, logs, filepath):
             return

@@ -10,3 +10,5 @@ from fkeras.saving.registry import (custom_object_scope, get_custom_objects, get
 from fkeras.utils.file_utils import get_file
 from fkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from fkeras.utils.dataset_utils import image_dataset_from_directory, text_dataset_from_directory
+from fkeras.utils.model_visualization import model_to_dot, plot_model
+from fkeras.utils.profiling import profile, trace_annotation

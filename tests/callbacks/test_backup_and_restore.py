@@ -86,3 +86,25 @@ def test_checkpointer_save_restore_and_keep_best(tmp_path):
     other.fit(x, np.zeros((64, 3), "float32"), epochs=1, verbose=0)
     with pytest.raises(ValueError, match="does not match"):
         ckpt.restore(other, step=1)
+
+
+def test_model_checkpoint_directory_writes_orbax_training_state(tmp_path):
+    import fkeras as keras
+    from fkeras import layers
+
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = x[:, :1] * 2.0
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "ckpts"), monitor="loss", save_best_only=True)
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[cb])
+    final = model.get_weights()
+    ckpt = keras.saving.Checkpointer(tmp_path / "ckpts")
+    assert len(ckpt.all_steps()) == 1  # save_best_only keeps one
+    model.fit(x, y, epochs=1, verbose=0)
+    meta = ckpt.restore(model, resume=False)
+    assert meta["epoch"] == 3 and meta["step"] == 12
+    for a, b in zip(final, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="template"):
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "dir_{epoch}"))

@@ -12,6 +12,7 @@ Seeding:
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -57,6 +58,71 @@ def _float_dtype(dtype, who):
         raise ValueError(f"{who} only produces floating-point values; expected a float dtype. "
                          f"Received: dtype={dtype!r}")
     return dtype
+
+
+# --- eager sampling without a compile per shape ------------------------------------------------
+# ``jax.random`` compiles its sampler for every new shape (~0.3 s each on a small CPU), which made
+# building a model with many distinct weight shapes slow. Outside a trace we draw a flat vector of
+# a power-of-two size (a handful of compiles in total) and slice/reshape it on the host. The
+# values stay a deterministic function of the key; inside jit/grad the direct draw is used.
+
+def _tracing():
+    try:
+        from jax._src import core as _core
+
+        return not _core.trace_state_clean()
+    except (ImportError, AttributeError):  # pragma: no cover
+        return True
+
+
+_BLOCK = 1 << 16
+
+
+def _block_fn(kind, dtype):
+    if kind == "normal":
+        sample = lambda k: jax.random.normal(k, (_BLOCK,), dtype)  # noqa: E731
+    elif kind == "truncated_normal":
+        sample = lambda k: jax.random.truncated_normal(k, -2.0, 2.0, (_BLOCK,), dtype)  # noqa: E731
+    else:
+        sample = lambda k: jax.random.uniform(k, (_BLOCK,), dtype)  # noqa: E731
+    return lambda key, i: sample(jax.random.fold_in(key, i))
+
+
+@functools.lru_cache(maxsize=None)
+def _block_sampler(kind, dtype):
+    """One jitted sampler per distribution: the ``i``-th fixed-size block of a key's stream."""
+    return jax.jit(_block_fn(kind, dtype))
+
+
+def _draw(kind, key, shape, dtype):
+    """Samples of ``shape``: the first ``prod(shape)`` values of the key's block stream. Eagerly the
+    blocks come from one cached compiled sampler and are assembled on the host (no compile per
+    shape); traced (``jax.jit(model.init)``) the same blocks are computed in the program, so both
+    paths give identical values."""
+    n = math.prod(shape)
+    n_blocks = -(-n // _BLOCK)
+    dtype = str(jnp.dtype(dtype))
+    if n == 0:
+        return jnp.zeros(shape, dtype)
+    if _tracing():
+        fn = _block_fn(kind, dtype)
+        return jnp.concatenate([fn(key, i) for i in range(n_blocks)])[:n].reshape(shape)
+    sampler = _block_sampler(kind, dtype)
+    blocks = [np.asarray(sampler(key, i)) for i in range(n_blocks)]
+    return np.concatenate(blocks)[:n].reshape(shape)
+
+
+def _normal(key, shape, dtype):
+    return _draw("normal", key, shape, dtype)
+
+
+def _truncated_normal(key, shape, dtype):
+    return _draw("truncated_normal", key, shape, dtype)
+
+
+def _uniform(key, shape, dtype, minval, maxval):
+    u = _draw("uniform", key, shape, dtype)
+    return u * (maxval - minval) + minval
 
 
 def _sample_dtype(dtype):
@@ -112,7 +178,7 @@ class RandomNormal(RandomInitializer):
 
     def init(self, key, shape, dtype=None):
         dtype = _float_dtype(dtype, "RandomNormal")
-        x = jax.random.normal(key, _shape(shape, "RandomNormal"), _sample_dtype(dtype))
+        x = _normal(key, _shape(shape, "RandomNormal"), _sample_dtype(dtype))
         return (x * self.stddev + self.mean).astype(dtype)
 
     def get_config(self):
@@ -134,8 +200,7 @@ class TruncatedNormal(RandomInitializer):
 
     def init(self, key, shape, dtype=None):
         dtype = _float_dtype(dtype, "TruncatedNormal")
-        x = jax.random.truncated_normal(key, -2.0, 2.0, _shape(shape, "TruncatedNormal"),
-                                        _sample_dtype(dtype))
+        x = _truncated_normal(key, _shape(shape, "TruncatedNormal"), _sample_dtype(dtype))
         return (x * self.stddev + self.mean).astype(dtype)
 
     def get_config(self):
@@ -161,8 +226,7 @@ class RandomUniform(RandomInitializer):
         if jnp.issubdtype(jnp.dtype(dtype), jnp.integer):
             return jax.random.randint(key, shape, int(self.minval), int(self.maxval), dtype=dtype)
         dtype = _float_dtype(dtype, "RandomUniform")
-        x = jax.random.uniform(key, shape, _sample_dtype(dtype), minval=self.minval,
-                               maxval=self.maxval)
+        x = _uniform(key, shape, _sample_dtype(dtype), self.minval, self.maxval)
         return x.astype(dtype)
 
     def get_config(self):
@@ -215,12 +279,12 @@ class VarianceScaling(RandomInitializer):
         sdt = _sample_dtype(dtype)
         if self.distribution == "truncated_normal":
             std = math.sqrt(var) / _TRUNC_STD
-            x = jax.random.truncated_normal(key, -2.0, 2.0, shape, sdt) * std
+            x = _truncated_normal(key, shape, sdt) * std
         elif self.distribution == "untruncated_normal":
-            x = jax.random.normal(key, shape, sdt) * math.sqrt(var)
+            x = _normal(key, shape, sdt) * math.sqrt(var)
         else:
             limit = math.sqrt(3.0 * var)
-            x = jax.random.uniform(key, shape, sdt, minval=-limit, maxval=limit)
+            x = _uniform(key, shape, sdt, -limit, limit)
         return x.astype(dtype)
 
     def get_config(self):
@@ -302,9 +366,13 @@ class Orthogonal(RandomInitializer):
             num_rows *= d
         num_cols = shape[-1]
         flat = (max(num_rows, num_cols), min(num_rows, num_cols))
-        a = jax.random.normal(key, flat, "float32")
-        q, r = jnp.linalg.qr(a)
-        q = q * jnp.sign(jnp.diag(r))
+        a = _normal(key, flat, "float32")
+        if _tracing():
+            q, r = jnp.linalg.qr(a)
+            q = q * jnp.sign(jnp.diag(r))
+        else:  # eager: numpy's QR avoids an XLA compile per shape
+            q, r = np.linalg.qr(np.asarray(a))
+            q = q * np.sign(np.diag(r))
         if num_rows < num_cols:
             q = q.T
         return (self.gain * q.reshape(shape)).astype(dtype)

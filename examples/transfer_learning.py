@@ -5,7 +5,8 @@
    ``mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5``, matching ``--alpha``)
    or, with ``--weights imagenet``, downloads and caches it. Without weights the base is random;
    its BatchNormalization statistics are then calibrated on one batch of images (a pretrained
-   file brings real ones), otherwise a deep random network's features shrink to ~1e-11.
+   file brings real ones), otherwise a deep random network's features shrink to ~1e-11. Random
+   features say little about shapes: expect near-chance validation accuracy without real weights.
 2. A new head (pooling, dropout, ``Dense``) trained on a small generated image set: two classes
    of coloured shapes (discs and squares) at 96x96, random colours, sizes and positions.
 3. Fine-tuning: the top layers of the base unfrozen, a re-``compile`` with a 10x smaller learning
@@ -143,6 +144,9 @@ def main(argv=None):
     loss, acc = model.evaluate(x_val, y_val, batch_size=args.batch_size, verbose=0)
     print(f"validation accuracy: head {head_hist.history['val_accuracy'][-1]:.3f} -> "
           f"fine-tuned {acc:.3f} (loss {loss:.3f}); total {time.time() - t0:.1f}s")
+    if args.weights is None:
+        print("note: a random base's frozen features say little about shapes, so validation accuracy stays "
+              "near chance; pass --weights with a pretrained file (or --weights imagenet) for real transfer.")
     return {"head": head_hist.history, "fine_tune": tune_hist.history, "val_accuracy": acc}
 
 

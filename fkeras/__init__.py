@@ -12,6 +12,6 @@ from fkeras.engine.symbolic import KerasTensor  # noqa: E402
 from fkeras.engine.variables import Variable  # noqa: E402
 from fkeras.layers.input_layer import Input  # noqa: E402
 from fkeras.models import Functional, Model, Sequential  # noqa: E402
-from fkeras import distribution, mixed_precision, random, tuner  # noqa: E402
+from fkeras import applications, distribution, mixed_precision, random, tuner  # noqa: E402
 
 version = __version__

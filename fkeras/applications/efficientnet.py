@@ -88,9 +88,10 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                                     data_format=data_format, require_flatten=include_top,
                                                     weights=weights)
-    # Keras names the files after the model name (efficientnetb0.h5, efficientnetb0_notop.h5).
+    # The published files are efficientnetb0.h5 / efficientnetb0_notop.h5, ... (Keras derives the file
+    # name from `name`, so a custom model name breaks its download; we use the variant instead).
     hash_top, hash_notop = WEIGHTS_HASHES.get(weights_name, (None, None))
-    top, notop = f"{name}.h5", f"{name}_notop.h5"
+    top, notop = f"efficientnet{weights_name}.h5", f"efficientnet{weights_name}_notop.h5"
     weights_path = imagenet_utils.resolve_weights(weights, include_top, top, notop, BASE_WEIGHTS_PATH + top,
                                                   BASE_WEIGHTS_PATH + notop, hash_top, hash_notop)
     img_input = imagenet_utils.make_input(input_tensor, input_shape)
@@ -113,7 +114,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         # The published weights store the ImageNet std (not the variance) in `normalization`;
         # Keras corrects with this extra rescaling, and so do we.
         x = layers.Rescaling([1.0 / math.sqrt(s) for s in IMAGENET_STDDEV_RGB])(x)
-    x = imagenet_utils.zero_padding_2d()(padding=imagenet_utils.correct_pad(x, 3), name="stem_conv_pad")(x)
+    x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3), name="stem_conv_pad")(x)
     x = layers.Conv2D(round_filters(32), 3, strides=2, padding="valid", use_bias=False,
                       kernel_initializer=conv_init, name="stem_conv")(x)
     x = layers.BatchNormalization(axis=bn_axis, name="stem_bn")(x)
@@ -170,7 +171,7 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
     else:
         x = inputs
     if strides == 2:
-        x = imagenet_utils.zero_padding_2d()(padding=imagenet_utils.correct_pad(x, kernel_size),
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, kernel_size),
                                              name=f"{name}dwconv_pad")(x)
         conv_pad = "valid"
     else:

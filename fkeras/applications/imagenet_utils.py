@@ -426,78 +426,14 @@ def resolve_weights(weights, include_top, fname_top, fname_notop, origin_top, or
 
 
 def keras_layer_order(inputs, outputs):
-    """The layers between ``inputs`` and ``outputs`` in Keras's ``model.layers`` order.
+    """Keras's ``model.layers`` order (now what every fkeras Functional model uses)."""
+    from fkeras.models.functional import keras_layer_order as _order
 
-    Keras sorts a Functional graph's layers by decreasing depth (distance to the outputs) and,
-    within one depth, by the order a depth-first walk from the outputs first reaches them.
-    Keras's weight files written by order (legacy ``.h5``, ``.weights.h5``) and idioms like
-    ``base.layers[-20:]`` depend on this order.
-    """
-    from fkeras.engine.symbolic import flatten
-
-    input_ids = {t._id for t in flatten(inputs)}
-    order_index, finished, post_order = {}, set(), []
-
-    def visit(tensor):
-        node = tensor._node
-        if node is None or id(node) in finished:
-            return
-        layer = node.layer
-        order_index.setdefault(id(layer), len(order_index))
-        if tensor._id not in input_ids:
-            for t in node.input_tensors:
-                visit(t)
-        finished.add(id(node))
-        post_order.append(node)
-
-    for t in flatten(outputs):
-        visit(t)
-    node_depth, layer_depth, layers = {}, {}, {}
-    for node in reversed(post_order):
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = depth
-        layers[id(node.layer)] = node.layer
-        node_depth[id(node)] = depth
-        if any(t._id in input_ids for t in node.output_tensors):
-            continue
-        for t in node.input_tensors:
-            if t._node is not None:
-                node_depth[id(t._node)] = max(depth + 1, node_depth.get(id(t._node), 0))
-    return [layers[i] for i in sorted(layers, key=lambda i: (-layer_depth[i], order_index[i]))]
-
-
-def _use_keras_layer_order(model):
-    """Give ``model.layers`` Keras's order (the Functional graph may list branches differently)."""
-    current = getattr(model, "_graph_layers", None)
-    if current is None:
-        return
-    ordered = keras_layer_order(model.inputs, model.outputs)
-    if sorted(map(id, ordered)) == sorted(map(id, current)):
-        model._graph_layers = ordered
+    return _order(inputs, outputs)
 
 
 def finish(model, weights_path):
     """Load ``weights_path`` (if any) into the freshly built ``model`` and return it."""
-    _use_keras_layer_order(model)
     if weights_path is not None:
         load_application_weights(model, weights_path)
     return model
-
-
-def relu_layer():
-    """``keras.layers.ReLU`` (from the activation-layer module while the namespace is being filled)."""
-    from fkeras import layers
-
-    cls = getattr(layers, "ReLU", None)
-    if cls is None:
-        from fkeras.layers.activation_layers import ReLU as cls
-    return cls
-
-
-def zero_padding_2d():
-    from fkeras import layers
-
-    cls = getattr(layers, "ZeroPadding2D", None)
-    if cls is None:
-        from fkeras.layers.reshaping_extra import ZeroPadding2D as cls
-    return cls

@@ -92,14 +92,13 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         weights, include_top, fname + ".h5", fname + "_no_top.h5",
         BASE_WEIGHT_PATH + fname + ".h5", BASE_WEIGHT_PATH + fname + "_no_top.h5")
 
-    ReLU = imagenet_utils.relu_layer()
     channel_axis = 1 if data_format == "channels_first" else -1
     img_input = imagenet_utils.make_input(input_tensor, input_shape)
 
     x = layers.Conv2D(_make_divisible(32 * alpha, 8), kernel_size=3, strides=(2, 2), padding="same",
                       use_bias=False, name="Conv1")(img_input)
     x = layers.BatchNormalization(axis=channel_axis, epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
-    x = ReLU(6.0, name="Conv1_relu")(x)
+    x = layers.ReLU(6.0, name="Conv1_relu")(x)
 
     # (filters, stride, expansion) for blocks 0..16
     spec = [(16, 1, 1),
@@ -117,7 +116,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     last_block_filters = _make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = layers.Conv2D(last_block_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = layers.BatchNormalization(axis=channel_axis, epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
-    x = ReLU(6.0, name="out_relu")(x)
+    x = layers.ReLU(6.0, name="out_relu")(x)
 
     if include_top:
         x = layers.GlobalAveragePooling2D()(x)
@@ -138,7 +137,6 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
     """Expand (1x1) -> depthwise 3x3 -> project (1x1, linear), with a residual when shapes allow."""
     from fkeras import layers
 
-    ReLU = imagenet_utils.relu_layer()
     channel_axis = 1 if backend_config.image_data_format() == "channels_first" else -1
     in_channels = inputs.shape[channel_axis]
     pointwise_filters = _make_divisible(int(filters * alpha), 8)
@@ -149,16 +147,16 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
                           activation=None, name=f"{prefix}expand")(x)
         x = layers.BatchNormalization(axis=channel_axis, epsilon=1e-3, momentum=0.999,
                                       name=f"{prefix}expand_BN")(x)
-        x = ReLU(6.0, name=f"{prefix}expand_relu")(x)
+        x = layers.ReLU(6.0, name=f"{prefix}expand_relu")(x)
     else:
         prefix = "expanded_conv_"
     if stride == 2:
-        x = imagenet_utils.zero_padding_2d()(padding=imagenet_utils.correct_pad(x, 3), name=f"{prefix}pad")(x)
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3), name=f"{prefix}pad")(x)
     x = layers.DepthwiseConv2D(kernel_size=3, strides=stride, activation=None, use_bias=False,
                                padding="same" if stride == 1 else "valid", name=f"{prefix}depthwise")(x)
     x = layers.BatchNormalization(axis=channel_axis, epsilon=1e-3, momentum=0.999,
                                   name=f"{prefix}depthwise_BN")(x)
-    x = ReLU(6.0, name=f"{prefix}depthwise_relu")(x)
+    x = layers.ReLU(6.0, name=f"{prefix}depthwise_relu")(x)
     x = layers.Conv2D(pointwise_filters, kernel_size=1, padding="same", use_bias=False, activation=None,
                       name=f"{prefix}project")(x)
     x = layers.BatchNormalization(axis=channel_axis, epsilon=1e-3, momentum=0.999,

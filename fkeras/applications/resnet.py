@@ -52,15 +52,14 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     weights_path = imagenet_utils.resolve_weights(weights, include_top, top, notop, BASE_WEIGHTS_PATH + top,
                                                   BASE_WEIGHTS_PATH + notop, hash_top, hash_notop)
     img_input = imagenet_utils.make_input(input_tensor, input_shape)
-    ZeroPadding2D = imagenet_utils.zero_padding_2d()
     bn_axis = _bn_axis()
 
-    x = ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
+    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:
         x = layers.BatchNormalization(axis=bn_axis, epsilon=1.001e-5, name="conv1_bn")(x)
         x = layers.Activation("relu", name="conv1_relu")(x)
-    x = ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     x = stack_fn(x)
     if preact:

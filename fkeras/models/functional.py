@@ -58,6 +58,47 @@ def _topological_nodes(inputs, outputs):
     return [n for n in order if not isinstance(n.layer, InputLayer)]
 
 
+def keras_layer_order(inputs, outputs):
+    """The layers between ``inputs`` and ``outputs`` in Keras's ``model.layers`` order.
+
+    Keras sorts a Functional graph's layers by decreasing depth (distance to the outputs) and,
+    within one depth, by the order a depth-first walk from the outputs first reaches them.
+    Weight files written by position (legacy ``.h5``, ``.weights.h5``) and idioms such as
+    ``base.layers[-20:]`` depend on this order.
+    """
+    from fkeras.engine.symbolic import flatten
+
+    input_ids = {t._id for t in flatten(inputs)}
+    order_index, finished, post_order = {}, set(), []
+
+    def visit(tensor):
+        node = tensor._node
+        if node is None or id(node) in finished:
+            return
+        layer = node.layer
+        order_index.setdefault(id(layer), len(order_index))
+        if tensor._id not in input_ids:
+            for t in node.input_tensors:
+                visit(t)
+        finished.add(id(node))
+        post_order.append(node)
+
+    for t in flatten(outputs):
+        visit(t)
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        layers[id(node.layer)] = node.layer
+        node_depth[id(node)] = depth
+        if any(t._id in input_ids for t in node.output_tensors):
+            continue
+        for t in node.input_tensors:
+            if t._node is not None:
+                node_depth[id(t._node)] = max(depth + 1, node_depth.get(id(t._node), 0))
+    return [layers[i] for i in sorted(layers, key=lambda i: (-layer_depth[i], order_index[i]))]
+
+
 class Functional(Model):
     """A model defined by a graph of layer calls between ``inputs`` and ``outputs``."""
 
@@ -92,8 +133,9 @@ class Functional(Model):
         self._flat_outputs = flat_out
         self._nodes = _topological_nodes(flat_in, flat_out)
         input_layers = [t._node.layer for t in flat_in if t._node is not None]
+        ordered = keras_layer_order(flat_in, flat_out)
         layers, seen = [], set()
-        for l in input_layers + [n.layer for n in self._nodes]:
+        for l in ordered + input_layers + [n.layer for n in self._nodes]:  # + any unreached input
             if id(l) not in seen:
                 seen.add(id(l))
                 layers.append(l)

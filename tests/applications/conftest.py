@@ -14,37 +14,36 @@ import pytest
 
 
 def _patch_initializers(monkeypatch, mode):
-    import fkeras.initializers as initializers
+    """Give every new Variable a NumPy-drawn initial value (the layers' initializer objects, and so
+    their configs, stay untouched)."""
+    from fkeras.engine import variables
     from fkeras.initializers import constant_initializers as const
     from fkeras.initializers import random_initializers as rand
 
-    original_get = initializers.get
+    original_init = variables.Variable.__init__
     rng = np.random.default_rng(1234)
 
-    class _Fast:
-        def __init__(self, init):
-            self.init = init
+    def value_for(init, shape, dtype):
+        dtype = np.dtype(dtype or "float32")
+        shape = tuple(int(d) for d in shape)
+        if mode == "zeros" or isinstance(init, const.Zeros):
+            return np.zeros(shape, dtype)
+        if isinstance(init, const.Ones):
+            return np.ones(shape, dtype)
+        if isinstance(init, rand.RandomInitializer):
+            if len(shape) == 4 and shape[-1] == 1:  # depthwise kernel: fan-in is the window
+                fan_in = shape[0] * shape[1]
+            else:
+                fan_in, _ = rand.compute_fans(shape)
+            return (rng.standard_normal(shape) * np.sqrt(2.0 / max(1.0, fan_in))).astype(dtype)
+        return None
 
-        def __call__(self, shape, dtype=None):
-            dtype = np.dtype(dtype or "float32")
-            shape = tuple(int(d) for d in shape)
-            if mode == "zeros" or isinstance(self.init, const.Zeros):
-                return np.zeros(shape, dtype)
-            if isinstance(self.init, const.Ones):
-                return np.ones(shape, dtype)
-            if isinstance(self.init, rand.RandomInitializer):
-                if len(shape) == 4 and shape[-1] == 1:  # depthwise kernel: fan-in is the window
-                    fan_in = shape[0] * shape[1]
-                else:
-                    fan_in, _ = rand.compute_fans(shape)
-                return (rng.standard_normal(shape) * np.sqrt(2.0 / max(1.0, fan_in))).astype(dtype)
-            return self.init(shape, dtype)
+    def patched_init(self, initializer=None, shape=None, dtype=None, *args, value=None, **kwargs):
+        if value is None and callable(initializer) and shape is not None:
+            value = value_for(initializer, shape, dtype)
+        original_init(self, initializer, shape, dtype, *args, value=value, **kwargs)
 
-    def fast_get(identifier):
-        init = original_get(identifier)
-        return init if init is None or isinstance(init, _Fast) else _Fast(init)
-
-    monkeypatch.setattr(initializers, "get", fast_get)
+    monkeypatch.setattr(variables.Variable, "__init__", patched_init)
 
 
 @pytest.fixture

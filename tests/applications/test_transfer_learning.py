@@ -146,3 +146,17 @@ def test_frozen_batchnorm_ignores_training_flag(fast_init, flag):
     else:  # frozen: inference mode even with training=True
         np.testing.assert_allclose(y_train, y_infer, rtol=1e-6)
         np.testing.assert_array_equal(before, bn.moving_mean.numpy())
+
+
+def test_example_runs(fast_init, capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "transfer_learning.py"
+    spec = importlib.util.spec_from_file_location("transfer_learning_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out = example.main(["--image-size", "32", "--train", "16", "--val", "8", "--batch-size", "8", "--epochs", "1",
+                        "--fine-tune-epochs", "1", "--fine-tune-layers", "5"])
+    assert 0.0 <= out["val_accuracy"] <= 1.0 and len(out["fine_tune"]["loss"]) == 1
+    assert "trainable params 2,562" in capsys.readouterr().out

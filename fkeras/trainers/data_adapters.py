@@ -276,6 +276,35 @@ def _pad_batch(batch, batch_size):
     return jax.tree_util.tree_map(pad, (x, y, sw)), mask
 
 
+_warned_processes = False
+
+
+def _parallel_items(dataset, n, workers, queue_size):
+    """``dataset[0..n)`` in order, fetched by ``workers`` threads at most ``queue_size`` ahead.
+
+    ``use_multiprocessing=True`` is served by threads as well: JAX does not support forking a
+    process that has initialized it, and numpy/PIL/IO-bound ``__getitem__``s release the GIL.
+    """
+    global _warned_processes
+    import concurrent.futures as cf
+
+    if getattr(dataset, "use_multiprocessing", False) and not _warned_processes:
+        _warned_processes = True
+        warnings.warn("PyDataset(use_multiprocessing=True): fkeras reads batches with worker threads "
+                      "(forking a process that runs JAX is unsafe).", stacklevel=4)
+    ahead = max(workers, queue_size)
+    with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fkeras-pydataset") as pool:
+        futures = {}
+        for i in range(min(ahead, n)):
+            futures[i] = pool.submit(dataset.__getitem__, i)
+        for i in range(n):
+            item = futures.pop(i).result()
+            nxt = i + ahead
+            if nxt < n:
+                futures[nxt] = pool.submit(dataset.__getitem__, nxt)
+            yield item
+
+
 class IterableData:
     """Generators, ``PyDataset``s and any iterable of batches."""
 
@@ -299,8 +328,12 @@ class IterableData:
     def _batches_once(self):
         if self.is_pydataset:
             n = len(self.data)
-            for i in range(n):
-                yield self.data[i]
+            workers = int(getattr(self.data, "workers", 1) or 1) if isinstance(self.data, PyDataset) else 1
+            if workers <= 1:
+                for i in range(n):
+                    yield self.data[i]
+                return
+            yield from _parallel_items(self.data, n, workers, int(getattr(self.data, "max_queue_size", 10) or 10))
             return
         if self._iterator is None:
             self._iterator = iter(self.data)

@@ -104,19 +104,25 @@ def test_custom_loop_with_loss_scaling_and_stateless_apply():
 
 
 def test_bfloat16_cnn_trains_close_to_float32():
+    """The digits example's CNN in mixed_bfloat16 reaches the float32 test accuracy within a small margin."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = (d.images / 16.0).astype("float32")[..., None]
+    y = d.target.astype("int32")
+    x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
+
     def run(policy):
         keras.mixed_precision.set_global_policy(policy)
         keras.utils.set_random_seed(0)
-        r = np.random.default_rng(0)
-        x = r.random((128, 8, 8, 1)).astype("float32")
-        y = (x[:, :4].mean((1, 2, 3)) > x[:, 4:].mean((1, 2, 3))).astype("int32")
-        model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(8, 3, activation="relu"),
-                                  layers.Flatten(), layers.Dense(2), layers.Activation("softmax", dtype="float32")])
+        model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(16, 3, activation="relu"),
+                                  layers.Flatten(), layers.Dense(32, activation="relu"), layers.Dense(10),
+                                  layers.Activation("softmax", dtype="float32")])
         model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
-        h = model.fit(x, y, epochs=15, batch_size=32, verbose=0)
-        return h.history["accuracy"][-1]
+        model.fit(x_train, y_train, epochs=6, batch_size=64, verbose=0)
+        return model.evaluate(x_test, y_test, verbose=0)[1]
 
     acc32 = run("float32")
     acc16 = run("mixed_bfloat16")
-    assert acc32 > 0.8 and acc16 > acc32 - 0.08
+    assert acc32 > 0.85 and acc16 > acc32 - 0.03

@@ -44,3 +44,20 @@ def test_pydataset_workers_read_in_parallel_and_in_order():
     # same batches, same order: identical predictions of the same-seeded model
     a, b = m.predict(serial, verbose=0), m.predict(parallel, verbose=0)
     np.testing.assert_array_equal(a, b)
+
+
+def test_fit_on_a_real_grain_loader():
+    """Any iterable of numpy batches works; grain (optional, CPU-only wheel) is a real one."""
+    import pytest
+
+    grain = pytest.importorskip("grain.python")
+    r = np.random.default_rng(0)
+    x = r.normal(size=(96, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    ds = (grain.MapDataset.source([(x[i], y[i]) for i in range(96)])
+          .shuffle(seed=0).batch(batch_size=32, drop_remainder=False))
+    m = _model()
+    h = m.fit(ds, epochs=3, verbose=0)
+    assert len(h.history["loss"]) == 3 and np.isfinite(h.history["loss"]).all()
+    assert m.trace_counts.get("train_batch") == 1
+    assert m.predict(ds, verbose=0).shape == (96, 2)

@@ -195,13 +195,14 @@ class Layer:
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, input_dim=None, input_shape=None, batch_input_shape=None, batch_size=None,
                  **kwargs):
-        for k in ("weights",):
-            kwargs.pop(k, None)
+        # tf.keras 2's `weights=[...]`: initial values, set once the layer is built.
+        initial_weights = kwargs.pop("weights", None)
         if kwargs:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
             )
         object.__setattr__(self, "_tracker_ready", True)
+        self._initial_weights = initial_weights
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Argument `name` must be a string, got {name!r}")
         self.name = name or naming.auto_name(self._default_name())
@@ -546,6 +547,13 @@ class Layer:
             _NAME_STACK.reset(token)
         self._build_shapes = shapes
         self.built = True
+        self._apply_initial_weights()
+
+    def _apply_initial_weights(self):
+        initial = self.__dict__.get("_initial_weights")
+        if initial is not None:
+            self._initial_weights = None
+            self.set_weights(initial)
 
     def get_build_config(self):
         if self._build_shapes is None:
@@ -879,7 +887,7 @@ class Layer:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._auto_config is not None:
             base_keys = ("name", "trainable", "dtype", "autocast", "activity_regularizer", "input_shape",
-                         "batch_input_shape", "input_dim", "batch_size")
+                         "batch_input_shape", "input_dim", "batch_size", "weights")
             auto = {k: v for k, v in self._auto_config.items() if k not in base_keys}
             for k, v in auto.items():
                 if not _json_ok(v):
@@ -922,6 +930,7 @@ def _wrap_build(build):
             if token is not None:
                 _NAME_STACK.reset(token)
         self.built = True
+        self._apply_initial_weights()
         if self._build_shapes is None:
             shape = args[0] if args else (next(iter(kwargs.values())) if len(kwargs) == 1 else kwargs or None)
             self._build_shapes = shape

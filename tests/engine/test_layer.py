@@ -238,3 +238,12 @@ def test_random_layer_under_user_jit_without_key_errors_instead_of_freezing_mask
     a = np.asarray(drop(np.ones((1, 64), "float32"), training=True))
     b = np.asarray(drop(np.ones((1, 64), "float32"), training=True))
     assert not np.array_equal(a, b)
+
+
+def test_tf_keras_weights_argument_sets_initial_values():
+    k = np.arange(6, dtype="float32").reshape(3, 2)
+    b = np.array([1.0, -1.0], "float32")
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2, weights=[k, b])])
+    np.testing.assert_allclose(np.asarray(model(np.ones((1, 3), "float32"))), np.ones((1, 3)) @ k + b)
+    with pytest.raises(ValueError, match="expects 2 weights"):
+        keras.Sequential([keras.Input((3,)), layers.Dense(2, weights=[k])])

@@ -220,7 +220,6 @@ class Layer:
         self._inbound_nodes = []
         self._build_shapes = None
         self._losses_last_call = []
-        self._path_prefix = None
         if input_shape is None and input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -879,8 +878,6 @@ class Layer:
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policies.serialize(self._dtype_policy)}
-        if getattr(self, "_batch_input_shape", None) is not None and type(self).__module__.startswith("fkeras"):
-            pass
         if self.activity_regularizer is not None:
             from fkeras import regularizers
 

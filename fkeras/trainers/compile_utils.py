@@ -125,12 +125,11 @@ class CompileLoss:
 def _check_target_shape(fn, y_true, y_pred, name):
     """Catch label/prediction shape mismatches at trace time with a clear message."""
     ts, ps = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
-    if not ts or not ps or ts[0] != ps[0]:
-        if ts and ps and ts[0] != ps[0]:
-            raise ValueError(
-                f"Targets and predictions for output {name!r} have different batch sizes: y_true {ts} vs "
-                f"y_pred {ps}."
-            )
+    if ts and ps and ts[0] != ps[0]:
+        raise ValueError(
+            f"Targets and predictions for output {name!r} have different batch sizes: y_true {ts} vs "
+            f"y_pred {ps}."
+        )
 
 
 def _is_sparse_labels(y_true_shape, y_pred_shape):

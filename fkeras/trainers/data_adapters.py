@@ -380,9 +380,6 @@ class IterableData:
                 if self.is_pydataset and steps is not None and count < steps:
                     src = self._batches_once()  # a PyDataset can be read again
                     continue
-                if not self.is_pydataset and not (isinstance(self.data, (list, tuple)) or
-                                                  hasattr(self.data, "__len__")):
-                    self._iterator = None if hasattr(self.data, "__iter__") and not hasattr(self.data, "__next__") else self._iterator
                 if steps is not None and count < steps:
                     self.exhausted = True
                     warnings.warn(

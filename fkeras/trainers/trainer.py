@@ -444,7 +444,6 @@ class Trainer:
 
         grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
         (_, (loss, y_pred, new_nt, per_out)), grads = grad_fn(state.trainable)
-        grads = self._unscale_grads(grads, state)
         updates, opt_state = self.optimizer.tx.update(grads, state.opt_state, state.trainable)
         trainable = optax.apply_updates(state.trainable, updates)
         trainable = b.apply_constraints(trainable)
@@ -459,9 +458,6 @@ class Trainer:
         if isinstance(state.opt_state, LossScaleState):
             return loss * state.opt_state.scale  # the optimizer divides the gradients back
         return loss
-
-    def _unscale_grads(self, grads, state):
-        return grads
 
     def _test_core(self, state, x, y, sw, mask):
         y_pred, new_nt, scope = self._forward(state.trainable, state.non_trainable, x, None, False, mask)
@@ -498,9 +494,6 @@ class Trainer:
         fn = self._fns.get(name)
         if fn is not None:
             return fn
-        spe = self._steps_per_execution
-        unroll = True
-
         def slice_batch(data, cursor, bs, chunk):
             index = cursor % chunk
 
@@ -532,7 +525,7 @@ class Trainer:
                 if k == 1:
                     state, _ = body(state, None)
                 else:
-                    state, _ = jax.lax.scan(body, state, None, length=k, unroll=unroll)
+                    state, _ = jax.lax.scan(body, state, None, length=k, unroll=True)
                 return state  # logs are computed from state.metrics only when someone reads them
             fn = self._jit(f)
         elif name == "test_batch":

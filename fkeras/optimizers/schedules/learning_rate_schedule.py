@@ -80,19 +80,11 @@ class LearningRateSchedule:
         return f"{self.__class__.__name__}({args})"
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored exponent if
-    ``staircase``).
+class _RateDecay(LearningRateSchedule):
+    """Shared by ExponentialDecay and InverseTimeDecay: ``p = step / decay_steps`` (floored if
+    ``staircase``), then ``_decay(lr0, decay_rate, p)``."""
 
-    Example:
-
-    ```python
-    ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20)  # 0.025
-    ```
-    """
-
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -107,7 +99,7 @@ class ExponentialDecay(LearningRateSchedule):
         p = jnp.asarray(step, dtype) / jnp.asarray(self.decay_steps, dtype)
         if self.staircase:
             p = jnp.floor(p)
-        return lr0 * jnp.power(jnp.asarray(self.decay_rate, dtype), p)
+        return self._decay(lr0, jnp.asarray(self.decay_rate, dtype), p)
 
     def get_config(self):
         return {
@@ -117,6 +109,24 @@ class ExponentialDecay(LearningRateSchedule):
             "staircase": self.staircase,
             "name": self.name,
         }
+
+
+class ExponentialDecay(_RateDecay):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored exponent if
+    ``staircase``).
+
+    Example:
+
+    ```python
+    ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20)  # 0.025
+    ```
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def _decay(self, lr0, rate, p):
+        return lr0 * jnp.power(rate, p)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -211,7 +221,7 @@ class PolynomialDecay(LearningRateSchedule):
         }
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored ratio if
     ``staircase``).
 
@@ -222,32 +232,11 @@ class InverseTimeDecay(LearningRateSchedule):
     ```
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="InverseTimeDecay"):
-        super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_positive("decay_steps", decay_steps)
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
-    def __call__(self, step):
-        dtype = _float_dtype(self.initial_learning_rate)
-        lr0 = jnp.asarray(self.initial_learning_rate, dtype)
-        p = jnp.asarray(step, dtype) / jnp.asarray(self.decay_steps, dtype)
-        if self.staircase:
-            p = jnp.floor(p)
-        return lr0 / (1 + jnp.asarray(self.decay_rate, dtype) * p)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+    def _decay(self, lr0, rate, p):
+        return lr0 / (1 + rate * p)
 
 
 class CosineDecay(LearningRateSchedule):

@@ -223,6 +223,21 @@ def _check_rank(layer, input_shape):
         )
 
 
+def _set_window_args(layer, rank, kernel_size, strides, dilation_rate, padding, data_format, where,
+                     allow_causal=False):
+    """Validate and set the window arguments every convolution shares (Keras's rules)."""
+    layer.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size", where=where)
+    layer.strides = standardize_tuple(strides, rank, "strides", where=where)
+    layer.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate", where=where)
+    layer.padding = standardize_padding(padding, allow_causal=allow_causal, where=where)
+    layer.data_format = backend_config.standardize_data_format(data_format)
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(
+            f"{where}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+            f"Received: strides={layer.strides} and dilation_rate={layer.dilation_rate}"
+        )
+
+
 def _channel_axis(layer):
     return -1 if layer.data_format == "channels_last" else -layer.rank - 1
 
@@ -249,16 +264,8 @@ class BaseConv(_ShapeFormulaMixin, Layer):
                 f"{where}: the number of filters must be evenly divisible by the number of groups. "
                 f"Received: groups={self.groups}, filters={self.filters}."
             )
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size", where=where)
-        self.strides = standardize_tuple(strides, rank, "strides", where=where)
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate", where=where)
-        self.padding = standardize_padding(padding, allow_causal=rank == 1, where=where)
-        self.data_format = backend_config.standardize_data_format(data_format)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{where}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
+        _set_window_args(self, rank, kernel_size, strides, dilation_rate, padding, data_format, where,
+                         allow_causal=rank == 1)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -431,10 +438,7 @@ class BaseConvTranspose(_ShapeFormulaMixin, Layer):
         where = f"{type(self).__name__} {self.name!r}"
         self.rank = rank
         self.filters = _check_positive_int(filters, "filters", where)
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size", where=where)
-        self.strides = standardize_tuple(strides, rank, "strides", where=where)
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate", where=where)
-        self.padding = standardize_padding(padding, where=where)
+        _set_window_args(self, rank, kernel_size, strides, dilation_rate, padding, data_format, where)
         if output_padding is None:
             self.output_padding = None
         else:
@@ -446,12 +450,6 @@ class BaseConvTranspose(_ShapeFormulaMixin, Layer):
                         f"{where}: `output_padding` must be < `strides`. Received "
                         f"output_padding={self.output_padding}, strides={self.strides}"
                     )
-        self.data_format = backend_config.standardize_data_format(data_format)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{where}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -595,16 +593,7 @@ class BaseDepthwiseConv(_ShapeFormulaMixin, Layer):
         where = f"{type(self).__name__} {self.name!r}"
         self.rank = rank
         self.depth_multiplier = _check_positive_int(depth_multiplier, "depth_multiplier", where)
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size", where=where)
-        self.strides = standardize_tuple(strides, rank, "strides", where=where)
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate", where=where)
-        self.padding = standardize_padding(padding, where=where)
-        self.data_format = backend_config.standardize_data_format(data_format)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{where}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
+        _set_window_args(self, rank, kernel_size, strides, dilation_rate, padding, data_format, where)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
@@ -724,16 +713,7 @@ class BaseSeparableConv(_ShapeFormulaMixin, Layer):
         self.rank = rank
         self.depth_multiplier = _check_positive_int(depth_multiplier, "depth_multiplier", where)
         self.filters = _check_positive_int(filters, "filters", where)
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size", where=where)
-        self.strides = standardize_tuple(strides, rank, "strides", where=where)
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate", where=where)
-        self.padding = standardize_padding(padding, where=where)
-        self.data_format = backend_config.standardize_data_format(data_format)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{where}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
+        _set_window_args(self, rank, kernel_size, strides, dilation_rate, padding, data_format, where)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)

@@ -128,6 +128,8 @@ class LayoutMap:
 class Distribution:
     """Base: a mesh, the batch axis name, and variable layouts."""
 
+    implementation = "sharded"
+
     def __init__(self, device_mesh, batch_dim_name=None):
         self.device_mesh = device_mesh
         self.batch_dim_name = batch_dim_name or device_mesh.axis_names[0]
@@ -171,13 +173,38 @@ class Distribution:
 
 
 class DataParallel(Distribution):
-    """Replicate the variables, shard every batch across all devices (or the given mesh)."""
+    """Replicate the variables, shard every batch across all devices (or the given mesh).
 
-    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True):
+    ``implementation`` chooses how the step is parallelised (both give the same results):
+
+    - ``"sharded"`` (default): one ``jax.jit`` program over sharded arrays; XLA's partitioner
+      inserts the collectives.
+    - ``"pmap"``: the ``pmap`` programming model (written with ``jax.shard_map``): the step runs
+      once per device on that device's slice of the batch, with explicit collectives —
+      BatchNormalization sums its batch statistics across devices, predictions and targets are
+      gathered so losses and metrics are computed on the global batch, and each device's
+      dropout key is folded with its index. Gradients are summed across devices by the
+      transpose of those collectives.
+
+    Example:
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+        model.fit(x, y, batch_size=256)   # 256 rows per step, split over all devices
+    """
+
+    IMPLEMENTATIONS = ("sharded", "pmap")
+
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True, implementation="sharded"):
+        if implementation not in self.IMPLEMENTATIONS:
+            raise ValueError(f"DataParallel: `implementation` must be one of {self.IMPLEMENTATIONS}. "
+                             f"Received: implementation={implementation!r}")
         if device_mesh is None:
             devs = _resolve_devices(devices)
             device_mesh = DeviceMesh((len(devs),), ("batch",), devs)
+        elif implementation == "pmap" and len(device_mesh.shape) != 1:
+            raise ValueError("DataParallel(implementation='pmap') needs a one-axis device mesh; received "
+                             f"{device_mesh}. Use ModelParallel for several mesh axes.")
         super().__init__(device_mesh, device_mesh.axis_names[0])
+        self.implementation = implementation
 
 
 class ModelParallel(Distribution):

@@ -29,7 +29,7 @@ class BindingScope:
     """
 
     __slots__ = ("values", "variables", "rng", "training", "losses", "write_back", "sample_mask",
-                 "_token", "_rng_counters", "symbolic", "parent", "rng_tags")
+                 "_token", "_rng_counters", "symbolic", "parent", "rng_tags", "replica_axis")
 
     def __init__(self, variables=(), values=None, rng=None, training=None, write_back=False,
                  sample_mask=None, symbolic=False):
@@ -47,6 +47,10 @@ class BindingScope:
         self.rng_tags = {}  # id(layer) -> a tag stable across re-creation (its position in the model)
         self._token = None
         self.parent = None
+        # Mesh axis name when the computation runs once per replica (the per-replica ``pmap``
+        # implementation of data parallelism): layers that need batch-wide statistics reduce
+        # across it (see ``replica_axis``).
+        self.replica_axis = None
 
     def __enter__(self):
         self.parent = _SCOPE.get()
@@ -90,6 +94,21 @@ def _stable_hash(s: str) -> int:
 
 def current_scope() -> BindingScope | None:
     return _SCOPE.get()
+
+
+def replica_axis():
+    """The mesh axis over which the current computation is replicated, or None.
+
+    It is set while ``fit``/``evaluate`` run one program per device (``DataParallel(
+    implementation="pmap")``). A layer that needs statistics of the whole batch (BatchNormalization)
+    sums its partial statistics across this axis with ``jax.lax.psum``; everything else is local.
+    """
+    scope = _SCOPE.get()
+    while scope is not None:
+        if scope.replica_axis is not None:
+            return scope.replica_axis
+        scope = scope.parent
+    return None
 
 
 def _to_value(x):

@@ -10,6 +10,8 @@ moments, so the moving statistics only ever see real data.
 """
 from __future__ import annotations
 
+import functools
+import math
 import warnings
 
 import jax
@@ -18,7 +20,7 @@ import jax.numpy as jnp
 from fkeras import constraints, initializers, regularizers
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
-from fkeras.engine.variables import Variable, current_scope
+from fkeras.engine.variables import Variable, current_scope, replica_axis
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
            "RMSNormalization"]
@@ -206,6 +208,9 @@ class BatchNormalization(Layer):
 
     def _moments(self, inputs, w, user_mask):
         axes = tuple(self._reduction_axes)
+        axis_name = replica_axis()
+        if axis_name is not None:
+            return self._global_moments(inputs, w, user_mask, axes, axis_name)
         if w is None:
             return jnp.mean(inputs, axis=axes), jnp.var(inputs, axis=axes)
         w = jnp.broadcast_to(w, inputs.shape)
@@ -215,6 +220,25 @@ class BatchNormalization(Layer):
         denom = count + backend_config.epsilon() if user_mask else jnp.maximum(count, 1.0)
         mean = jnp.sum(w * inputs, axis=axes, keepdims=True) / denom
         var = jnp.sum(w * jnp.square(inputs - mean), axis=axes, keepdims=True) / denom
+        return jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
+
+    @staticmethod
+    def _global_moments(inputs, w, user_mask, axes, axis_name):
+        """Moments over the batch of every replica (one program per device): partial sums are
+        added across ``axis_name``, so the statistics equal those of the whole global batch."""
+        psum = functools.partial(jax.lax.psum, axis_name=axis_name)
+        if w is None:
+            count = jnp.asarray(math.prod(inputs.shape[a] for a in axes), inputs.dtype)
+            total = psum(jnp.sum(inputs, axis=axes, keepdims=True))
+            denom = psum(count)
+            mean = total / denom
+            var = psum(jnp.sum(jnp.square(inputs - mean), axis=axes, keepdims=True)) / denom
+        else:
+            w = jnp.broadcast_to(w, inputs.shape)
+            count = psum(jnp.sum(w, axis=axes, keepdims=True))
+            denom = count + backend_config.epsilon() if user_mask else jnp.maximum(count, 1.0)
+            mean = psum(jnp.sum(w * inputs, axis=axes, keepdims=True)) / denom
+            var = psum(jnp.sum(w * jnp.square(inputs - mean), axis=axes, keepdims=True)) / denom
         return jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
 
     def call(self, inputs, training=None, mask=None):
@@ -236,7 +260,12 @@ class BatchNormalization(Layer):
             mean, variance = self._moments(x, w, mask is not None)
             # A step whose rows are all padding (possible at the end of a scanned chunk) leaves
             # the statistics untouched.
-            real = None if w is None else jnp.sum(w) > 0
+            real = None
+            if w is not None:
+                real = jnp.sum(w)
+                if replica_axis() is not None:
+                    real = jax.lax.psum(real, replica_axis())
+                real = real > 0
             if self.renorm:
                 r, d = self._renorm_correction(mean, variance)
                 gamma, beta = self._compose_transforms(r, d, gamma, beta, dtype)

@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import PartitionSpec
 
 from fkeras.backend import random_state
 from fkeras.engine.variables import BindingScope
@@ -418,28 +419,44 @@ class Trainer:
         return state
 
     # --- the pure step --------------------------------------------------------------------------
-    def _forward(self, trainable, non_trainable, x, rng, training, mask):
+    def _forward(self, trainable, non_trainable, x, rng, training, mask, axis=None):
         b = self._binding
         values = b.bind(trainable, non_trainable)
+        if axis is not None and rng is not None:
+            rng = jax.random.fold_in(rng, jax.lax.axis_index(axis))  # each replica its own masks
         scope = BindingScope(values=values, rng=rng, training=training, sample_mask=mask)
         scope.variables = b.var_by_id
         scope.rng_tags = b.rng_tags
+        scope.replica_axis = axis
         with scope:
             y_pred = self(x, training=training)
         return y_pred, b.nt_tree(scope.values), scope
 
-    def _train_core(self, state, x, y, sw, mask):
+    def _added_losses(self, scope, x, mask, axis):
+        """``add_loss`` terms (activity regularizers included) of one forward pass, as a scalar.
+
+        Per replica they are means over the replica's rows; weighting each by its number of real
+        rows gives the value the whole global batch would have."""
+        extra = jnp.zeros((), jnp.float32)
+        for term in scope.losses:
+            extra = extra + jnp.sum(jnp.asarray(term, jnp.float32))
+        if axis is not None:
+            rows = jnp.sum(mask).astype(jnp.float32) if mask is not None else jnp.asarray(
+                _batch_size(x), jnp.float32)
+            extra = jax.lax.psum(extra * rows, axis) / jnp.maximum(jax.lax.psum(rows, axis), 1.0)
+        return extra
+
+    def _train_core(self, state, x, y, sw, mask, axis=None):
         rng, step_rng = jax.random.split(state.rng)
         b = self._binding
         closs = self._compile_loss
+        g_y, g_sw, g_mask = _gather_batch((y, sw, mask), axis)
 
         def loss_fn(trainable):
-            y_pred, new_nt, scope = self._forward(trainable, state.non_trainable, x, step_rng, True, mask)
-            loss, per_out = closs(y, y_pred, sw, mask)
-            extra = b.regularization(scope.values)
-            for l in scope.losses:
-                extra = extra + jnp.sum(jnp.asarray(l, jnp.float32))
-            total = loss + extra
+            y_pred, new_nt, scope = self._forward(trainable, state.non_trainable, x, step_rng, True, mask, axis)
+            y_pred = _gather_batch(y_pred, axis)
+            loss, per_out = closs(g_y, y_pred, g_sw, g_mask)
+            total = loss + b.regularization(scope.values) + self._added_losses(scope, x, mask, axis)
             return self._scale_loss(total, state), (total, y_pred, new_nt, per_out)
 
         grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
@@ -447,8 +464,9 @@ class Trainer:
         updates, opt_state = self.optimizer.tx.update(grads, state.opt_state, state.trainable)
         trainable = optax.apply_updates(state.trainable, updates)
         trainable = b.apply_constraints(trainable)
-        batch_weight = jnp.sum(mask) if mask is not None else jnp.asarray(_batch_size(x), jnp.float32)
-        metrics = self._compile_metrics.update(state.metrics, loss, per_out, y, y_pred, sw, mask, batch_weight)
+        batch_weight = _batch_weight(x, g_mask, axis)
+        metrics = self._compile_metrics.update(state.metrics, loss, per_out, g_y, y_pred, g_sw, g_mask,
+                                               batch_weight)
         return state.replace(trainable=trainable, non_trainable=new_nt, opt_state=opt_state, metrics=metrics,
                              rng=rng, step=state.step + 1, cursor=state.cursor + 1)
 
@@ -459,18 +477,17 @@ class Trainer:
             return loss * state.opt_state.scale  # the optimizer divides the gradients back
         return loss
 
-    def _test_core(self, state, x, y, sw, mask):
-        y_pred, new_nt, scope = self._forward(state.trainable, state.non_trainable, x, None, False, mask)
+    def _test_core(self, state, x, y, sw, mask, axis=None):
+        y_pred, new_nt, scope = self._forward(state.trainable, state.non_trainable, x, None, False, mask, axis)
+        y_pred = _gather_batch(y_pred, axis)
+        y, sw, g_mask = _gather_batch((y, sw, mask), axis)
         if self._compile_loss is not None and y is not None:
-            loss, per_out = self._compile_loss(y, y_pred, sw, mask)
-            extra = self._binding.regularization(scope.values)
-            for l in scope.losses:
-                extra = extra + jnp.sum(jnp.asarray(l, jnp.float32))
-            loss = loss + extra
+            loss, per_out = self._compile_loss(y, y_pred, sw, g_mask)
+            loss = loss + self._binding.regularization(scope.values) + self._added_losses(scope, x, mask, axis)
         else:
             loss, per_out = jnp.zeros((), jnp.float32), [None] * len(self._compile_metrics.output_names)
-        batch_weight = jnp.sum(mask) if mask is not None else jnp.asarray(_batch_size(x), jnp.float32)
-        metrics = self._compile_metrics.update(state.metrics, loss, per_out, y, y_pred, sw, mask, batch_weight)
+        batch_weight = _batch_weight(x, g_mask, axis)
+        metrics = self._compile_metrics.update(state.metrics, loss, per_out, y, y_pred, sw, g_mask, batch_weight)
         return state.replace(metrics=metrics, cursor=state.cursor + 1)
 
     def _logs(self, state):
@@ -485,15 +502,31 @@ class Trainer:
     def _count_trace(self, name):
         self.trace_counts[name] = self.trace_counts.get(name, 0) + 1
 
-    def _jit(self, fn, donate=(0,)):
+    def _jit(self, fn, donate=(0,), specs=None, dist=None):
+        """``jax.jit`` (unless run eagerly); under a per-replica distribution ``fn`` is first
+        mapped over the devices with ``jax.shard_map`` (``specs`` = (in_specs, out_specs))."""
+        if dist is not None and specs is not None:
+            fn = jax.shard_map(fn, mesh=dist.device_mesh.jax_mesh, in_specs=specs[0], out_specs=specs[1])
         if self._run_eagerly or not self._jit_compile:
             return fn
         return jax.jit(fn, donate_argnums=donate)
 
+    def _per_replica_distribution(self):
+        """The active distribution when it runs the step once per device (``implementation="pmap"``)."""
+        dist = self._active_distribution()
+        return dist if getattr(dist, "implementation", "sharded") == "pmap" else None
+
     def _get_fn(self, name):
-        fn = self._fns.get(name)
+        dist = self._per_replica_distribution()
+        key = name if dist is None else (name, dist.batch_dim_name, dist.device_mesh.jax_mesh)
+        fn = self._fns.get(key)
         if fn is not None:
             return fn
+        axis = None if dist is None else dist.batch_dim_name
+        rep = PartitionSpec()
+        batch = PartitionSpec(axis)  # a batch: rows split over the devices
+        chunk_spec = PartitionSpec(None, axis)  # a chunk: (steps, rows, ...)
+
         def slice_batch(data, cursor, bs, chunk):
             index = cursor % chunk
 
@@ -504,11 +537,12 @@ class Trainer:
             return (jax.tree_util.tree_map(sl, x), jax.tree_util.tree_map(sl, y),
                     jax.tree_util.tree_map(sl, sw), sl(m))
 
+        specs = None
         if name == "train_batch":
             def f(state, x, y, sw, mask):
                 self._count_trace(name)
-                return self._train_core(state, x, y, sw, mask)
-            fn = self._jit(f)
+                return self._train_core(state, x, y, sw, mask, axis)
+            fn = self._jit(f, specs=((rep, batch, batch, batch, batch), rep), dist=dist)
         elif name == "results":
             def f(metrics):
                 return self._compile_metrics.results(metrics)
@@ -520,46 +554,46 @@ class Trainer:
                 self._count_trace(name)
 
                 def body(s, _):
-                    return self._train_core(s, *slice_batch(data, s.cursor, bs, chunk)), None
+                    return self._train_core(s, *slice_batch(data, s.cursor, bs, chunk), axis), None
 
                 if k == 1:
                     state, _ = body(state, None)
                 else:
                     state, _ = jax.lax.scan(body, state, None, length=k, unroll=True)
                 return state  # logs are computed from state.metrics only when someone reads them
-            fn = self._jit(f)
+            fn = self._jit(f, specs=((rep, chunk_spec), rep), dist=dist)
         elif name == "test_batch":
             def f(state, x, y, sw, mask):
                 self._count_trace(name)
-                state = self._test_core(state, x, y, sw, mask)
+                state = self._test_core(state, x, y, sw, mask, axis)
                 return state, self._logs(state)
-            fn = self._jit(f, donate=())
+            fn = self._jit(f, donate=(), specs=((rep, batch, batch, batch, batch), rep), dist=dist)
         elif name.startswith("test_indexed"):
             bs, chunk = (int(v) for v in name.split(":")[1:])
 
             def f(state, data):
                 self._count_trace(name)
-                state = self._test_core(state, *slice_batch(data, state.cursor, bs, chunk))
+                state = self._test_core(state, *slice_batch(data, state.cursor, bs, chunk), axis)
                 return state, self._logs(state)
-            fn = self._jit(f, donate=())
+            fn = self._jit(f, donate=(), specs=((rep, chunk_spec), rep), dist=dist)
         elif name.startswith("predict_indexed"):
             bs, chunk = (int(v) for v in name.split(":")[1:])
 
             def f(trainable, non_trainable, data, cursor):
                 self._count_trace(name)
                 x = slice_batch(data, cursor, bs, chunk)[0]
-                y_pred, _, _ = self._forward(trainable, non_trainable, x, None, False, None)
+                y_pred, _, _ = self._forward(trainable, non_trainable, x, None, False, None, axis)
                 return y_pred, cursor + 1
-            fn = self._jit(f, donate=())
+            fn = self._jit(f, donate=(), specs=((rep, rep, chunk_spec, rep), (batch, rep)), dist=dist)
         elif name == "predict_batch":
             def f(trainable, non_trainable, x):
                 self._count_trace(name)
-                y_pred, _, _ = self._forward(trainable, non_trainable, x, None, False, None)
+                y_pred, _, _ = self._forward(trainable, non_trainable, x, None, False, None, axis)
                 return y_pred
-            fn = self._jit(f, donate=())
+            fn = self._jit(f, donate=(), specs=((rep, rep, batch), batch), dist=dist)
         else:
             raise KeyError(name)
-        self._fns[name] = fn
+        self._fns[key] = fn
         return fn
 
     # --- fit ---------------------------------------------------------------------------------
@@ -942,3 +976,35 @@ def _should_validate(epoch, freq):
     if isinstance(freq, int):
         return (epoch + 1) % freq == 0
     return (epoch + 1) in freq
+
+
+def _gather_batch(tree, axis):
+    """Under a per-replica step, the global batch from every replica's rows (in device order).
+
+    Written as a ``psum`` of each replica's rows placed in a zero array, so the result is
+    replicated (device-invariant) and its gradient is the replica's own slice of the cotangent."""
+    if axis is None:
+        return tree
+    n = jax.lax.axis_size(axis)
+    i = jax.lax.axis_index(axis)
+
+    def gather(a):
+        a = jnp.asarray(a)
+        if a.ndim == 0:
+            return a
+        dtype = a.dtype
+        if dtype == jnp.bool_:
+            a = a.astype(jnp.int32)
+        out = jnp.zeros((a.shape[0] * n,) + a.shape[1:], a.dtype)
+        out = jax.lax.dynamic_update_slice_in_dim(out, a, i * a.shape[0], 0)
+        return jax.lax.psum(out, axis).astype(dtype)
+
+    return jax.tree_util.tree_map(gather, tree)
+
+
+def _batch_weight(x, mask, axis):
+    """Real rows in the (global) batch: the mask's sum, else the batch size."""
+    if mask is not None:
+        return jnp.sum(mask)
+    rows = _batch_size(x) * (jax.lax.axis_size(axis) if axis is not None else 1)
+    return jnp.asarray(rows, jnp.float32)

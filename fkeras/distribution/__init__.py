@@ -258,7 +258,19 @@ def distribution():
 
 
 def initialize(job_addresses=None, num_processes=None, process_id=None):
-    """Multi-host set-up over ``jax.distributed.initialize`` (coordinator = first job address)."""
+    """Multi-host set-up over ``jax.distributed.initialize`` (coordinator = first job address).
+
+    Call it first in every process; then ``jax.devices()`` lists the devices of all processes and
+    a ``DataParallel()`` mesh spans them. ``fit``/``evaluate``/``predict`` on arrays (the same
+    arrays in every process) make each process gather and transfer only the rows of each batch
+    that land on its own devices; an iterable or ``PyDataset`` in each process yields that
+    process's part of every batch (equal sizes and counts in all processes). Process 0's initial
+    weights and shuffling seed are broadcast, and ``predict`` returns every row in every process.
+
+    Example:
+        keras.distribution.initialize("10.0.0.1:1234", num_processes=2, process_id=0)
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+    """
     coordinator = job_addresses.split(",")[0] if isinstance(job_addresses, str) else (
         job_addresses[0] if job_addresses else None)
     jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,

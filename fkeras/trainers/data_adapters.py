@@ -152,12 +152,22 @@ class ArrayData:
         self.steps = full_steps if steps is None else int(steps)
         self._device_data = None
         self._epoch = 0
+        self.rows = None  # (lo, hi): this process's part of every batch (several processes only)
 
     def on_epoch_begin(self):
         pass
 
     def on_epoch_end(self):
         pass
+
+    def fit_batch_to(self, multiple):
+        """Round a batch size that was clipped to the number of samples up to a ``multiple`` (the
+        replicas of a data axis); the extra rows are padding, masked out. True when it applied."""
+        if self.batch_size % multiple == 0 or not (self._steps_from_data and self.batch_size == self.n):
+            return False
+        self.batch_size = -(-self.batch_size // multiple) * multiple
+        self.steps = -(-self.n // self.batch_size)
+        return True
 
     @property
     def has_padding(self):
@@ -208,8 +218,8 @@ class ArrayData:
         The last chunk is padded to the same size (rows masked out) so the jitted step that
         slices batches out of a chunk is traced once.
         """
-        idx, mask = self.epoch_indices(rng)
-        bs = self.batch_size
+        idx, mask = self._process_part(*self.epoch_indices(rng))
+        bs = self.batch_size if self.rows is None else self.rows[1] - self.rows[0]
         rows = chunk_steps * bs
         for start in range(skip_chunks * chunk_steps, self.steps, chunk_steps):
             n = min(chunk_steps, self.steps - start)
@@ -218,7 +228,7 @@ class ArrayData:
             if len(sl) < rows:
                 m = np.concatenate([m, np.zeros(rows - len(sl), np.float32)])
                 sl = np.concatenate([sl, np.zeros(rows - len(sl), sl.dtype)])
-            contiguous = not self.shuffle and sl[0] + rows <= self.n and m.all()
+            contiguous = self.rows is None and not self.shuffle and sl[0] + rows <= self.n and m.all()
 
             def take(a, sl=sl, lo=int(sl[0]), contiguous=contiguous):
                 if a is None:
@@ -235,9 +245,17 @@ class ArrayData:
                      jax.tree_util.tree_map(take, self.sample_weight), m if self.has_padding else None)
             yield jax.tree_util.tree_map(stack, chunk), n
 
+    def _process_part(self, idx, mask):
+        """This process's rows of every batch (all rows on one process)."""
+        if self.rows is None:
+            return idx, mask
+        lo, hi = self.rows
+        part = lambda a: a.reshape(self.steps, self.batch_size)[:, lo:hi].reshape(-1)  # noqa: E731
+        return part(idx), part(mask)
+
     def host_batches(self, rng):
-        idx, mask = self.epoch_indices(rng)
-        bs = self.batch_size
+        idx, mask = self._process_part(*self.epoch_indices(rng))
+        bs = self.batch_size if self.rows is None else self.rows[1] - self.rows[0]
         for s in range(self.steps):
             sl = idx[s * bs:(s + 1) * bs]
             m = mask[s * bs:(s + 1) * bs]
@@ -405,15 +423,21 @@ def make_put(distribution=None, batch_axis=0):
     """A function moving an item's arrays to the device(s): sharded along ``batch_axis`` under a
     distribution. Python ints in ``(arrays, n)`` items (a chunk's step count) stay on the host."""
 
+    multi_process = distribution is not None and jax.process_count() > 1
+
     def put_arrays(tree):
         if distribution is None:
             return jax.device_put(tree)
 
         def put(a):
             a = np.asarray(a) if not isinstance(a, jax.Array) else a
-            if a.ndim <= batch_axis:
-                return jax.device_put(a, distribution.replicated())
-            return jax.device_put(a, distribution.batch_sharding(a.ndim, batch_axis))
+            sharding = (distribution.replicated() if a.ndim <= batch_axis
+                        else distribution.batch_sharding(a.ndim, batch_axis))
+            if multi_process:
+                # Each process holds only its own rows of the batch (see `process_rows`): the
+                # global array is assembled from every process's part.
+                return jax.make_array_from_process_local_data(sharding, a)
+            return jax.device_put(a, sharding)
 
         return jax.tree_util.tree_map(put, tree)
 
@@ -426,6 +450,23 @@ def make_put(distribution=None, batch_axis=0):
 
 
 _put_arrays = make_put()
+
+
+def process_rows(distribution, batch_size):
+    """``(lo, hi)``: the rows of every global batch that this process feeds, or None when one
+    process feeds them all.
+
+    Under several processes (``keras.distribution.initialize``) each process gathers and
+    transfers only the rows that land on its own devices."""
+    if distribution is None or jax.process_count() == 1:
+        return None
+    indices = distribution.batch_sharding(1).addressable_devices_indices_map((batch_size,))
+    spans = sorted({sl[0].indices(batch_size)[:2] for sl in indices.values()})
+    lo, hi = spans[0][0], spans[-1][1]
+    if sum(b - a for a, b in spans) != hi - lo:
+        raise ValueError(f"Process {jax.process_index()}'s devices hold rows {spans} of each batch, which are "
+                         "not one contiguous block; order the mesh's devices by process.")
+    return lo, hi
 
 
 def prefetch_to_device(iterator, size=2, put=_put_arrays):

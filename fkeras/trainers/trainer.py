@@ -366,10 +366,17 @@ class Trainer:
         dist = self._active_distribution()
         return da.prefetch_to_device(iterator, size=2, put=da.make_put(dist, batch_axis))
 
-    def _check_batch_for_distribution(self, data):
+    def _prepare_for_devices(self, data):
+        """Check that the batch splits over the data axis, and give each process its rows."""
         dist = self._active_distribution()
-        if dist is not None and getattr(data, "batch_size", None):
+        if dist is None or not getattr(data, "batch_size", None):
+            return
+        if data.kind == "arrays":
+            data.fit_batch_to(dist.num_replicas_in_sync)  # a batch clipped to a small dataset
             dist.check_batch_size(data.batch_size)
+            data.rows = da.process_rows(dist, data.batch_size)
+        else:  # each process's iterable yields that process's part of every batch
+            dist.check_batch_size(data.batch_size * jax.process_count())
 
     def _place(self, state):
         """Lay the state out on the active distribution's mesh (variables by their layouts)."""
@@ -379,6 +386,11 @@ class Trainer:
         b = self._binding
         paths = ["/".join(p) for p, _ in b.t_items + b.nt_items]
         dist.validate(paths)
+        if jax.process_count() > 1:
+            # Every process starts from process 0's values (initializers need not be seeded alike).
+            from jax.experimental import multihost_utils
+
+            state = jax.tree_util.tree_map(jnp.asarray, multihost_utils.broadcast_one_to_all(state))
 
         def place_tree(tree, items):
             out = {}
@@ -622,7 +634,7 @@ class Trainer:
             validation_data = (vx, vy, vsw) if vsw is not None else (vx, vy)
         data = da.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps_per_epoch,
                             class_weight=class_weight)
-        self._check_batch_for_distribution(data)
+        self._prepare_for_devices(data)
         bx, by, bsw = data.first_batch()
         bx, by = da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y")
         if by is None:
@@ -636,6 +648,7 @@ class Trainer:
                 vx, vy, vsw = da.unpack_x_y_sample_weight(validation_data)
                 val = da.make_data(vx, vy, vsw, batch_size=validation_batch_size or batch_size or 32, shuffle=False,
                                    steps=validation_steps)
+            self._prepare_for_devices(val)
         state = self._make_state()
         steps = data.steps
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
@@ -644,6 +657,10 @@ class Trainer:
         cbs.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
         self.stop_training = False
         fit_seed = random_state.draw_seed()  # shuffling of epoch e draws from (fit_seed, e): resumable
+        if jax.process_count() > 1 and self._active_distribution() is not None:
+            from jax.experimental import multihost_utils  # every process shuffles alike
+
+            fit_seed = int(multihost_utils.broadcast_one_to_all(np.asarray(fit_seed, np.int64)))
         chunked = data.kind == "arrays" and data.numeric() and not self._run_eagerly
         batch_hooks = cbs.needs_batch_hooks("train")
         # A callback reading weights per batch needs them written back after each step; ones that
@@ -824,6 +841,7 @@ class Trainer:
         self._assert_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
         data = da.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps)
+        self._prepare_for_devices(data)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_model(self)
@@ -850,6 +868,7 @@ class Trainer:
             data = da.make_data(x, None, None, batch_size=batch_size, shuffle=False, steps=steps)
         else:
             data = da.make_data(x, steps=steps)
+        self._prepare_for_devices(data)
         bx, _, _ = data.first_batch()
         bx = da.standardize_arrays(bx, "x")
         if not self.built:
@@ -868,14 +887,15 @@ class Trainer:
             fn = self._get_fn(f"predict_indexed:{data.batch_size}:{chunk_steps}")
             cursor = jnp.zeros((), jnp.int32)
             s = 0
+            # Which rows of each (global) batch are real, known on the host without a device sync.
+            real = data.epoch_indices(np.random.default_rng(0))[1].reshape(data.steps, data.batch_size)
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
-                m = np.asarray(chunk[3]) if chunk[3] is not None else np.ones((chunk_steps, data.batch_size))
-                for j in range(n):
+                for _ in range(n):
                     if hooks:
                         cbs.on_predict_batch_begin(s)
                     out, cursor = fn(t, nt, chunk, cursor)
                     outs.append(out)
-                    masks.append(m[j])
+                    masks.append(real[s])
                     if hooks:
                         cbs.on_predict_batch_end(s, {"outputs": out})
                     s += 1
@@ -893,7 +913,14 @@ class Trainer:
         cbs.on_predict_end()
         if not outs:
             raise ValueError("Unexpected result of `predict`: no batches were produced by the input data.")
-        host = jax.device_get(outs)
+        if jax.process_count() > 1:  # every process returns all the predictions
+            from jax.experimental import multihost_utils
+
+            host = multihost_utils.process_allgather(outs, tiled=True)
+            masks = [multihost_utils.process_allgather(m, tiled=True) if isinstance(m, jax.Array) else m
+                     for m in masks]
+        else:
+            host = jax.device_get(outs)
         keep = np.concatenate([np.asarray(m) > 0 for m in masks])
         return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0)[keep], *host)
 

@@ -11,6 +11,9 @@ Example:
     python -m benchmarks.run --workloads mlp --impls handwritten,keras3 --repeats 5
     python -m benchmarks.run --workloads lstm --steps lstm=30   # LSTM is opt-in
     python -m benchmarks.run --steps 40 --json-out benchmarks/results/run.jsonl
+    python -m benchmarks.run --workloads cnn --policy mixed_bfloat16 --steps cnn=4
+    python -m benchmarks.run --workloads cnn --devices 4 --impls handwritten,keras3,fkeras,fkeras_pmap
+    python -m benchmarks.run --workloads cnn --batch cnn=256 --steps cnn=300   # see gpu_table.sh
 """
 
 from __future__ import annotations
@@ -31,7 +34,11 @@ RESULT_MARK = "@@BENCH_RESULT@@ "
 
 ALL_WORKLOADS = ("cnn", "mlp", "mlp_spe10", "lstm")
 DEFAULT_WORKLOADS = ("cnn", "mlp", "mlp_spe10")
-ALL_IMPLS = ("handwritten", "keras3", "fkeras")
+ALL_IMPLS = ("handwritten", "keras3", "fkeras", "fkeras_pmap")
+DEFAULT_IMPLS = ("handwritten", "keras3", "fkeras")
+# Keras dtype-policy names. The hand-written loop maps them to flax's `dtype` (compute) with
+# float32 params, and for float16 adds dynamic loss scaling written in its step.
+POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 # Per-workload settings. `steps` is the length of the timed window (batches, one
 # epoch); `warmup` batches are trained (in a separate fit) before it, after the
@@ -80,7 +87,9 @@ def make_data(workload, n_samples, seed=0):
 def build_model(keras, workload, steps_per_execution=1):
     """Builds and compiles the workload's model with the Keras API of `keras`.
 
-    Written once, used unchanged for real Keras 3 and for `import fkeras as keras`.
+    Written once, used unchanged for real Keras 3 and for `import fkeras as keras`. The dtype
+    policy and the distribution are global and set by the caller before this runs; the last
+    layer always keeps float32 outputs.
     """
     layers = keras.layers
     if workload == "cnn":
@@ -94,7 +103,9 @@ def build_model(keras, workload, steps_per_execution=1):
                 layers.Flatten(),
                 layers.Dropout(0.5),
                 layers.Dense(128, activation="relu"),
-                layers.Dense(10, activation="softmax"),
+                # float32 outputs under a mixed policy, as the Keras mixed-precision guide
+                # does (a no-op under float32)
+                layers.Dense(10, activation="softmax", dtype="float32"),
             ]
         )
         loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
@@ -104,7 +115,7 @@ def build_model(keras, workload, steps_per_execution=1):
                 keras.Input(shape=(784,)),
                 layers.Dense(64, activation="relu"),
                 layers.Dense(32, activation="relu"),
-                layers.Dense(10, activation="softmax"),
+                layers.Dense(10, activation="softmax", dtype="float32"),
             ]
         )
         loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
@@ -116,7 +127,7 @@ def build_model(keras, workload, steps_per_execution=1):
                 keras.Input(shape=(200,), dtype="int32"),
                 layers.Embedding(10000, 128),
                 layers.LSTM(64),
-                layers.Dense(1, activation="sigmoid"),
+                layers.Dense(1, activation="sigmoid", dtype="float32"),
             ]
         )
         loss, metrics = "binary_crossentropy", ["accuracy"]
@@ -183,76 +194,146 @@ def _last_logs(history):
     return out
 
 
-def run_keras_api(impl, workload, cfg, x, y, clock):
+def _check_devices(n):
+    """The first `n` JAX devices; an error (never a silent fallback) if there are fewer."""
+    import jax
+
+    devs = jax.devices()
+    if len(devs) < n:
+        raise Unavailable(
+            f"--devices {n} needs {n} devices, but JAX's default backend {jax.default_backend()!r} has "
+            f"{len(devs)} ({', '.join(str(d) for d in devs)}); forced host devices are only used on CPU"
+        )
+    return devs[:n]
+
+
+def _set_policy_and_distribution(keras, impl, policy, devices):
+    """`keras.mixed_precision.set_global_policy(policy)` and, for devices > 1,
+    `keras.distribution.set_distribution(keras.distribution.DataParallel(...))`."""
+    mp = getattr(keras, "mixed_precision", None)
+    if mp is None or not hasattr(mp, "set_global_policy"):
+        if policy != "float32":
+            raise Skip("framework has no keras.mixed_precision.set_global_policy")
+    else:
+        mp.set_global_policy(policy)
+    if devices <= 1:
+        return None
+    devs = _check_devices(devices)
+    dist_mod = getattr(keras, "distribution", None)
+    if dist_mod is None or not hasattr(dist_mod, "DataParallel"):
+        raise Skip("framework has no keras.distribution.DataParallel")
+    import jax
+
+    kwargs = {}
+    if len(jax.devices()) > devices:  # use the first N devices only
+        kwargs["devices"] = [f"{d.platform}:{d.id}" for d in devs]
+    if impl == "fkeras_pmap":
+        try:
+            dist = dist_mod.DataParallel(implementation="pmap", **kwargs)
+        except TypeError as e:
+            raise Skip(f"DataParallel(implementation='pmap') is not supported: {e}") from e
+    else:
+        dist = dist_mod.DataParallel(**kwargs)
+    dist_mod.set_distribution(dist)
+    return dist
+
+
+def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1):
     """Keras 3 / fkeras measurement. `clock` records named timestamps."""
-    keras = _import_keras_api(impl)
+    keras = _import_keras_api("fkeras" if impl == "fkeras_pmap" else impl)
     clock("imported")
     version = getattr(keras, "__version__", None)
     if hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
         keras.utils.set_random_seed(0)
+    dist = _set_policy_and_distribution(keras, impl, policy, devices)
     b, spe = cfg["batch"], cfg["spe"]
     model = build_model(keras, workload, steps_per_execution=spe)
+    # What actually ran: under mixed_float16 both Keras 3 and fkeras wrap the optimizer in a
+    # LossScaleOptimizer in compile().
+    extra = dict(
+        optimizer=type(model.optimizer).__name__,
+        compute_dtype=str(getattr(model.layers[0], "compute_dtype", None)),
+        variable_dtype=str(getattr(model.layers[0], "variable_dtype", None)),
+        output_dtype=str(getattr(model.layers[-1], "compute_dtype", None)),
+        distribution=None if dist is None else f"{type(dist).__name__}({getattr(dist, 'implementation', 'sharded')}, {devices} devices)",
+    )
     clock("built")
     n_first = spe * b
     h = model.fit(x[:n_first], y[:n_first], batch_size=b, epochs=1, verbose=0)
     _sync_keras(model, h)
     clock("first_step")
     n_warm = cfg["warmup"] * b
-    h = model.fit(x[:n_warm], y[:n_warm], batch_size=b, epochs=1, verbose=0)
-    _sync_keras(model, h)
+    if n_warm:  # --warmup 0: no warm-up fit (fit on no data is an error)
+        h = model.fit(x[:n_warm], y[:n_warm], batch_size=b, epochs=1, verbose=0)
+        _sync_keras(model, h)
     clock("warm")
     t = time.perf_counter()
     h = model.fit(x, y, batch_size=b, epochs=1, verbose=0)
     _sync_keras(model, h)
     elapsed = time.perf_counter() - t
     clock("timed")
-    return dict(elapsed_s=elapsed, version=version, final_logs=_last_logs(h))
+    if policy == "mixed_float16":
+        try:  # the current scale (scale_loss multiplies by it in both frameworks) ...
+            if list(model.optimizer.variables):  # ... if the optimizer exposes its state
+                extra["final_loss_scale"] = float(model.optimizer.scale_loss(1.0))
+        except Exception:  # noqa: BLE001 - informational only
+            pass
+    return dict(elapsed_s=elapsed, version=version, final_logs=_last_logs(h), extra=extra)
 
 
 # ------------------------------------------------ hand-written flax.linen + optax loop
 
 
-def run_handwritten(workload, cfg, x, y, clock):
-    import jax
-    import jax.numpy as jnp
-    import flax
-    import flax.linen as nn
-    import optax
+def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1):
+    try:
+        import jax
+        import jax.numpy as jnp
+        import flax
+        import flax.linen as nn
+        import optax
+        import numpy as np
+    except Exception as e:  # noqa: BLE001
+        raise Unavailable(f"{type(e).__name__}: {e}") from e
 
     clock("imported")
     glorot = nn.initializers.xavier_uniform()
+    # Keras policy -> flax compute dtype; params stay float32 (`param_dtype`), the last Dense
+    # computes in float32 (like the Keras model's dtype="float32" output layer).
+    cdt = {"float32": jnp.float32, "mixed_bfloat16": jnp.bfloat16, "mixed_float16": jnp.float16}[policy]
+    f32 = jnp.float32
+    kw = dict(dtype=cdt, param_dtype=f32)
 
     if workload == "cnn":
 
         class Net(nn.Module):
             @nn.compact
             def __call__(self, x, train):
-                x = nn.relu(nn.Conv(32, (3, 3), padding="VALID", kernel_init=glorot)(x))
+                x = nn.relu(nn.Conv(32, (3, 3), padding="VALID", kernel_init=glorot, **kw)(x))
                 x = nn.max_pool(x, (2, 2), strides=(2, 2))
-                x = nn.relu(nn.Conv(64, (3, 3), padding="VALID", kernel_init=glorot)(x))
+                x = nn.relu(nn.Conv(64, (3, 3), padding="VALID", kernel_init=glorot, **kw)(x))
                 x = nn.max_pool(x, (2, 2), strides=(2, 2))
                 x = x.reshape((x.shape[0], -1))
                 x = nn.Dropout(0.5, deterministic=not train)(x)
-                x = nn.relu(nn.Dense(128, kernel_init=glorot)(x))
-                return nn.Dense(10, kernel_init=glorot)(x)  # logits
+                x = nn.relu(nn.Dense(128, kernel_init=glorot, **kw)(x))
+                return nn.Dense(10, kernel_init=glorot, dtype=f32, param_dtype=f32)(x)  # logits
 
     elif workload in ("mlp", "mlp_spe10"):
 
         class Net(nn.Module):
             @nn.compact
             def __call__(self, x, train):
-                x = nn.relu(nn.Dense(64, kernel_init=glorot)(x))
-                x = nn.relu(nn.Dense(32, kernel_init=glorot)(x))
-                return nn.Dense(10, kernel_init=glorot)(x)
+                x = nn.relu(nn.Dense(64, kernel_init=glorot, **kw)(x))
+                x = nn.relu(nn.Dense(32, kernel_init=glorot, **kw)(x))
+                return nn.Dense(10, kernel_init=glorot, dtype=f32, param_dtype=f32)(x)
 
     elif workload == "lstm":
 
         class Net(nn.Module):
             @nn.compact
             def __call__(self, x, train):
-                e = nn.Embed(10000, 128)(x)
-                h = nn.RNN(nn.OptimizedLSTMCell(64))(e)[:, -1]
-                return nn.Dense(1, kernel_init=glorot)(h)[:, 0]  # logit
+                e = nn.Embed(10000, 128, **kw)(x)
+                h = nn.RNN(nn.OptimizedLSTMCell(64, **kw))(e)[:, -1]
+                return nn.Dense(1, kernel_init=glorot, dtype=f32, param_dtype=f32)(h)[:, 0]  # logit
 
     else:
         raise ValueError(f"Unknown workload {workload!r}")
@@ -261,9 +342,15 @@ def run_handwritten(workload, cfg, x, y, clock):
     net = Net()
     tx = optax.adam(1e-3, b1=0.9, b2=0.999, eps=1e-7)  # Keras Adam defaults
     b = cfg["batch"]
+    # float16: dynamic loss scaling written out in the step, with Keras's LossScaleOptimizer
+    # defaults (initial scale 2**15, halve and skip the update on a non-finite gradient,
+    # double after 2000 finite steps in a row).
+    loss_scaling = cdt == jnp.float16
+    INITIAL_SCALE, GROWTH_STEPS = 2.0**15, 2000
 
     def loss_and_acc(params, xb, yb, rng):
         logits = net.apply({"params": params}, xb, train=True, rngs={"dropout": rng})
+        logits = logits.astype(f32)  # loss and metrics in float32
         if binary:
             loss = optax.sigmoid_binary_cross_entropy(logits, yb).mean()
             acc = jnp.mean((logits > 0).astype(jnp.float32) == yb)
@@ -272,43 +359,85 @@ def run_handwritten(workload, cfg, x, y, clock):
             acc = jnp.mean(jnp.argmax(logits, -1) == yb)
         return loss, acc
 
-    @jax.jit
-    def init(key, xb):
+    def init_fn(key, xb):
         params = net.init({"params": key}, xb, train=False)["params"]
         zero = jnp.zeros((), jnp.float32)
-        # (params, opt_state, rng, loss_sum, acc_sum, count): running-mean metrics, like fit.
-        return (params, tx.init(params), jax.random.PRNGKey(1), zero, zero, zero)
+        # (params, opt_state, rng, loss_sum, acc_sum, count[, scale, good_steps]):
+        # running-mean metrics, like fit.
+        state = (params, tx.init(params), jax.random.PRNGKey(1), zero, zero, zero)
+        if loss_scaling:
+            state += (jnp.asarray(INITIAL_SCALE, f32), jnp.zeros((), jnp.int32))
+        return state
 
-    @functools.partial(jax.jit, donate_argnums=0)
-    def train_step(state, xb, yb):
-        params, opt_state, rng, loss_sum, acc_sum, count = state
+    def step_fn(state, xb, yb):
+        params, opt_state, rng, loss_sum, acc_sum, count = state[:6]
         rng, step_rng = jax.random.split(rng)
-        (loss, acc), grads = jax.value_and_grad(loss_and_acc, has_aux=True)(params, xb, yb, step_rng)
-        updates, opt_state = tx.update(grads, opt_state, params)
-        params = optax.apply_updates(params, updates)
-        return (params, opt_state, rng, loss_sum + loss, acc_sum + acc, count + 1.0)
+        if not loss_scaling:
+            (loss, acc), grads = jax.value_and_grad(loss_and_acc, has_aux=True)(params, xb, yb, step_rng)
+            updates, opt_state = tx.update(grads, opt_state, params)
+            params = optax.apply_updates(params, updates)
+            return (params, opt_state, rng, loss_sum + loss, acc_sum + acc, count + 1.0)
+        scale, good = state[6:]
+
+        def scaled_loss(p):
+            loss, acc = loss_and_acc(p, xb, yb, step_rng)
+            return loss * scale, (loss, acc)
+
+        (_, (loss, acc)), grads = jax.value_and_grad(scaled_loss, has_aux=True)(params)
+        grads = jax.tree_util.tree_map(lambda g: g / scale, grads)
+        finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(g)) for g in jax.tree_util.tree_leaves(grads)]))
+        updates, new_opt_state = tx.update(grads, opt_state, params)
+        new_params = optax.apply_updates(params, updates)
+        keep = lambda new, old: jnp.where(finite, new, old)  # noqa: E731 - skip non-finite steps
+        params = jax.tree_util.tree_map(keep, new_params, params)
+        opt_state = jax.tree_util.tree_map(keep, new_opt_state, opt_state)
+        good = jnp.where(finite, good + 1, 0)
+        grow = good >= GROWTH_STEPS
+        scale = jnp.where(finite, jnp.where(grow, scale * 2.0, scale), jnp.maximum(scale / 2.0, 1.0))
+        good = jnp.where(grow, 0, good)
+        return (params, opt_state, rng, loss_sum + loss, acc_sum + acc, count + 1.0, scale, good)
+
+    if devices > 1:
+        # Data parallel by hand: one mesh axis 'batch', replicated state, batches sharded on
+        # their leading dimension, one jitted step (XLA inserts the gradient all-reduce).
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+
+        mesh = Mesh(np.asarray(_check_devices(devices)), ("batch",))
+        replicated, batch_sharding = NamedSharding(mesh, P()), NamedSharding(mesh, P("batch"))
+        init = jax.jit(init_fn, out_shardings=replicated)
+        train_step = jax.jit(step_fn, donate_argnums=0, out_shardings=replicated)
+        put = lambda a: jax.device_put(a, batch_sharding)  # noqa: E731
+    else:
+        init = jax.jit(init_fn)
+        train_step = functools.partial(jax.jit, donate_argnums=0)(step_fn)
+        put = lambda a: a  # noqa: E731 - numpy slices go straight into the jitted step
 
     state = init(jax.random.PRNGKey(0), x[:b])
     clock("built")
 
     def loop(state, n_steps):
-        for i in range(n_steps):  # numpy slices fed per step; no per-step host sync
-            state = train_step(state, x[i * b : (i + 1) * b], y[i * b : (i + 1) * b])
+        for i in range(n_steps):  # slices fed per step; no per-step host sync
+            state = train_step(state, put(x[i * b : (i + 1) * b]), put(y[i * b : (i + 1) * b]))
         return jax.block_until_ready(state)
 
     state = loop(state, cfg["spe"])  # same number of first steps as the Keras impls
     clock("first_step")
     state = loop(state, cfg["warmup"])
     clock("warm")
-    state = state[:3] + tuple(jnp.zeros((), jnp.float32) for _ in range(3))  # reset metrics
+    zeros = tuple(jax.device_put(jnp.zeros((), jnp.float32), replicated) if devices > 1 else jnp.zeros((), jnp.float32) for _ in range(3))
+    state = state[:3] + zeros + state[6:]  # reset metrics
     n_steps = len(x) // b
     t = time.perf_counter()
     state = loop(state, n_steps)
     elapsed = time.perf_counter() - t
     clock("timed")
-    _, _, _, loss_sum, acc_sum, count = state
+    loss_sum, acc_sum, count = state[3:6]
     logs = {"loss": float(loss_sum / count), "accuracy": float(acc_sum / count)}
-    return dict(elapsed_s=elapsed, version=f"jax {jax.__version__}, flax {flax.__version__}, optax {optax.__version__}", final_logs=logs)
+    extra = dict(compute_dtype=jnp.dtype(cdt).name, variable_dtype="float32", output_dtype="float32", optimizer="optax.adam" + (" + hand-written dynamic loss scaling" if loss_scaling else ""),
+                 distribution=f"jax.sharding.Mesh(('batch',), {devices} devices)" if devices > 1 else None)
+    if loss_scaling:
+        extra["final_loss_scale"] = float(state[6])
+    return dict(elapsed_s=elapsed, version=f"jax {jax.__version__}, flax {flax.__version__}, optax {optax.__version__}", final_logs=logs, extra=extra)
 
 
 # ------------------------------------------------------------------------------ child
@@ -332,7 +461,7 @@ def _peak_rss_mb():
 def child_main(args):
     t0 = args.t0 if args.t0 is not None else _process_start_time()
     cfg = dict(WORKLOADS[args.workload])
-    cfg.update(batch=args.batch or cfg["batch"], steps=args.steps or cfg["steps"], warmup=args.warmup if args.warmup is not None else cfg["warmup"])
+    cfg.update(batch=int(args.batch) if args.batch else cfg["batch"], steps=args.steps or cfg["steps"], warmup=args.warmup if args.warmup is not None else cfg["warmup"])
     spe = cfg["spe"]
     # Whole executions only (a partial last execution would re-trace in Keras).
     cfg["steps"] = max(spe, -(-cfg["steps"] // spe) * spe)
@@ -345,7 +474,16 @@ def child_main(args):
         steps=cfg["steps"],
         warmup_steps=cfg["warmup"],
         steps_per_execution=spe if args.impl != "handwritten" else 1,
+        policy=args.policy,
+        devices=args.devices,
     )
+    if args.force_host_devices:
+        # CPU only (the parent checked the platform): N host devices on the same cores. Set
+        # before jax is first imported (nothing above imports it).
+        assert "jax" not in sys.modules
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={args.force_host_devices}".strip()
+        rec["forced_host_devices"] = args.force_host_devices
     marks = {}
 
     def clock(name):
@@ -359,16 +497,20 @@ def child_main(args):
     base_rss = _current_rss_mb()  # interpreter + numpy + data, before any framework import
     t_start = time.time()
     try:
+        if args.impl == "fkeras_pmap" and args.devices <= 1:
+            raise Skip("fkeras_pmap (DataParallel(implementation='pmap')) needs --devices > 1")
+        if args.devices > 1 and cfg["batch"] % args.devices:
+            raise Skip(f"batch {cfg['batch']} is not divisible by --devices {args.devices}")
         if args.impl == "handwritten":
-            out = run_handwritten(args.workload, cfg, x, y, clock)
+            out = run_handwritten(args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices)
         else:
-            out = run_keras_api(args.impl, args.workload, cfg, x, y, clock)
+            out = run_keras_api(args.impl, args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices)
     except Unavailable as e:
         rec.update(status="unavailable", error=f"unavailable: {e}")
     except Skip as e:
         rec.update(status="skipped", error=f"skipped: {e}")
     except BaseException as e:  # noqa: BLE001 - the parent reports it and goes on
-        tb = traceback.format_exc(limit=6)
+        tb = traceback.format_exc(limit=-8)  # the innermost frames: where it failed
         rec.update(status="error", error=f"error: {type(e).__name__}: {e}", traceback=tb[-2000:])
     else:
         samples = cfg["steps"] * cfg["batch"]
@@ -387,6 +529,7 @@ def child_main(args):
             warmup_s=marks["warm"] - marks["first_step"],
             version=out["version"],
             final_logs=out["final_logs"],
+            **out.get("extra", {}),
         )
     rec["data_s"] = round(data_s, 3)
     rec["peak_rss_mb"] = _peak_rss_mb()
@@ -396,6 +539,7 @@ def child_main(args):
         try:
             jax = sys.modules["jax"]
             rec["jax_backend"] = jax.default_backend()
+            rec["jax_device_count"] = jax.device_count()
             rec["jax_cache_dir"] = jax.config.jax_compilation_cache_dir
         except Exception:  # noqa: BLE001
             pass
@@ -432,8 +576,8 @@ def _current_rss_mb():
 # ----------------------------------------------------------------------------- parent
 
 
-def _parse_steps(spec):
-    """'40' -> {all: 40}; 'cnn=10,mlp=1000' -> per workload."""
+def _parse_steps(spec, what="steps"):
+    """'40' -> {all: 40}; 'cnn=10,mlp=1000' -> per workload (also used for --batch)."""
     if not spec:
         return {}
     if "=" not in spec:
@@ -443,9 +587,43 @@ def _parse_steps(spec):
         k, _, v = part.partition("=")
         k = k.strip()
         if k not in ALL_WORKLOADS:
-            raise SystemExit(f"--steps: unknown workload {k!r}; expected one of {ALL_WORKLOADS}")
+            raise SystemExit(f"--{what}: unknown workload {k!r}; expected one of {ALL_WORKLOADS}")
         out[k] = int(v)
     return out
+
+
+def _child_env():
+    env = dict(os.environ)
+    env["KERAS_BACKEND"] = "jax"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["PYTHONPATH"] = REPO_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def probe_devices(n):
+    """For --devices n > 1: how many host devices each child must force (0: none).
+
+    Asks a throwaway subprocess for JAX's default backend and device count. Host devices are
+    forced (XLA_FLAGS=--xla_force_host_platform_device_count=n, set by the child before it
+    imports jax) only when the backend is CPU and has fewer than n devices; an accelerator
+    backend with fewer than n devices is an error, never silently replaced by CPU devices.
+    """
+    code = "import json, jax; print(json.dumps([jax.default_backend(), jax.device_count(), [str(d) for d in jax.devices()]]))"
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_child_env(), capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise SystemExit(f"--devices {n}: could not query JAX's devices:\n{p.stderr.strip()[-2000:]}")
+    backend, count, names = json.loads(p.stdout.strip().splitlines()[-1])
+    info = dict(backend=backend, device_count=count, devices=names[:16])
+    if count >= n:
+        return 0, info
+    if backend == "cpu":
+        return n, info
+    raise SystemExit(
+        f"--devices {n}: JAX's default backend is {backend!r} with only {count} device(s) ({', '.join(names)}). "
+        f"Data-parallel runs need {n} real devices; forced host devices (XLA_FLAGS="
+        f"--xla_force_host_platform_device_count) are only used when the platform is CPU. "
+        f"Use --devices {count} or fewer, or run on CPU (JAX_PLATFORMS=cpu) to measure the overhead."
+    )
 
 
 def _csv(value, allowed, what):
@@ -456,19 +634,21 @@ def _csv(value, allowed, what):
     return items
 
 
-def run_one(workload, impl, repeat, steps, args):
+def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=0):
     cmd = [sys.executable, "-m", "benchmarks.run", "--child", "--workload", workload, "--impl", impl, "--repeat", str(repeat)]
+    cmd += ["--policy", args.policy, "--devices", str(args.devices)]
+    if force_host_devices:
+        cmd += ["--force-host-devices", str(force_host_devices)]
     if steps:
         cmd += ["--steps", str(steps)]
+    if batch:
+        cmd += ["--batch", str(batch)]
     if args.warmup is not None:
         cmd += ["--warmup", str(args.warmup)]
-    env = dict(os.environ)
-    env["KERAS_BACKEND"] = "jax"
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env["PYTHONPATH"] = REPO_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env = _child_env()
     t0 = time.time()
     cmd += ["--t0", repr(t0)]
-    base = dict(workload=workload, impl=impl, repeat=repeat)
+    base = dict(workload=workload, impl=impl, repeat=repeat, policy=args.policy, devices=args.devices)
     try:
         p = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -487,13 +667,13 @@ def _median(vals):
     return statistics.median(vals) if vals else None
 
 
-def summarize(records, workloads, impls):
+def summarize(records, workloads, impls, policy="float32", devices=1):
     summary = {}
     for w in workloads:
         for i in impls:
             runs = [r for r in records if r["workload"] == w and r["impl"] == i]
             ok = [r for r in runs if r.get("status") == "ok"]
-            s = dict(workload=w, impl=i, n_ok=len(ok), n=len(runs))
+            s = dict(workload=w, impl=i, policy=policy, devices=devices, n_ok=len(ok), n=len(runs))
             if ok:
                 sps = [r["samples_per_s"] for r in ok]
                 s.update(
@@ -535,8 +715,10 @@ def _ratio(summary, w, num, den, key, invert=False):
     return b / a if invert else a / b
 
 
-def markdown_table(summary, workloads, impls):
+def markdown_table(summary, workloads, impls, policy="float32", devices=1, header_note=""):
     lines = [
+        f"Policy `{policy}`, devices {devices}{header_note}:",
+        "",
         "| workload | impl | samples/s (median) | min–max | ms/step | time to first step (s) | peak RSS (MB) | RSS over data (MB) | ok/runs |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -552,7 +734,11 @@ def markdown_table(summary, workloads, impls):
                 )
             else:
                 lines.append(f"| {w} | {i} | {s.get('status', 'n/a')} | | | | | | 0/{s['n']} |")
-    pairs = [(n, d) for n, d in (("fkeras", "handwritten"), ("fkeras", "keras3"), ("keras3", "handwritten")) if n in impls and d in impls]
+    pairs = [
+        (n, d)
+        for n, d in (("fkeras", "handwritten"), ("fkeras", "keras3"), ("keras3", "handwritten"), ("fkeras_pmap", "fkeras"))
+        if n in impls and d in impls
+    ]
     if pairs:
         lines += ["", "Ratios of medians (throughput: >1 means the first is faster; first step and RSS: <1 means the first is smaller):", ""]
         head = "| workload |"
@@ -575,10 +761,73 @@ def markdown_table(summary, workloads, impls):
     return "\n".join(lines)
 
 
+def policy_table(summaries):
+    """Cross-policy table from `"type": "summary"` records of several runs (one per policy):
+    median samples/s per (workload, impl, devices) under each policy, and each mixed policy's
+    speed relative to float32. These ratios come from separate runs (separate invocations),
+    unlike the impl ratios of `markdown_table`, which are measured in one run."""
+    policies = [p for p in POLICIES if any(s.get("policy", "float32") == p for s in summaries)]
+    keys = []
+    for s in summaries:
+        k = (s["workload"], s["impl"], s.get("devices", 1))
+        if k not in keys:
+            keys.append(k)
+    by = {(s["workload"], s["impl"], s.get("devices", 1), s.get("policy", "float32")): s for s in summaries}
+    mixed = [p for p in policies if p != "float32"] if "float32" in policies else []
+    head = "| workload | impl | devices |" + "".join(f" {p} samples/s |" for p in policies) + "".join(f" {p}/float32 |" for p in mixed)
+    lines = [head, "|---|---|---:|" + "---:|" * (len(policies) + len(mixed))]
+    for w, i, d in keys:
+        row = f"| {w} | {i} | {d} |"
+        for p in policies:
+            s = by.get((w, i, d, p), {})
+            row += f" {_fmt(s.get('samples_per_s'), 'sps') if s.get('samples_per_s') else s.get('status', 'n/a')[:60]} |"
+        for p in mixed:
+            a, b = by.get((w, i, d, p), {}).get("samples_per_s"), by.get((w, i, d, "float32"), {}).get("samples_per_s")
+            row += f" {_fmt(a / b if a and b else None, 'x')} |"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def table_from(path):
+    """Re-prints the tables of the runs recorded in a JSON-lines file (one table per
+    (policy, devices) run, then the cross-policy table if it holds several policies)."""
+    summaries = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                rec = json.loads(line)
+                if rec.get("type") == "summary":
+                    summaries.append(rec)
+    if not summaries:
+        raise SystemExit(f"--table-from: no summary records in {path}")
+    groups = {}
+    for s in summaries:
+        groups.setdefault((s.get("policy", "float32"), s.get("devices", 1)), []).append(s)
+    out = []
+    for (policy, devices), group in groups.items():
+        workloads = list(dict.fromkeys(s["workload"] for s in group))
+        impls = list(dict.fromkeys(s["impl"] for s in group))
+        summary = {(s["workload"], s["impl"]): s for s in group}
+        out.append(markdown_table(summary, workloads, impls, policy, devices))
+    if len({p for p, _ in groups}) > 1:
+        out.append("Across policies (medians from separate runs):\n\n" + policy_table(summaries))
+    print("\n\n".join(out))
+    return 0
+
+
 def parent_main(args):
     workloads = _csv(args.workloads, ALL_WORKLOADS, "workloads")
     impls = _csv(args.impls, ALL_IMPLS, "impls")
     steps = _parse_steps(args.steps)
+    batches = _parse_steps(args.batch, "batch")
+    force_host_devices, device_info, header_note = 0, None, ""
+    if args.devices > 1:
+        force_host_devices, device_info = probe_devices(args.devices)
+        if force_host_devices:
+            header_note = f" (CPU: {args.devices} forced host devices sharing {os.cpu_count()} cores)"
+        else:
+            header_note = f" ({device_info['backend']}: {', '.join(device_info['devices'][: args.devices])})"
     out_f = None
     if args.json_out:
         os.makedirs(os.path.dirname(os.path.abspath(args.json_out)), exist_ok=True)
@@ -586,7 +835,8 @@ def parent_main(args):
 
     def emit(rec):
         line = json.dumps(rec)
-        print(line, flush=True)
+        if not args.quiet:
+            print(line, flush=True)
         if out_f:
             out_f.write(line + "\n")
             out_f.flush()
@@ -600,7 +850,12 @@ def parent_main(args):
             workloads=workloads,
             impls=impls,
             repeats=args.repeats,
+            policy=args.policy,
+            devices=args.devices,
+            forced_host_devices=force_host_devices,
+            device_probe=device_info,
             steps={w: steps.get(w, WORKLOADS[w]["steps"]) for w in workloads},
+            batch={w: batches.get(w, WORKLOADS[w]["batch"]) for w in workloads},
             started=time.strftime("%Y-%m-%dT%H:%M:%S"),
         )
     )
@@ -609,17 +864,19 @@ def parent_main(args):
     for r in range(args.repeats):
         for w in workloads:
             for i in impls:
-                print(f"# repeat {r + 1}/{args.repeats}: {w} / {i} ...", file=sys.stderr, flush=True)
-                rec = run_one(w, i, r, steps.get(w), args)
+                print(f"# repeat {r + 1}/{args.repeats}: {w} / {i} ({args.policy}, devices={args.devices}) ...", file=sys.stderr, flush=True)
+                rec = run_one(w, i, r, steps.get(w), args, batch=batches.get(w), force_host_devices=force_host_devices)
                 rec["type"] = "run"
                 records.append(rec)
                 emit(rec)
-    summary = summarize(records, workloads, impls)
+                if rec.get("status") not in ("ok", "skipped"):
+                    print(f"#   {rec.get('status')}: {rec.get('error', '')[:300]}", file=sys.stderr, flush=True)
+    summary = summarize(records, workloads, impls, args.policy, args.devices)
     for s in summary.values():
         emit(dict(s, type="summary"))
     print(f"\n# total wall time {time.time() - t_all:.0f} s\n", file=sys.stderr, flush=True)
     print()
-    print(markdown_table(summary, workloads, impls))
+    print(markdown_table(summary, workloads, impls, args.policy, args.devices, header_note))
     if out_f:
         out_f.close()
     return 0
@@ -628,25 +885,34 @@ def parent_main(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS), help=f"comma list of {ALL_WORKLOADS} (default: %(default)s)")
-    ap.add_argument("--impls", default=",".join(ALL_IMPLS), help=f"comma list of {ALL_IMPLS} (default: %(default)s)")
+    ap.add_argument("--impls", default=",".join(DEFAULT_IMPLS), help=f"comma list of {ALL_IMPLS} (default: %(default)s; fkeras_pmap needs --devices > 1)")
     ap.add_argument("--repeats", type=int, default=3, help="measurements per (workload, impl), alternating impls (default: 3)")
     ap.add_argument("--steps", default=None, help="timed steps: N for all workloads, or 'cnn=16,mlp=1500' (defaults: " + ", ".join(f"{k}={v['steps']}" for k, v in WORKLOADS.items()) + ")")
+    ap.add_argument("--batch", default=None, help="batch size: N for all workloads, or 'cnn=256' (defaults: " + ", ".join(f"{k}={v['batch']}" for k, v in WORKLOADS.items()) + ")")
     ap.add_argument("--warmup", type=int, default=None, help="warm-up steps after the first step (default per workload)")
+    ap.add_argument("--policy", default="float32", choices=POLICIES, help="Keras dtype policy (mixed precision); the hand-written loop uses the matching flax compute dtype (default: %(default)s)")
+    ap.add_argument("--devices", type=int, default=1, help="data parallel over N devices (default: 1). On CPU, N host devices are forced if fewer exist; on an accelerator, N must exist")
     ap.add_argument("--json-out", default=None, help="also write the JSON lines to this file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a child measurement is killed (default: 600)")
+    ap.add_argument("--quiet", action="store_true", help="print only the Markdown tables to stdout (JSON lines still go to --json-out)")
+    ap.add_argument("--table-from", default=None, metavar="JSONL", help="only print the tables of the runs recorded in this JSON-lines file (several policies: also a cross-policy table)")
     # child-only
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--workload", help=argparse.SUPPRESS)
     ap.add_argument("--impl", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=0, help=argparse.SUPPRESS)
-    ap.add_argument("--batch", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--force-host-devices", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--t0", type=float, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         args.steps = int(args.steps) if args.steps else None
         return child_main(args)
+    if args.table_from:
+        return table_from(args.table_from)
     if args.repeats < 1:
         raise SystemExit("--repeats must be >= 1")
+    if args.devices < 1:
+        raise SystemExit("--devices must be >= 1")
     return parent_main(args)
 
 

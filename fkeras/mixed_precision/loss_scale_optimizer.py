@@ -51,6 +51,14 @@ def dynamic_loss_scale(inner: optax.GradientTransformation, initial_scale=2.0 **
     return optax.GradientTransformation(init, update)
 
 
+def step_was_applied(old, new):
+    """1 if the update from state ``old`` to ``new`` applied the gradients, 0 if it skipped them.
+
+    A finite step either counts a good step or (when the count reached ``growth_steps``) doubles
+    the scale; a skipped one zeroes the count and never raises the scale."""
+    return jnp.logical_or(new.good_steps > 0, new.scale > old.scale).astype(jnp.int32)
+
+
 class LossScaleOptimizer(Optimizer):
     """An optimizer that applies dynamic loss scaling around ``inner_optimizer``.
 
@@ -98,6 +106,13 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def dynamic_scale(self):
+        """The current loss scale: from the optimizer's variables, else the state of the last
+        ``fit``/``train_on_batch``, else ``initial_scale``."""
+        if self.built:
+            return self.current_scale([v.value for v in self.variables])
+        state = getattr(self, "_trained_state", None)
+        if isinstance(state, LossScaleState):
+            return state.scale
         return self.initial_scale
 
     def _build_tx(self):
@@ -119,9 +134,7 @@ class LossScaleOptimizer(Optimizer):
         """``loss * scale`` (the scale from ``optimizer_variables`` in a custom loop, else the current one)."""
         if optimizer_variables is not None:
             return loss * self.current_scale(optimizer_variables)
-        if self.built:
-            return loss * self.current_scale([v.value for v in self.variables])
-        return loss * self.initial_scale
+        return loss * self.dynamic_scale
 
     def get_config(self):
         return {"name": self.name, "inner_optimizer": optimizers_module.serialize(self.inner_optimizer),

@@ -353,6 +353,7 @@ class Trainer:
         self._opt_state = state.opt_state
         self._rng = state.rng
         self.optimizer._iterations = int(state.step)
+        self.optimizer._trained_state = state.opt_state
         self._compile_metrics.write_back(state.metrics)
         self._last_saved_state = state
 
@@ -480,7 +481,8 @@ class Trainer:
         metrics = self._compile_metrics.update(state.metrics, loss, per_out, g_y, y_pred, g_sw, g_mask,
                                                batch_weight)
         return state.replace(trainable=trainable, non_trainable=new_nt, opt_state=opt_state, metrics=metrics,
-                             rng=rng, step=state.step + 1, cursor=state.cursor + 1)
+                             rng=rng, step=state.step + _applied(state.opt_state, opt_state),
+                             cursor=state.cursor + 1)
 
     def _scale_loss(self, loss, state):
         from fkeras.mixed_precision.loss_scale_optimizer import LossScaleState
@@ -1035,3 +1037,12 @@ def _batch_weight(x, mask, axis):
         return jnp.sum(mask)
     rows = _batch_size(x) * (jax.lax.axis_size(axis) if axis is not None else 1)
     return jnp.asarray(rows, jnp.float32)
+
+
+def _applied(old_opt_state, new_opt_state):
+    """Optimizer iterations a step adds: 1, or 0 for a step a LossScaleOptimizer skipped (as Keras)."""
+    from fkeras.mixed_precision.loss_scale_optimizer import LossScaleState, step_was_applied
+
+    if isinstance(old_opt_state, LossScaleState):
+        return step_was_applied(old_opt_state, new_opt_state)
+    return 1

@@ -73,6 +73,14 @@ def test_fit_overflow_is_skipped_inside_the_jitted_step():
     for a, b in zip(w0, model.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert float(model._opt_state.scale) == 2.0 ** 14
+    # As in Keras, the optimizer reports the scale it reached, and skipped steps are no iterations.
+    assert float(model.optimizer.dynamic_scale) == 2.0 ** 14
+    assert model.optimizer.iterations == 0
+    x_ok = np.ones((8, 2), "float32")
+    model.fit(np.concatenate([x, x_ok, x_ok]), np.zeros((24, 1), "float32"), batch_size=8, epochs=1,
+              shuffle=False, verbose=0)
+    assert model.optimizer.iterations == 2  # one more skipped step, two applied
+    assert float(model.optimizer.dynamic_scale) == 2.0 ** 13
 
 
 def test_custom_loop_with_loss_scaling_and_stateless_apply():

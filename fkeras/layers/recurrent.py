@@ -328,7 +328,8 @@ class LSTMCell(_RecurrentCellBase):
             zz = jnp.matmul(inputs, self.kernel) + jnp.matmul(h_tm1, self.recurrent_kernel)
             if self.use_bias:
                 zz = zz + self.bias
-            z = [zz[:, j * u:(j + 1) * u] for j in range(4)]
+            # split (not four slices): its gradient is one concatenate instead of pad-and-add
+            z = jnp.split(zz, 4, axis=-1)
         i = self.recurrent_activation(z[0])
         f = self.recurrent_activation(z[1])
         c = f * c_tm1 + i * self.activation(z[2])
@@ -421,7 +422,10 @@ class GRUCell(_RecurrentCellBase):
             x_z, x_r, x_h = (jnp.matmul(xs[j], self.kernel[:, j * u:(j + 1) * u]) for j in range(3))
         else:
             mx = jnp.matmul(xs[0], self.kernel)
-            x_z, x_r, x_h = mx[:, :u], mx[:, u:2 * u], mx[:, 2 * u:]
+            if in_b is not None:
+                mx = mx + in_b
+                in_b = None
+            x_z, x_r, x_h = jnp.split(mx, 3, axis=-1)  # gradient: one concatenate
         if in_b is not None:
             x_z, x_r, x_h = x_z + in_b[:u], x_r + in_b[u:2 * u], x_h + in_b[2 * u:]
         rk = self.recurrent_kernel
@@ -430,7 +434,10 @@ class GRUCell(_RecurrentCellBase):
             rec_r = jnp.matmul(hs[1], rk[:, u:2 * u])
         else:
             inner = jnp.matmul(hs[0], rk)
-            rec_z, rec_r, rec_h_full = inner[:, :u], inner[:, u:2 * u], inner[:, 2 * u:]
+            if rec_b is not None:
+                inner = inner + rec_b
+                rec_b = None
+            rec_z, rec_r, rec_h_full = jnp.split(inner, 3, axis=-1)
         if rec_b is not None:
             rec_z, rec_r = rec_z + rec_b[:u], rec_r + rec_b[u:2 * u]
         z = self.recurrent_activation(x_z + rec_z)

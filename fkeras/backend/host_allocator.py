@@ -1,0 +1,90 @@
+"""Keep glibc from handing XLA:CPU fresh pages on every training step.
+
+XLA:CPU allocates each executable's scratch ("temp") buffer with ``malloc`` on every run. glibc
+serves allocations above its mmap threshold with a fresh ``mmap`` and unmaps them on ``free``;
+the threshold adapts upwards only to 32 MiB. A train step whose temp buffer is larger than
+that (an Embedding+LSTM at batch 32 needs ~33 MiB; most real models need more) therefore
+page-faults through its whole scratch space on every step — about 8,500 minor faults and
+~20% of the step time for that LSTM on 2 cores.
+
+``tune_for_cpu_training()`` tells glibc to serve large blocks from the heap (``M_MMAP_MAX=0``),
+from one arena for all threads (``M_ARENA_MAX=1``: a per-thread arena's heap is capped at 64 MiB),
+and to keep up to ``trim_threshold`` bytes of free heap instead of returning it to the kernel
+after each step, so the same pages are reused step after step. It is applied once per
+process, on Linux with glibc, by ``import fkeras`` when no GPU/TPU plugin is installed (or
+``JAX_PLATFORMS`` starts with ``cpu``). Set ``FKERAS_TUNE_MALLOC=0`` to leave the allocator alone (e.g. when you preload
+tcmalloc or jemalloc, which do not have this problem).
+
+The cost: memory a process freed stays mapped (up to ``trim_threshold`` at the top of the heap)
+instead of going back to the system, as with any caching allocator.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import threading
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+_M_ARENA_MAX = -8
+DEFAULT_TRIM_THRESHOLD = 512 * 2 ** 20
+
+_lock = threading.Lock()
+_state = {"done": False, "applied": False}
+
+
+def tune_for_cpu_training(trim_threshold=DEFAULT_TRIM_THRESHOLD):
+    """Apply the glibc settings described in the module docstring once; return whether they are
+    in effect."""
+    with _lock:
+        if _state["done"]:
+            return _state["applied"]
+        _state["done"] = True
+        if os.environ.get("FKERAS_TUNE_MALLOC", "1").strip().lower() in ("0", "false", "no", "off"):
+            return False
+        if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+            return False
+        try:
+            libc = ctypes.CDLL(None)
+            mallopt = libc.mallopt
+        except (OSError, AttributeError):
+            return False
+        mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        mallopt.restype = ctypes.c_int
+        ok = mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1
+        ok = mallopt(_M_MMAP_MAX, 0) == 1 and ok
+        # XLA's worker threads would otherwise allocate in per-thread arenas, whose heaps are
+        # capped at 64 MiB: a larger scratch buffer there still comes and goes with mmap.
+        ok = mallopt(_M_ARENA_MAX, 1) == 1 and ok
+        _state["applied"] = ok
+        return ok
+
+
+def _accelerator_expected():
+    """True when JAX will likely train on a GPU/TPU (then the host allocator is left alone)."""
+    platforms = os.environ.get("JAX_PLATFORMS", "").strip().lower()
+    if platforms:
+        return platforms.split(",")[0] != "cpu"
+    import importlib.util
+    import pkgutil
+
+    if importlib.util.find_spec("libtpu") is not None:
+        return True
+    try:
+        import jax_plugins  # namespace package of the CUDA/ROCm/TPU PJRT plugins
+    except ImportError:
+        return False
+    return any(True for _ in pkgutil.iter_modules(jax_plugins.__path__))
+
+
+def tune_at_import():
+    """Called by ``import fkeras`` — before XLA starts its threads, which matters for the arena
+    setting — when the CPU is going to be the training device."""
+    if _state["done"]:
+        return _state["applied"]
+    if _accelerator_expected():
+        with _lock:
+            _state["done"] = True
+        return False
+    return tune_for_cpu_training()

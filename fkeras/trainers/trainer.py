@@ -744,7 +744,9 @@ class Trainer:
                 self._live_state, self._live_position = state, (epoch + 1, 0)
                 data.on_epoch_end()
                 epoch_logs = dict(LazyLogs(self._results(state)))
-                self._save_state(state)
+                # The next epoch donates `state`, so the Variables get a copy — except after the
+                # last epoch, when nothing will donate it.
+                self._save_state(state, copy=epoch < epochs - 1)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_data(val, cbs, in_fit=True)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})

@@ -78,6 +78,8 @@ class BindingScope:
         """A fresh key for ``tag`` (a layer path): folded from the step key and a per-tag counter."""
         if self.rng is None:
             return None
+        if callable(self.rng):  # drawn lazily: a step whose layers draw nothing costs no key split
+            self.rng = self.rng()
         n = self._rng_counters.get(tag, 0)
         self._rng_counters[tag] = n + 1
         return jax.random.fold_in(jax.random.fold_in(self.rng, _stable_hash(tag)), n)

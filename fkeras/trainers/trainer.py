@@ -436,7 +436,10 @@ class Trainer:
         b = self._binding
         values = b.bind(trainable, non_trainable)
         if axis is not None and rng is not None:
-            rng = jax.random.fold_in(rng, jax.lax.axis_index(axis))  # each replica its own masks
+            base = rng  # each replica its own masks
+
+            def rng():
+                return jax.random.fold_in(base() if callable(base) else base, jax.lax.axis_index(axis))
         scope = BindingScope(values=values, rng=rng, training=training, sample_mask=mask)
         scope.variables = b.var_by_id
         scope.rng_tags = b.rng_tags
@@ -460,20 +463,28 @@ class Trainer:
         return extra
 
     def _train_core(self, state, x, y, sw, mask, axis=None):
-        rng, step_rng = jax.random.split(state.rng)
         b = self._binding
         closs = self._compile_loss
         g_y, g_sw, g_mask = _gather_batch((y, sw, mask), axis)
 
         def loss_fn(trainable):
-            y_pred, new_nt, scope = self._forward(trainable, state.non_trainable, x, step_rng, True, mask, axis)
+            keys = []  # (next state key, this step's key), split only if a layer draws randomness
+
+            def step_key():
+                if not keys:
+                    keys.extend(jax.random.split(state.rng))
+                return keys[1]
+
+            y_pred, new_nt, scope = self._forward(trainable, state.non_trainable, x, step_key, True, mask, axis)
             y_pred = _gather_batch(y_pred, axis)
             loss, per_out = closs(g_y, y_pred, g_sw, g_mask)
             total = loss + b.regularization(scope.values) + self._added_losses(scope, x, mask, axis)
-            return self._scale_loss(total, state), (total, y_pred, new_nt, per_out)
+            return self._scale_loss(total, state), (total, y_pred, new_nt, per_out, keys[0] if keys else None)
 
         grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
-        (_, (loss, y_pred, new_nt, per_out)), grads = grad_fn(state.trainable)
+        (_, (loss, y_pred, new_nt, per_out, rng)), grads = grad_fn(state.trainable)
+        if rng is None:
+            rng = state.rng
         updates, opt_state = self.optimizer.tx.update(grads, state.opt_state, state.trainable)
         trainable = optax.apply_updates(state.trainable, updates)
         trainable = b.apply_constraints(trainable)
@@ -695,13 +706,16 @@ class Trainer:
                     chunk_steps = data.chunk_steps(multiple=spe)
                     chunks = data.chunks(np_rng, chunk_steps, skip_chunks=skip // chunk_steps)
                     j = skip % chunk_steps
+                    step_fns = {1: self._get_fn(f"train_indexed:1:{bs}:{chunk_steps}")}
+                    if spe > 1:
+                        step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
                     for chunk, n in self._prefetch(chunks, batch_axis=1):
                         while j < n:
                             k = spe if n - j >= spe and j % spe == 0 else 1
                             if batch_hooks:
                                 cbs.on_train_batch_begin(s)
                             state = self._maybe_refresh_lr(state)
-                            state = self._get_fn(f"train_indexed:{k}:{bs}:{chunk_steps}")(state, chunk)
+                            state = step_fns[k](state, chunk)
                             j += k
                             s += k
                             if batch_hooks:

@@ -458,6 +458,18 @@ def _peak_rss_mb():
             return None
 
 
+def _apply_fkeras_malloc_tuning():
+    """fkeras's glibc settings (fkeras/backend/host_allocator.py), applied to any impl before it
+    imports anything: loaded by path so that a keras3 / handwritten child does not import fkeras."""
+    import importlib.util
+
+    path = os.path.join(REPO_ROOT, "fkeras", "backend", "host_allocator.py")
+    spec = importlib.util.spec_from_file_location("_fkeras_host_allocator", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.tune_for_cpu_training()
+
+
 def child_main(args):
     t0 = args.t0 if args.t0 is not None else _process_start_time()
     cfg = dict(WORKLOADS[args.workload])
@@ -476,7 +488,10 @@ def child_main(args):
         steps_per_execution=spe if args.impl != "handwritten" else 1,
         policy=args.policy,
         devices=args.devices,
+        malloc=args.malloc,
     )
+    if args.malloc == "tuned-all":
+        _apply_fkeras_malloc_tuning()
     if args.force_host_devices:
         # CPU only (the parent checked the platform): N host devices on the same cores. Set
         # before jax is first imported (nothing above imports it).
@@ -636,7 +651,7 @@ def _csv(value, allowed, what):
 
 def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=0):
     cmd = [sys.executable, "-m", "benchmarks.run", "--child", "--workload", workload, "--impl", impl, "--repeat", str(repeat)]
-    cmd += ["--policy", args.policy, "--devices", str(args.devices)]
+    cmd += ["--policy", args.policy, "--devices", str(args.devices), "--malloc", args.malloc]
     if force_host_devices:
         cmd += ["--force-host-devices", str(force_host_devices)]
     if steps:
@@ -646,9 +661,12 @@ def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=
     if args.warmup is not None:
         cmd += ["--warmup", str(args.warmup)]
     env = _child_env()
+    if args.malloc == "untuned-all":
+        env["FKERAS_TUNE_MALLOC"] = "0"
     t0 = time.time()
     cmd += ["--t0", repr(t0)]
-    base = dict(workload=workload, impl=impl, repeat=repeat, policy=args.policy, devices=args.devices)
+    base = dict(workload=workload, impl=impl, repeat=repeat, policy=args.policy, devices=args.devices,
+                malloc=args.malloc)
     try:
         p = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -876,6 +894,8 @@ def parent_main(args):
         emit(dict(s, type="summary"))
     print(f"\n# total wall time {time.time() - t_all:.0f} s\n", file=sys.stderr, flush=True)
     print()
+    if args.malloc != "default":
+        header_note += f", malloc {args.malloc}"
     print(markdown_table(summary, workloads, impls, args.policy, args.devices, header_note))
     if out_f:
         out_f.close()
@@ -892,6 +912,10 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=None, help="warm-up steps after the first step (default per workload)")
     ap.add_argument("--policy", default="float32", choices=POLICIES, help="Keras dtype policy (mixed precision); the hand-written loop uses the matching flax compute dtype (default: %(default)s)")
     ap.add_argument("--devices", type=int, default=1, help="data parallel over N devices (default: 1). On CPU, N host devices are forced if fewer exist; on an accelerator, N must exist")
+    ap.add_argument("--malloc", default="default", choices=("default", "tuned-all", "untuned-all"),
+                    help="host allocator: 'default' = each framework as shipped (fkeras tunes glibc malloc at "
+                         "import on CPU, see fkeras/backend/host_allocator.py); 'tuned-all' = every impl gets "
+                         "that tuning; 'untuned-all' = none does (FKERAS_TUNE_MALLOC=0)")
     ap.add_argument("--json-out", default=None, help="also write the JSON lines to this file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a child measurement is killed (default: 600)")
     ap.add_argument("--quiet", action="store_true", help="print only the Markdown tables to stdout (JSON lines still go to --json-out)")

@@ -7,10 +7,14 @@ that (an Embedding+LSTM at batch 32 needs ~33 MiB; most real models need more) t
 page-faults through its whole scratch space on every step — about 8,500 minor faults and
 ~20% of the step time for that LSTM on 2 cores.
 
-``tune_for_cpu_training()`` tells glibc to serve large blocks from the heap (``M_MMAP_MAX=0``),
-from one arena for all threads (``M_ARENA_MAX=1``: a per-thread arena's heap is capped at 64 MiB),
+``tune_for_cpu_training()`` tells glibc to serve large blocks from the heap (``M_MMAP_MAX=0``)
 and to keep up to ``trim_threshold`` bytes of free heap instead of returning it to the kernel
-after each step, so the same pages are reused step after step. It is applied once per
+after each step, so the same pages are reused step after step.
+
+Limits, measured: a scratch buffer allocated by one of XLA's worker threads lives in that
+thread's arena, whose heaps glibc caps at 64 MiB; larger ones are still mapped afresh.
+``M_ARENA_MAX=1`` would fix that too, but the lock it makes all threads share cost a small
+MLP a third of its throughput (150k -> 105k samples/s), so it is not set. It is applied once per
 process, on Linux with glibc, by ``import fkeras`` when no GPU/TPU plugin is installed (or
 ``JAX_PLATFORMS`` starts with ``cpu``). Set ``FKERAS_TUNE_MALLOC=0`` to leave the allocator alone (e.g. when you preload
 tcmalloc or jemalloc, which do not have this problem).
@@ -27,7 +31,6 @@ import threading
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
-_M_ARENA_MAX = -8
 DEFAULT_TRIM_THRESHOLD = 512 * 2 ** 20
 
 _lock = threading.Lock()
@@ -54,9 +57,6 @@ def tune_for_cpu_training(trim_threshold=DEFAULT_TRIM_THRESHOLD):
         mallopt.restype = ctypes.c_int
         ok = mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1
         ok = mallopt(_M_MMAP_MAX, 0) == 1 and ok
-        # XLA's worker threads would otherwise allocate in per-thread arenas, whose heaps are
-        # capped at 64 MiB: a larger scratch buffer there still comes and goes with mmap.
-        ok = mallopt(_M_ARENA_MAX, 1) == 1 and ok
         _state["applied"] = ok
         return ok
 

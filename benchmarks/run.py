@@ -238,7 +238,7 @@ def _set_policy_and_distribution(keras, impl, policy, devices):
     return dist
 
 
-def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1):
+def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1, shuffle=True):
     """Keras 3 / fkeras measurement. `clock` records named timestamps."""
     keras = _import_keras_api("fkeras" if impl == "fkeras_pmap" else impl)
     clock("imported")
@@ -259,16 +259,16 @@ def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1)
     )
     clock("built")
     n_first = spe * b
-    h = model.fit(x[:n_first], y[:n_first], batch_size=b, epochs=1, verbose=0)
+    h = model.fit(x[:n_first], y[:n_first], batch_size=b, epochs=1, verbose=0, shuffle=shuffle)
     _sync_keras(model, h)
     clock("first_step")
     n_warm = cfg["warmup"] * b
     if n_warm:  # --warmup 0: no warm-up fit (fit on no data is an error)
-        h = model.fit(x[:n_warm], y[:n_warm], batch_size=b, epochs=1, verbose=0)
+        h = model.fit(x[:n_warm], y[:n_warm], batch_size=b, epochs=1, verbose=0, shuffle=shuffle)
         _sync_keras(model, h)
     clock("warm")
     t = time.perf_counter()
-    h = model.fit(x, y, batch_size=b, epochs=1, verbose=0)
+    h = model.fit(x, y, batch_size=b, epochs=1, verbose=0, shuffle=shuffle)
     _sync_keras(model, h)
     elapsed = time.perf_counter() - t
     clock("timed")
@@ -284,7 +284,7 @@ def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1)
 # ------------------------------------------------ hand-written flax.linen + optax loop
 
 
-def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1):
+def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shuffle=True):
     try:
         import jax
         import jax.numpy as jnp
@@ -415,9 +415,18 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1):
     state = init(jax.random.PRNGKey(0), x[:b])
     clock("built")
 
+    # Like fit's default shuffle=True: each epoch visits the rows in a fresh random order, the
+    # batch gathered on the host with np.take; --shuffle off feeds contiguous slices.
+    order = np.random.default_rng(0).permutation(len(x)) if shuffle else None
+
     def loop(state, n_steps):
-        for i in range(n_steps):  # slices fed per step; no per-step host sync
-            state = train_step(state, put(x[i * b : (i + 1) * b]), put(y[i * b : (i + 1) * b]))
+        for i in range(n_steps):  # batches fed per step; no per-step host sync
+            if order is None:
+                xb, yb = x[i * b : (i + 1) * b], y[i * b : (i + 1) * b]
+            else:
+                idx = order[i * b : (i + 1) * b]
+                xb, yb = np.take(x, idx, axis=0), np.take(y, idx, axis=0)
+            state = train_step(state, put(xb), put(yb))
         return jax.block_until_ready(state)
 
     state = loop(state, cfg["spe"])  # same number of first steps as the Keras impls
@@ -489,6 +498,7 @@ def child_main(args):
         policy=args.policy,
         devices=args.devices,
         malloc=args.malloc,
+        shuffle=args.shuffle,
     )
     if args.malloc == "tuned-all":
         _apply_fkeras_malloc_tuning()
@@ -517,9 +527,11 @@ def child_main(args):
         if args.devices > 1 and cfg["batch"] % args.devices:
             raise Skip(f"batch {cfg['batch']} is not divisible by --devices {args.devices}")
         if args.impl == "handwritten":
-            out = run_handwritten(args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices)
+            out = run_handwritten(args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices,
+                                  shuffle=args.shuffle == "on")
         else:
-            out = run_keras_api(args.impl, args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices)
+            out = run_keras_api(args.impl, args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices,
+                                shuffle=args.shuffle == "on")
     except Unavailable as e:
         rec.update(status="unavailable", error=f"unavailable: {e}")
     except Skip as e:
@@ -651,7 +663,7 @@ def _csv(value, allowed, what):
 
 def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=0):
     cmd = [sys.executable, "-m", "benchmarks.run", "--child", "--workload", workload, "--impl", impl, "--repeat", str(repeat)]
-    cmd += ["--policy", args.policy, "--devices", str(args.devices), "--malloc", args.malloc]
+    cmd += ["--policy", args.policy, "--devices", str(args.devices), "--malloc", args.malloc, "--shuffle", args.shuffle]
     if force_host_devices:
         cmd += ["--force-host-devices", str(force_host_devices)]
     if steps:
@@ -896,6 +908,8 @@ def parent_main(args):
     print()
     if args.malloc != "default":
         header_note += f", malloc {args.malloc}"
+    if args.shuffle != "on":
+        header_note += ", shuffle off"
     print(markdown_table(summary, workloads, impls, args.policy, args.devices, header_note))
     if out_f:
         out_f.close()
@@ -916,6 +930,9 @@ def main(argv=None):
                     help="host allocator: 'default' = each framework as shipped (fkeras tunes glibc malloc at "
                          "import on CPU, see fkeras/backend/host_allocator.py); 'tuned-all' = every impl gets "
                          "that tuning; 'untuned-all' = none does (FKERAS_TUNE_MALLOC=0)")
+    ap.add_argument("--shuffle", default="on", choices=("on", "off"),
+                    help="'on' (default): fit(shuffle=True) as users run it, and the hand-written loop gathers "
+                         "each batch from a shuffled order; 'off': fit(shuffle=False) and contiguous slices")
     ap.add_argument("--json-out", default=None, help="also write the JSON lines to this file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a child measurement is killed (default: 600)")
     ap.add_argument("--quiet", action="store_true", help="print only the Markdown tables to stdout (JSON lines still go to --json-out)")

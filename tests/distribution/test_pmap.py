@@ -43,11 +43,13 @@ SCRIPT = textwrap.dedent(r'''
         h = m.fit(x, y, sample_weight=sw, batch_size=16, epochs=3,
                   validation_data=(xv, yv), verbose=0)
         ev = m.evaluate(xv, yv, batch_size=8, verbose=0, return_dict=True)
+        # 6 rows: the batch (clipped to 6) is rounded up to 8 over 4 devices, 2 rows masked out
+        ev_small = m.evaluate(xv[:6], yv[:6], verbose=0, return_dict=True)
         pred = m.predict(xv, batch_size=8, verbose=0)
         tob = m.train_on_batch(x[:8], y[:8], return_dict=True)
         state_on = len(m.layers[0].kernel.value.sharding.device_set)
         keras.distribution.set_distribution(None)
-        return dict(history=h.history, eval=ev, pred=pred.tolist(),
+        return dict(history=h.history, eval=ev, eval_small=ev_small, pred=pred.tolist(),
                     weights=[w.tolist() for w in m.get_weights()], tob=tob,
                     rows=sorted(set(BatchRows.seen)), devices=state_on)
 
@@ -125,6 +127,7 @@ def test_weights_evaluate_predict_agree(result, other):
         assert _max_diff(a, b) < 1e-5
     for k in ref["eval"]:
         assert abs(ref["eval"][k] - got["eval"][k]) < 1e-5, k
+        assert abs(ref["eval_small"][k] - got["eval_small"][k]) < 1e-5, k
     for k in ref["tob"]:
         assert abs(ref["tob"][k] - got["tob"][k]) < 1e-5, k
     assert _max_diff(ref["pred"], got["pred"]) < 1e-5

@@ -25,6 +25,23 @@ from fkeras.trainers import data_adapters as da
 from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics, _flatten_struct, _output_names
 
 
+class _DefaultSteps(int):
+    """``steps_per_execution``'s default (1). Left at the default, ``fit`` may run several cheap
+    steps per XLA call when nothing observes single batches (see ``Trainer._auto_steps``); an
+    explicit ``steps_per_execution=1`` turns that off."""
+
+    def __repr__(self):
+        return "1"
+
+
+_DEFAULT_SPE = _DefaultSteps(1)
+
+# Steps that take fewer XLA flops than this are dominated by per-call overhead, and fit fuses
+# AUTO_STEPS of them into one call when no callback watches single batches.
+AUTO_FUSE_MAX_FLOPS = 5e7
+AUTO_STEPS = 8
+
+
 @flax.struct.dataclass
 class TrainState:
     """Everything a training step reads and writes, as one pytree."""
@@ -145,6 +162,7 @@ class Trainer:
         self._run_eagerly = False
         self._jit_compile = True
         self._steps_per_execution = 1
+        self._auto_fuse = False
         self._compile_loss = None
         self._compile_metrics = None
         self._fns = {}
@@ -156,8 +174,16 @@ class Trainer:
 
     # --- compile ------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
-        """Configure the model for training (Keras's ``compile``)."""
+                run_eagerly=False, steps_per_execution=_DEFAULT_SPE, jit_compile="auto", auto_scale_loss=True,
+                **kwargs):
+        """Configure the model for training (Keras's ``compile``).
+
+        ``steps_per_execution=K`` runs K training steps per XLA call. Left at its default (1),
+        ``fit`` runs up to 8 steps per call by itself when one step is cheap (under ~5e7 flops,
+        where per-call overhead dominates) and no callback or progress bar watches single
+        batches — the arithmetic and results are the same; pass ``steps_per_execution=1``
+        explicitly to keep one step per call.
+        """
         from fkeras import optimizers as optimizers_module
 
         for legacy in ("sample_weight_mode", "target_tensors", "distribute", "experimental_run_tf_function"):
@@ -181,8 +207,10 @@ class Trainer:
         self._jit_compile = (jit_compile is True or jit_compile == "auto") and not run_eagerly
         if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
             raise ValueError(f"`steps_per_execution` must be a positive integer; received {steps_per_execution!r}.")
-        self._steps_per_execution = steps_per_execution
+        self._auto_fuse = type(steps_per_execution) is _DefaultSteps
+        self._steps_per_execution = int(steps_per_execution)
         self._fns = {}
+        self.__dict__.pop("_auto_steps_cache", None)
         self._opt_state = None
         self._binding = None
         self.__dict__.pop("_output_spec_cache", None)
@@ -193,7 +221,7 @@ class Trainer:
         self.compiled = True
         self._compile_config = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
                                     weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
-                                    steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+                                    steps_per_execution=int(steps_per_execution), jit_compile=jit_compile)
 
     def _validate_loss_spec(self, loss):
         from fkeras import losses as losses_module
@@ -322,6 +350,7 @@ class Trainer:
         if self._binding is None or self._binding.signature != binding.signature:
             if self._binding is not None:
                 self._fns = {}
+                self.__dict__.pop("_auto_steps_cache", None)
                 self._opt_state = None
                 self.__dict__.pop("_output_spec_cache", None)
             self._binding = binding
@@ -703,13 +732,19 @@ class Trainer:
                 if chunked:
                     bs = data.batch_size
                     spe = self._steps_per_execution
-                    chunk_steps = data.chunk_steps(multiple=spe)
+                    may_fuse = spe == 1 and self._auto_fuse and not batch_hooks and self._jit_compile
+                    chunk_steps = data.chunk_steps(multiple=AUTO_STEPS if may_fuse else spe)
                     chunks = data.chunks(np_rng, chunk_steps, skip_chunks=skip // chunk_steps)
                     j = skip % chunk_steps
                     step_fns = {1: self._get_fn(f"train_indexed:1:{bs}:{chunk_steps}")}
                     if spe > 1:
                         step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
                     for chunk, n in self._prefetch(chunks, batch_axis=1):
+                        if may_fuse:
+                            spe = self._auto_steps(step_fns[1], state, chunk, bs, chunk_steps)
+                            if spe > 1:
+                                step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
+                            may_fuse = False
                         while j < n:
                             k = spe if n - j >= spe and j % spe == 0 else 1
                             if batch_hooks:
@@ -778,6 +813,20 @@ class Trainer:
                 self.history = c
                 return c
         return self.history
+
+    def _auto_steps(self, step_fn, state, chunk, bs, chunk_steps):
+        """Steps per XLA call for a fit that nothing observes batch by batch: AUTO_STEPS when one
+        step is cheap (XLA's flop estimate of the lowered step, computed once per signature), so
+        that per-call overhead does not dominate; else 1. The arithmetic is the same either way."""
+        cache = self.__dict__.setdefault("_auto_steps_cache", {})
+        key = (bs, chunk_steps, self._per_replica_distribution() is not None)
+        if key not in cache:
+            try:
+                flops = float((step_fn.lower(state, chunk).cost_analysis() or {}).get("flops", math.inf))
+            except Exception:  # noqa: BLE001 - no estimate: keep one step per call
+                flops = math.inf
+            cache[key] = AUTO_STEPS if flops < AUTO_FUSE_MAX_FLOPS else 1
+        return cache[key]
 
     # --- training checkpoints (orbax; see fkeras.saving.Checkpointer) ------------------------------
     def _training_checkpoint(self):

@@ -80,6 +80,60 @@ def test_steps_per_execution_gives_same_weights_as_single_steps():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def _fused(model):
+    return sorted(k for k in model.trace_counts if k.startswith("train_indexed:") and not k.startswith(
+        "train_indexed:1:"))
+
+
+def test_cheap_steps_are_fused_when_nothing_watches_single_batches():
+    # 200 rows at batch 16: 13 steps (the last padded) = one 8-step call + 5 single steps.
+    x, y = make_data(n=200)
+    weights = []
+    for spe in (None, 1):
+        keras.utils.set_random_seed(5)
+        model = mlp(dropout=0.3)
+        kw = {} if spe is None else {"steps_per_execution": spe}
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"], **kw)
+        h = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+        weights.append((model.get_weights(), h.history))
+        if spe is None:
+            assert _fused(model) and _fused(model)[0].startswith("train_indexed:8:"), model.trace_counts
+            assert model.get_compile_config()["steps_per_execution"] == 1
+        else:  # an explicit steps_per_execution=1 means one step per call
+            assert not _fused(model), model.trace_counts
+    # same arithmetic, same dropout masks, same metrics
+    for a, b in zip(weights[0][0], weights[1][0]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for k in weights[0][1]:
+        np.testing.assert_allclose(weights[0][1][k], weights[1][1][k], rtol=1e-5)
+
+
+def test_no_fusion_when_a_callback_watches_batches_or_steps_are_expensive():
+    x, y = make_data(n=64)
+
+    class Batches(keras.callbacks.Callback):
+        seen = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            Batches.seen += 1
+
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[Batches()])
+    assert Batches.seen == 8 and not _fused(model)
+
+    # ~1e8 flops per step (8 x 512 @ 512 x 4096, forward and backward): per-call overhead is
+    # negligible, so 8 steps make 8 calls
+    big = keras.Sequential([keras.Input((512,)), layers.Dense(4096, activation="relu"), layers.Dense(3)])
+    big.compile(optimizer="sgd", loss="mse")
+    big.fit(np.ones((64, 512), "float32"), np.zeros((64, 3), "float32"), epochs=1, batch_size=8, verbose=0)
+    assert not _fused(big), big.trace_counts
+    small = mlp()
+    small.compile(optimizer="sgd", loss="mse")
+    small.fit(x, np.zeros((64, 3), "float32"), epochs=1, batch_size=8, verbose=0)
+    assert _fused(small), small.trace_counts  # the same 8 steps, cheap: one call
+
+
 def test_run_eagerly_allows_python_inside_call(capsys):
     class Printing(layers.Layer):
         def call(self, x):

@@ -271,6 +271,9 @@ def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1,
     h = model.fit(x, y, batch_size=b, epochs=1, verbose=0, shuffle=shuffle)
     _sync_keras(model, h)
     elapsed = time.perf_counter() - t
+    # fkeras: the jitted train programs fit used ("train_indexed:K:..." runs K steps per call;
+    # K > 1 without steps_per_execution means fit fused cheap steps by itself)
+    extra["train_programs"] = sorted(k for k in getattr(model, "trace_counts", {}) if k.startswith("train_"))
     clock("timed")
     if policy == "mixed_float16":
         try:  # the current scale (scale_loss multiplies by it in both frameworks) ...

@@ -8,6 +8,7 @@ the state donated; logs stay on the device until a progress bar or callback read
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from typing import Any
@@ -822,7 +823,12 @@ class Trainer:
         key = (bs, chunk_steps, self._per_replica_distribution() is not None)
         if key not in cache:
             try:
-                flops = float((step_fn.lower(state, chunk).cost_analysis() or {}).get("flops", math.inf))
+                traced = step_fn.trace(state, chunk)
+                flops = float((traced.lower().cost_analysis() or {}).get("flops", math.inf))
+                # XLA's estimate counts a loop body once, not once per trip (an RNN's scan would
+                # look cheap), so a step with a scan or while loop is never fused.
+                if flops < AUTO_FUSE_MAX_FLOPS and re.search(r"\b(scan|while)\[", str(traced.jaxpr)):
+                    flops = math.inf
             except Exception:  # noqa: BLE001 - no estimate: keep one step per call
                 flops = math.inf
             cache[key] = AUTO_STEPS if flops < AUTO_FUSE_MAX_FLOPS else 1

@@ -14,7 +14,7 @@ after each step, so the same pages are reused step after step.
 Limits, measured: a scratch buffer allocated by one of XLA's worker threads lives in that
 thread's arena, whose heaps glibc caps at 64 MiB; larger ones are still mapped afresh.
 ``M_ARENA_MAX=1`` fixes that too — the MNIST CNN at batch 128 trains 1.65x faster with it on 2
-cores — but the lock it makes all threads share cost a small MLP 12% of its throughput, so it is
+cores — but the lock it makes all threads share cost a small MLP 12-37% of its throughput, so it is
 left to the user: start Python with ``MALLOC_ARENA_MAX=1`` in the environment for conv nets on CPU. It is applied once per
 process, on Linux with glibc, by ``import fkeras`` when no GPU/TPU plugin is installed (or
 ``JAX_PLATFORMS`` starts with ``cpu``). Set ``FKERAS_TUNE_MALLOC=0`` to leave the allocator alone (e.g. when you preload

@@ -207,38 +207,30 @@ class BatchNormalization(Layer):
         return w
 
     def _moments(self, inputs, w, user_mask):
+        """Mean and (biased) variance over the reduction axes, weighted by ``w`` when given.
+
+        Under a per-replica step (``replica_axis()``) the partial sums are added across devices,
+        so the statistics are those of the whole global batch."""
         axes = tuple(self._reduction_axes)
         axis_name = replica_axis()
-        if axis_name is not None:
-            return self._global_moments(inputs, w, user_mask, axes, axis_name)
+        if axis_name is None:
+            if w is None:
+                return jnp.mean(inputs, axis=axes), jnp.var(inputs, axis=axes)
+            total = lambda t: t  # noqa: E731
+        else:
+            total = functools.partial(jax.lax.psum, axis_name=axis_name)
         if w is None:
-            return jnp.mean(inputs, axis=axes), jnp.var(inputs, axis=axes)
+            count = total(jnp.asarray(math.prod(inputs.shape[a] for a in axes), inputs.dtype))
+            mean = total(jnp.sum(inputs, axis=axes, keepdims=True)) / count
+            var = total(jnp.sum(jnp.square(inputs - mean), axis=axes, keepdims=True)) / count
+            return jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
         w = jnp.broadcast_to(w, inputs.shape)
-        count = jnp.sum(w, axis=axes, keepdims=True)
+        count = total(jnp.sum(w, axis=axes, keepdims=True))
         # Keras's masked moments divide by (count + backend epsilon); padded-row exclusion
         # alone divides by the real count (never 0 while any row is real).
         denom = count + backend_config.epsilon() if user_mask else jnp.maximum(count, 1.0)
-        mean = jnp.sum(w * inputs, axis=axes, keepdims=True) / denom
-        var = jnp.sum(w * jnp.square(inputs - mean), axis=axes, keepdims=True) / denom
-        return jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
-
-    @staticmethod
-    def _global_moments(inputs, w, user_mask, axes, axis_name):
-        """Moments over the batch of every replica (one program per device): partial sums are
-        added across ``axis_name``, so the statistics equal those of the whole global batch."""
-        psum = functools.partial(jax.lax.psum, axis_name=axis_name)
-        if w is None:
-            count = jnp.asarray(math.prod(inputs.shape[a] for a in axes), inputs.dtype)
-            total = psum(jnp.sum(inputs, axis=axes, keepdims=True))
-            denom = psum(count)
-            mean = total / denom
-            var = psum(jnp.sum(jnp.square(inputs - mean), axis=axes, keepdims=True)) / denom
-        else:
-            w = jnp.broadcast_to(w, inputs.shape)
-            count = psum(jnp.sum(w, axis=axes, keepdims=True))
-            denom = count + backend_config.epsilon() if user_mask else jnp.maximum(count, 1.0)
-            mean = psum(jnp.sum(w * inputs, axis=axes, keepdims=True)) / denom
-            var = psum(jnp.sum(w * jnp.square(inputs - mean), axis=axes, keepdims=True)) / denom
+        mean = total(jnp.sum(w * inputs, axis=axes, keepdims=True)) / denom
+        var = total(jnp.sum(w * jnp.square(inputs - mean), axis=axes, keepdims=True)) / denom
         return jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
 
     def call(self, inputs, training=None, mask=None):

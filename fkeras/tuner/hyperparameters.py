@@ -90,7 +90,26 @@ class HyperParameter:
         return f"{type(self).__name__}({args})"
 
 
-class Int(HyperParameter):
+class _Range(HyperParameter):
+    """Shared by Int and Float: a default inside ``[min_value, max_value]`` and the range config."""
+
+    def _set_default(self, name, default, integer):
+        if default is not None:
+            self.default = _check_number(name, "default", default, integer)
+            if not self.min_value <= self.default <= self.max_value:
+                raise ValueError(f"Hyperparameter {name!r}: default={default} is outside [{self.min_value}, "
+                                 f"{self.max_value}].")
+
+    def default_value(self):
+        return self.min_value if self.default is None else self.default
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(min_value=self.min_value, max_value=self.max_value, step=self.step, sampling=self.sampling)
+        return cfg
+
+
+class Int(_Range):
     """An integer in ``[min_value, max_value]`` (both ends included).
 
     ``step`` is the spacing (linear) or the multiplier between candidate values (log).
@@ -109,19 +128,7 @@ class Int(HyperParameter):
                 raise ValueError(f"Hyperparameter {name!r}: `step` must be >= {least} with sampling={self.sampling!r} "
                                  f"(it is {'a multiplier' if least == 2 else 'a spacing'}); received step={step}.")
         self.step = step
-        if default is not None:
-            self.default = _check_number(name, "default", default, True)
-            if not self.min_value <= self.default <= self.max_value:
-                raise ValueError(f"Hyperparameter {name!r}: default={default} is outside [{self.min_value}, "
-                                 f"{self.max_value}].")
-
-    def default_value(self):
-        return self.min_value if self.default is None else self.default
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update(min_value=self.min_value, max_value=self.max_value, step=self.step, sampling=self.sampling)
-        return cfg
+        self._set_default(name, default, integer=True)
 
     def suggest(self, trial):
         lo, hi, step = self.min_value, self.max_value, self.step
@@ -134,7 +141,7 @@ class Int(HyperParameter):
         return lo + hi - value if self.sampling == "reverse_log" else value
 
 
-class Float(HyperParameter):
+class Float(_Range):
     """A real number in ``[min_value, max_value]``; ``sampling="log"`` for scales like learning rates.
 
     ``step`` (optional) is the spacing (linear) or the multiplier between candidate values (log).
@@ -153,19 +160,7 @@ class Float(HyperParameter):
                 raise ValueError(f"Hyperparameter {name!r}: `step` must be {need} with sampling={self.sampling!r}; "
                                  f"received step={step}.")
         self.step = step
-        if default is not None:
-            self.default = _check_number(name, "default", default, False)
-            if not self.min_value <= self.default <= self.max_value:
-                raise ValueError(f"Hyperparameter {name!r}: default={default} is outside [{self.min_value}, "
-                                 f"{self.max_value}].")
-
-    def default_value(self):
-        return self.min_value if self.default is None else self.default
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update(min_value=self.min_value, max_value=self.max_value, step=self.step, sampling=self.sampling)
-        return cfg
+        self._set_default(name, default, integer=False)
 
     def suggest(self, trial):
         lo, hi, step = self.min_value, self.max_value, self.step

@@ -930,8 +930,8 @@ def main(argv=None):
     ap.add_argument("--policy", default="float32", choices=POLICIES, help="Keras dtype policy (mixed precision); the hand-written loop uses the matching flax compute dtype (default: %(default)s)")
     ap.add_argument("--devices", type=int, default=1, help="data parallel over N devices (default: 1). On CPU, N host devices are forced if fewer exist; on an accelerator, N must exist")
     ap.add_argument("--malloc", default="default", choices=("default", "tuned-all", "untuned-all"),
-                    help="host allocator: 'default' = each framework as shipped (fkeras tunes glibc malloc at "
-                         "import on CPU, see fkeras/backend/host_allocator.py); 'tuned-all' = every impl gets "
+                    help="host allocator: 'default' = each framework as shipped (fkeras tunes glibc malloc when "
+                         "it first trains on CPU, see fkeras/backend/host_allocator.py); 'tuned-all' = every impl gets "
                          "that tuning; 'untuned-all' = none does (FKERAS_TUNE_MALLOC=0)")
     ap.add_argument("--shuffle", default="on", choices=("on", "off"),
                     help="'on' (default): fit(shuffle=True) as users run it, and the hand-written loop gathers "

@@ -4,10 +4,6 @@
 """
 __version__ = "0.1.0"
 
-from fkeras.backend import host_allocator as _host_allocator  # noqa: E402
-
-_host_allocator.tune_at_import()  # before XLA starts its threads; FKERAS_TUNE_MALLOC=0 opts out
-
 from fkeras import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,  # noqa: E402
                     losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving, utils)
 from fkeras.engine.dtype_policy import DTypePolicy  # noqa: E402

@@ -9,19 +9,20 @@ page-faults through its whole scratch space on every step — about 8,500 minor 
 
 ``tune_for_cpu_training()`` tells glibc to serve large blocks from the heap (``M_MMAP_MAX=0``)
 and to keep up to ``trim_threshold`` bytes of free heap instead of returning it to the kernel
-after each step, so the same pages are reused step after step.
-
-Limits, measured: a scratch buffer allocated by one of XLA's worker threads lives in that
-thread's arena, whose heaps glibc caps at 64 MiB; larger ones are still mapped afresh.
-``M_ARENA_MAX=1`` fixes that too — the MNIST CNN at batch 128 trains 1.65x faster with it on 2
-cores — but the lock it makes all threads share cost a small MLP 12-37% of its throughput, so it is
-left to the user: start Python with ``MALLOC_ARENA_MAX=1`` in the environment for conv nets on CPU. It is applied once per
-process, on Linux with glibc, by ``import fkeras`` when no GPU/TPU plugin is installed (or
-``JAX_PLATFORMS`` starts with ``cpu``). Set ``FKERAS_TUNE_MALLOC=0`` to leave the allocator alone (e.g. when you preload
+after each step, so the same pages are reused step after step. The trainer applies it once per
+process, on Linux with glibc, when it builds its first jitted function and JAX's backend is
+the CPU. Set ``FKERAS_TUNE_MALLOC=0`` to leave the allocator alone (e.g. when you preload
 tcmalloc or jemalloc, which do not have this problem).
 
 The cost: memory a process freed stays mapped (up to ``trim_threshold`` at the top of the heap)
 instead of going back to the system, as with any caching allocator.
+
+Limits, measured: a scratch buffer allocated by one of XLA's worker threads lives in that
+thread's arena, whose heaps glibc caps at 64 MiB; larger ones are still mapped afresh.
+``M_ARENA_MAX=1`` fixes that too — the MNIST CNN at batch 128 trains 1.65x faster with it on 2
+cores — but the lock it makes all threads share cost a small MLP 12-37% of its throughput, so it
+is left to the user: start Python with ``MALLOC_ARENA_MAX=1`` in the environment for conv nets on
+CPU.
 """
 from __future__ import annotations
 
@@ -50,8 +51,7 @@ def tune_for_cpu_training(trim_threshold=DEFAULT_TRIM_THRESHOLD):
         if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
             return False
         try:
-            libc = ctypes.CDLL(None)
-            mallopt = libc.mallopt
+            mallopt = ctypes.CDLL(None).mallopt
         except (OSError, AttributeError):
             return False
         mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
@@ -62,29 +62,13 @@ def tune_for_cpu_training(trim_threshold=DEFAULT_TRIM_THRESHOLD):
         return ok
 
 
-def _accelerator_expected():
-    """True when JAX will likely train on a GPU/TPU (then the host allocator is left alone)."""
-    platforms = os.environ.get("JAX_PLATFORMS", "").strip().lower()
-    if platforms:
-        return platforms.split(",")[0] != "cpu"
-    import importlib.util
-    import pkgutil
-
-    if importlib.util.find_spec("libtpu") is not None:
-        return True
-    try:
-        import jax_plugins  # namespace package of the CUDA/ROCm/TPU PJRT plugins
-    except ImportError:
-        return False
-    return any(True for _ in pkgutil.iter_modules(jax_plugins.__path__))
-
-
-def tune_at_import():
-    """Called by ``import fkeras`` — before XLA starts its threads, which matters for the arena
-    setting — when the CPU is going to be the training device."""
+def maybe_tune_for_backend():
+    """``tune_for_cpu_training()`` when JAX's default backend is the CPU (cheap after the first call)."""
     if _state["done"]:
         return _state["applied"]
-    if _accelerator_expected():
+    import jax
+
+    if jax.default_backend() != "cpu":
         with _lock:
             _state["done"] = True
         return False

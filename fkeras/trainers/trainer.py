@@ -20,7 +20,7 @@ import numpy as np
 import optax
 from jax.sharding import PartitionSpec
 
-from fkeras.backend import random_state
+from fkeras.backend import host_allocator, random_state
 from fkeras.engine.variables import BindingScope
 from fkeras.trainers import data_adapters as da
 from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics, _flatten_struct, _output_names
@@ -466,10 +466,7 @@ class Trainer:
         b = self._binding
         values = b.bind(trainable, non_trainable)
         if axis is not None and rng is not None:
-            base = rng  # each replica its own masks
-
-            def rng():
-                return jax.random.fold_in(base() if callable(base) else base, jax.lax.axis_index(axis))
+            rng = _replica_key(rng, axis)
         scope = BindingScope(values=values, rng=rng, training=training, sample_mask=mask)
         scope.variables = b.var_by_id
         scope.rng_tags = b.rng_tags
@@ -487,8 +484,7 @@ class Trainer:
         for term in scope.losses:
             extra = extra + jnp.sum(jnp.asarray(term, jnp.float32))
         if axis is not None:
-            rows = jnp.sum(mask).astype(jnp.float32) if mask is not None else jnp.asarray(
-                _batch_size(x), jnp.float32)
+            rows = _batch_weight(x, mask, None).astype(jnp.float32)  # this replica's real rows
             extra = jax.lax.psum(extra * rows, axis) / jnp.maximum(jax.lax.psum(rows, axis), 1.0)
         return extra
 
@@ -572,11 +568,17 @@ class Trainer:
         return dist if getattr(dist, "implementation", "sharded") == "pmap" else None
 
     def _get_fn(self, name):
+        if name == "results":  # the same on any distribution; read after every logged step
+            fn = self._fns.get(name)
+            if fn is None:
+                fn = self._fns[name] = self._jit(lambda metrics: self._compile_metrics.results(metrics), donate=())
+            return fn
         dist = self._per_replica_distribution()
         key = name if dist is None else (name, dist.batch_dim_name, dist.device_mesh.jax_mesh)
         fn = self._fns.get(key)
         if fn is not None:
             return fn
+        host_allocator.maybe_tune_for_backend()  # once per process (see its module docstring)
         axis = None if dist is None else dist.batch_dim_name
         rep = PartitionSpec()
         batch = PartitionSpec(axis)  # a batch: rows split over the devices
@@ -592,16 +594,11 @@ class Trainer:
             return (jax.tree_util.tree_map(sl, x), jax.tree_util.tree_map(sl, y),
                     jax.tree_util.tree_map(sl, sw), sl(m))
 
-        specs = None
         if name == "train_batch":
             def f(state, x, y, sw, mask):
                 self._count_trace(name)
                 return self._train_core(state, x, y, sw, mask, axis)
             fn = self._jit(f, specs=((rep, batch, batch, batch, batch), rep), dist=dist)
-        elif name == "results":
-            def f(metrics):
-                return self._compile_metrics.results(metrics)
-            fn = self._jit(f, donate=())
         elif name.startswith("train_indexed"):
             k, bs, chunk = (int(v) for v in name.split(":")[1:])
 
@@ -1100,6 +1097,14 @@ def _gather_batch(tree, axis):
         return jax.lax.psum(out, axis).astype(dtype)
 
     return jax.tree_util.tree_map(gather, tree)
+
+
+def _replica_key(rng, axis):
+    """The step key (or a zero-argument function drawing it lazily) folded with the device index,
+    so that each replica draws its own dropout masks."""
+    def key():
+        return jax.random.fold_in(rng() if callable(rng) else rng, jax.lax.axis_index(axis))
+    return key
 
 
 def _batch_weight(x, mask, axis):

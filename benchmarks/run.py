@@ -471,8 +471,9 @@ def _peak_rss_mb():
 
 
 def _apply_fkeras_malloc_tuning():
-    """fkeras's glibc settings (fkeras/backend/host_allocator.py), applied to any impl before it
-    imports anything: loaded by path so that a keras3 / handwritten child does not import fkeras."""
+    """fkeras's glibc settings and synchronous CPU client (fkeras/backend/host_allocator.py),
+    applied to any impl before it imports anything: loaded by path so that a keras3 / handwritten
+    child does not import fkeras."""
     import importlib.util
 
     path = os.path.join(REPO_ROOT, "fkeras", "backend", "host_allocator.py")
@@ -480,6 +481,7 @@ def _apply_fkeras_malloc_tuning():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     mod.tune_for_cpu_training()
+    mod.prefer_inline_cpu_execution()
 
 
 def child_main(args):
@@ -569,6 +571,8 @@ def child_main(args):
         try:
             jax = sys.modules["jax"]
             rec["jax_backend"] = jax.default_backend()
+            # False: a synchronous CPU client (fkeras asks for one at import; see host_allocator)
+            rec["cpu_async_dispatch"] = jax.config.values.get("jax_cpu_enable_async_dispatch")
             rec["jax_device_count"] = jax.device_count()
             rec["jax_cache_dir"] = jax.config.jax_compilation_cache_dir
         except Exception:  # noqa: BLE001
@@ -931,8 +935,9 @@ def main(argv=None):
     ap.add_argument("--devices", type=int, default=1, help="data parallel over N devices (default: 1). On CPU, N host devices are forced if fewer exist; on an accelerator, N must exist")
     ap.add_argument("--malloc", default="default", choices=("default", "tuned-all", "untuned-all"),
                     help="host allocator: 'default' = each framework as shipped (fkeras tunes glibc malloc when "
-                         "it first trains on CPU, see fkeras/backend/host_allocator.py); 'tuned-all' = every impl gets "
-                         "that tuning; 'untuned-all' = none does (FKERAS_TUNE_MALLOC=0)")
+                         "it first trains on CPU and asks JAX for a synchronous CPU client at import, see "
+                         "fkeras/backend/host_allocator.py); 'tuned-all' = every impl gets those settings; "
+                         "'untuned-all' = none does (FKERAS_TUNE_MALLOC=0)")
     ap.add_argument("--shuffle", default="on", choices=("on", "off"),
                     help="'on' (default): fit(shuffle=True) as users run it, and the hand-written loop gathers "
                          "each batch from a shuffled order; 'off': fit(shuffle=False) and contiguous slices")

@@ -4,6 +4,12 @@
 """
 __version__ = "0.1.0"
 
+from fkeras.backend import host_allocator as _host_allocator  # noqa: E402
+
+# Before anything creates JAX's CPU client: run CPU steps on the launching thread, so that large
+# XLA scratch buffers are reused instead of mapped afresh each step (see host_allocator).
+_host_allocator.prefer_inline_cpu_execution()
+
 from fkeras import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,  # noqa: E402
                     losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving, utils)
 from fkeras.engine.dtype_policy import DTypePolicy  # noqa: E402

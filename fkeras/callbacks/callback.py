@@ -10,6 +10,10 @@ class Callback:
     # Batch hooks of a callback may read the model's weights, so fit writes them back after each
     # step while such a callback is attached; callbacks that only read the logs set this False.
     _needs_live_weights = True
+    # A callback whose batch hooks must run after every single step keeps fit from fusing several
+    # steps into one XLA call on its own; one that only samples batches (the progress bar redraws
+    # a few times a second) sets this False and then sees the last step of each fused call.
+    _needs_every_batch = True
 
     def __init__(self):
         self.params = None
@@ -155,6 +159,10 @@ class CallbackList(Callback):
 
     def needs_batch_hooks(self, mode="train"):
         return bool(self._batch_users[mode])
+
+    def needs_every_batch(self, mode="train"):
+        """Whether some batch hook must run after every single step (see ``_needs_every_batch``)."""
+        return any(getattr(c, "_needs_every_batch", True) for c in self._batch_users[mode])
 
     def append(self, callback):
         self.callbacks.append(callback)

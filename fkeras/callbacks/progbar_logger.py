@@ -9,6 +9,7 @@ class ProgbarLogger(Callback):
     """Prints a progress bar (``verbose=1``) or one line per epoch (``verbose=2``)."""
 
     _needs_live_weights = False  # reads logs only, never the model's weights per batch
+    _needs_every_batch = False  # redraws at most every `interval` seconds: fused steps are fine
 
     def __init__(self, count_mode=None):
         super().__init__()

@@ -28,8 +28,8 @@ from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics, _flatten_
 
 class _DefaultSteps(int):
     """``steps_per_execution``'s default (1). Left at the default, ``fit`` may run several cheap
-    steps per XLA call when nothing observes single batches (see ``Trainer._auto_steps``); an
-    explicit ``steps_per_execution=1`` turns that off."""
+    steps per XLA call when no callback needs to see every single batch (the progress bar does
+    not; see ``Trainer._auto_steps``); an explicit ``steps_per_execution=1`` turns that off."""
 
     def __repr__(self):
         return "1"
@@ -38,7 +38,7 @@ class _DefaultSteps(int):
 _DEFAULT_SPE = _DefaultSteps(1)
 
 # Steps that take fewer XLA flops than this are dominated by per-call overhead, and fit fuses
-# AUTO_STEPS of them into one call when no callback watches single batches.
+# AUTO_STEPS of them into one call when no callback needs to see every single batch.
 AUTO_FUSE_MAX_FLOPS = 5e7
 AUTO_STEPS = 8
 
@@ -211,7 +211,7 @@ class Trainer:
         self._auto_fuse = type(steps_per_execution) is _DefaultSteps
         self._steps_per_execution = int(steps_per_execution)
         self._fns = {}
-        self.__dict__.pop("_auto_steps_cache", None)
+        self.__dict__.pop("_program_profiles", None)
         self._opt_state = None
         self._binding = None
         self.__dict__.pop("_output_spec_cache", None)
@@ -351,7 +351,7 @@ class Trainer:
         if self._binding is None or self._binding.signature != binding.signature:
             if self._binding is not None:
                 self._fns = {}
-                self.__dict__.pop("_auto_steps_cache", None)
+                self.__dict__.pop("_program_profiles", None)
                 self._opt_state = None
                 self.__dict__.pop("_output_spec_cache", None)
             self._binding = binding
@@ -702,6 +702,7 @@ class Trainer:
 
             fit_seed = int(multihost_utils.broadcast_one_to_all(np.asarray(fit_seed, np.int64)))
         chunked = data.kind == "arrays" and data.numeric() and not self._run_eagerly
+        inline = self._runs_inline()
         batch_hooks = cbs.needs_batch_hooks("train")
         # A callback reading weights per batch needs them written back after each step; ones that
         # only read the logs (progress bar, TensorBoard scalars, TerminateOnNaN) declare so.
@@ -730,25 +731,33 @@ class Trainer:
                 if chunked:
                     bs = data.batch_size
                     spe = self._steps_per_execution
-                    may_fuse = spe == 1 and self._auto_fuse and not batch_hooks and self._jit_compile
+                    may_fuse = spe == 1 and self._auto_fuse and self._jit_compile and not cbs.needs_every_batch("train")
                     chunk_steps = data.chunk_steps(multiple=AUTO_STEPS if may_fuse else spe)
                     chunks = data.chunks(np_rng, chunk_steps, skip_chunks=skip // chunk_steps)
                     j = skip % chunk_steps
                     step_fns = {1: self._get_fn(f"train_indexed:1:{bs}:{chunk_steps}")}
                     if spe > 1:
                         step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
+                    # whether to wait for each call, per program, decided when it first runs
+                    settles = {} if inline else {1: False, spe: False}
                     for chunk, n in self._prefetch(chunks, batch_axis=1):
                         if may_fuse:
                             spe = self._auto_steps(step_fns[1], state, chunk, bs, chunk_steps)
-                            if spe > 1:
+                            if spe > 1:  # cheap steps: let the calls run ahead
                                 step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
+                                settles = {1: False, spe: False}
                             may_fuse = False
                         while j < n:
                             k = spe if n - j >= spe and j % spe == 0 else 1
                             if batch_hooks:
                                 cbs.on_train_batch_begin(s)
                             state = self._maybe_refresh_lr(state)
+                            if k not in settles:
+                                settles[k] = self._settles(f"train_indexed:{k}:{bs}:{chunk_steps}", step_fns[k],
+                                                           state, chunk)
                             state = step_fns[k](state, chunk)
+                            if settles[k]:
+                                state.step.block_until_ready()
                             j += k
                             s += k
                             if batch_hooks:
@@ -766,11 +775,16 @@ class Trainer:
                     batches = data.host_batches(np_rng) if data.kind == "arrays" else data.epoch_batches()
                     for _ in range(skip):  # resuming mid-epoch: the batches already trained on
                         next(batches, None)
+                    settle = None
                     for (bx, by, bsw), mask in self._prefetch(batches, batch_axis=0):
+                        if settle is None:
+                            settle = inline and self._settles("train_batch", fn, state, bx, by, bsw, mask)
                         if batch_hooks:
                             cbs.on_train_batch_begin(s)
                         state = self._maybe_refresh_lr(state)
                         state = fn(state, bx, by, bsw, mask)
+                        if settle:
+                            state.step.block_until_ready()
                         s += 1
                         if batch_hooks:
                             self._live_state, self._live_position = state, (epoch, s)
@@ -812,24 +826,53 @@ class Trainer:
                 return c
         return self.history
 
+    def _runs_inline(self):
+        """Whether JAX's CPU client runs this model's steps on the launching thread (see
+        ``host_allocator``): the jitted, single-device steps on a synchronous CPU backend."""
+        return (self._jit_compile and not self._run_eagerly and self._active_distribution() is None
+                and host_allocator.cpu_runs_inline())
+
+    def _program_profile(self, name, fn, *args, scratch=False):
+        """XLA's view of one jitted program, worked out once per program name (which fixes the
+        batch size and chunk length) and model binding: ``flops`` (XLA's estimate of the lowered
+        program; a loop body counts once), ``loop`` (whether the jaxpr has a scan or while loop)
+        and, when asked, ``scratch`` (bytes of its temp buffer; this compiles the program, which
+        the call then reuses). Unknown values are pessimistic: inf flops, a loop, no scratch."""
+        cache = self.__dict__.setdefault("_program_profiles", {})
+        key = (name, self._per_replica_distribution() is not None)
+        prof = cache.setdefault(key, {})
+        if "flops" in prof and (not scratch or "scratch" in prof):
+            return prof
+        try:
+            traced = fn.trace(*args)
+            lowered = traced.lower()
+            if "flops" not in prof:
+                prof["flops"] = float((lowered.cost_analysis() or {}).get("flops", math.inf))
+                prof["loop"] = bool(re.search(r"\b(scan|while)\[", str(traced.jaxpr)))
+            if scratch:
+                prof["scratch"] = int(lowered.compile().memory_analysis().temp_size_in_bytes)
+        except Exception:  # noqa: BLE001 - no analysis: fall back to the defaults below
+            prof.setdefault("flops", math.inf)
+            prof.setdefault("loop", True)
+            if scratch:
+                prof.setdefault("scratch", 0)
+        return prof
+
     def _auto_steps(self, step_fn, state, chunk, bs, chunk_steps):
         """Steps per XLA call for a fit that nothing observes batch by batch: AUTO_STEPS when one
-        step is cheap (XLA's flop estimate of the lowered step, computed once per signature), so
-        that per-call overhead does not dominate; else 1. The arithmetic is the same either way."""
-        cache = self.__dict__.setdefault("_auto_steps_cache", {})
-        key = (bs, chunk_steps, self._per_replica_distribution() is not None)
-        if key not in cache:
-            try:
-                traced = step_fn.trace(state, chunk)
-                flops = float((traced.lower().cost_analysis() or {}).get("flops", math.inf))
-                # XLA's estimate counts a loop body once, not once per trip (an RNN's scan would
-                # look cheap), so a step with a scan or while loop is never fused.
-                if flops < AUTO_FUSE_MAX_FLOPS and re.search(r"\b(scan|while)\[", str(traced.jaxpr)):
-                    flops = math.inf
-            except Exception:  # noqa: BLE001 - no estimate: keep one step per call
-                flops = math.inf
-            cache[key] = AUTO_STEPS if flops < AUTO_FUSE_MAX_FLOPS else 1
-        return cache[key]
+        step is cheap (XLA's flop estimate of the lowered step; the trace is shared with the
+        call), so that per-call overhead does not dominate; else 1. The arithmetic is the same
+        either way. XLA's estimate counts a loop body once, not once per trip (an RNN's scan
+        would look cheap), so a step with a scan or while loop is never fused."""
+        prof = self._program_profile(f"train_indexed:1:{bs}:{chunk_steps}", step_fn, state, chunk)
+        return AUTO_STEPS if prof["flops"] < AUTO_FUSE_MAX_FLOPS and not prof["loop"] else 1
+
+    def _settles(self, name, fn, *args):
+        """Whether to wait for each call of ``fn`` before launching the next, on a CPU client that
+        runs computations inline: when its scratch is too big for a worker thread's glibc arena,
+        so that every call runs on this thread and reuses this thread's heap (host_allocator).
+        Smaller programs keep running ahead; waiting would only cost them overlap."""
+        return self._program_profile(name, fn, *args, scratch=True)["scratch"] >= host_allocator.WORKER_ARENA_LIMIT
 
     # --- training checkpoints (orbax; see fkeras.saving.Checkpointer) ------------------------------
     def _training_checkpoint(self):
@@ -873,16 +916,22 @@ class Trainer:
         state = self._eval_state()
         cbs.on_test_begin()
         hooks = cbs.needs_batch_hooks("test")
+        inline, settle = self._runs_inline(), None
         logs = None
         s = 0
         if data.kind == "arrays" and data.numeric() and not self._run_eagerly:
             chunk_steps = data.chunk_steps()
-            fn = self._get_fn(f"test_indexed:{data.batch_size}:{chunk_steps}")
+            name = f"test_indexed:{data.batch_size}:{chunk_steps}"
+            fn = self._get_fn(name)
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
+                if settle is None:
+                    settle = inline and self._settles(name, fn, state, chunk)
                 for _ in range(n):
                     if hooks:
                         cbs.on_test_batch_begin(s)
                     state, logs = fn(state, chunk)
+                    if settle:
+                        state.cursor.block_until_ready()
                     if hooks:
                         cbs.on_test_batch_end(s, LazyLogs(logs))
                     s += 1
@@ -890,9 +939,13 @@ class Trainer:
             fn = self._get_fn("test_batch")
             batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
             for s, ((bx, by, bsw), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
+                if settle is None:
+                    settle = inline and self._settles("test_batch", fn, state, bx, by, bsw, mask)
                 if hooks:
                     cbs.on_test_batch_begin(s)
                 state, logs = fn(state, bx, by, bsw, mask)
+                if settle:
+                    state.cursor.block_until_ready()
                 if hooks:
                     cbs.on_test_batch_end(s, LazyLogs(logs))
         out = dict(LazyLogs(logs)) if logs is not None else {}

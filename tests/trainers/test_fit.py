@@ -108,6 +108,25 @@ def test_cheap_steps_are_fused_when_nothing_watches_single_batches():
         np.testing.assert_allclose(weights[0][1][k], weights[1][1][k], rtol=1e-5)
 
 
+def test_the_progress_bar_does_not_stop_fusion(capsys):
+    # the bar redraws a few times a second, so it need not see every step: it sees each fused
+    # call's last step, and still counts all 13 steps (one 8-step call, then 5 single steps)
+    x, y = make_data(n=200)
+    seen = []
+
+    class Last(keras.callbacks.ProgbarLogger):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+            super().on_train_batch_end(batch, logs)
+
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=16, verbose=1, callbacks=[Last()])
+    assert _fused(model) and _fused(model)[0].startswith("train_indexed:8:"), model.trace_counts
+    assert seen == [7, 8, 9, 10, 11, 12]
+    assert "13/13" in capsys.readouterr().out
+
+
 def test_no_fusion_when_a_callback_watches_batches_or_steps_are_expensive():
     x, y = make_data(n=64)
 

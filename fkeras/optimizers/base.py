@@ -30,6 +30,7 @@ from __future__ import annotations
 import inspect
 import re
 import warnings
+import weakref
 from typing import Any, NamedTuple
 
 import jax
@@ -47,7 +48,63 @@ from fkeras.utils import naming
 # ---------------------------------------------------------------------------------------------
 
 
-class _StateVariable:
+class _OptimizerVariable:
+    """What both kinds of optimizer-variable handle share: ``numpy()``, ``__array__``, the repr
+    and the shape check of ``assign`` (subclasses provide ``name``, ``shape``, ``dtype``, ``value``)."""
+
+    def _check_shape(self, value):
+        if tuple(np.shape(value)) != tuple(self.shape):
+            raise ValueError(f"Cannot assign a value of shape {tuple(np.shape(value))} to optimizer variable "
+                             f"{self.name!r} of shape {tuple(self.shape)}.")
+
+    def numpy(self):
+        return np.asarray(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr.astype(dtype) if dtype is not None else arr
+
+    def __repr__(self):
+        return f"<OptimizerVariable name={self.name!r} shape={tuple(self.shape)} dtype={self.dtype}>"
+
+
+class _TrainerStateVariable(_OptimizerVariable):
+    """A handle on one of Keras's optimizer variables of a model whose optimizer state lives in
+    its trainer (``compile``/``fit``): reads and writes go through the Keras-ordered layout that
+    ``.keras`` files use (``saving.keras_layout``)."""
+
+    def __init__(self, model, index, name, path, shape, dtype):
+        self._model_ref = weakref.ref(model)
+        self._index = index
+        self.name, self.path = name, path
+        self.shape = tuple(shape)
+        self.dtype = dtype
+
+    def _arrays(self):
+        from fkeras.saving import keras_layout
+
+        model = self._model_ref()
+        if model is None:
+            raise RuntimeError(f"The model that optimizer variable {self.name!r} belongs to no longer exists.")
+        return model, keras_layout.optimizer_arrays(model)
+
+    @property
+    def value(self):
+        return jnp.asarray(self._arrays()[1][self._index][1])
+
+    def assign(self, value):
+        from fkeras.saving import keras_layout
+
+        self._check_shape(value)
+        model, arrays = self._arrays()
+        values = [a for _, a in arrays]
+        values[self._index] = np.asarray(value, dtype=self.dtype)
+        if not keras_layout.restore_optimizer(model, values):
+            raise ValueError(f"Could not write optimizer variable {self.name!r} back into the model's state.")
+        return self
+
+
+class _StateVariable(_OptimizerVariable):
     """A minimal mutable handle over one leaf of the optax state (private to the optimizer)."""
 
     def __init__(self, value, name=None):
@@ -69,23 +126,9 @@ class _StateVariable:
 
     def assign(self, value):
         value = jnp.asarray(value, dtype=self.dtype)
-        if tuple(value.shape) != self.shape:
-            raise ValueError(
-                f"Cannot assign a value of shape {tuple(value.shape)} to optimizer variable "
-                f"{self.name!r} of shape {self.shape}."
-            )
+        self._check_shape(value)
         self._value = value
         return self
-
-    def numpy(self):
-        return np.asarray(self._value)
-
-    def __array__(self, dtype=None, copy=None):
-        arr = np.asarray(self._value)
-        return arr.astype(dtype) if dtype is not None else arr
-
-    def __repr__(self):
-        return f"<OptimizerVariable name={self.name!r} shape={self.shape} dtype={self.dtype}>"
 
 
 def _value_of(v):
@@ -698,8 +741,25 @@ class Optimizer:
 
     @property
     def variables(self):
-        """The optimizer's state as a flat list of handles (``.value``, ``.assign``)."""
-        return self._variables[:]
+        """The optimizer's state as a flat list of handles (``.value``, ``.assign``).
+
+        After ``optimizer.build(...)``: the handles of that state (Keras 3's custom-loop API).
+        For a model's optimizer that ``compile``/``fit`` drive (the state lives in the model's
+        trainer): Keras's variables in Keras's order and names (``iteration``,
+        ``learning_rate``, then each trainable variable's slots such as
+        ``dense_kernel_momentum``), read from and written to the model's optimizer state."""
+        if self._variables:
+            return self._variables[:]
+        model = self._model_ref() if getattr(self, "_model_ref", None) is not None else None
+        if model is None or getattr(model, "optimizer", None) is not self:
+            return []
+        from fkeras.saving import keras_layout
+
+        arrays = keras_layout.optimizer_arrays(model, keras_names=True) or []
+        if getattr(model, "_opt_state", None) is None:  # not trained yet: Keras has built no slots
+            arrays = arrays[:len(keras_layout._header(self))]
+        return [_TrainerStateVariable(model, i, name, f"{self.name}/{name}", np.shape(a), np.asarray(a).dtype)
+                for i, (name, a) in enumerate(arrays)]
 
     def _sync_lr_handle(self):
         state = self._state_from_handles()

@@ -197,15 +197,19 @@ def _header(opt):
     return arrays
 
 
-def _layout(opt, state, items):
-    """``[(name, array)]`` of the state's slots in Keras's order (after the header)."""
+def _layout(opt, state, items, keras_names=False):
+    """``[(name, array)]`` of the state's slots in Keras's order (after the header); with
+    ``keras_names`` named as Keras 3 names them (from each variable's path)."""
     from fkeras.optimizers.base import EMAState, GradientAccumulationState, KerasOptimizerState
 
     ks = _find(state, KerasOptimizerState)
     if ks is None:
         return None
     out = []
-    names = ["_".join(p) for p, _ in items]
+    if keras_names:
+        names = [str(getattr(v, "path", None) or "_".join(p)).replace("/", "_") for p, v in items]
+    else:
+        names = ["_".join(p) for p, _ in items]
     ema = _find(state, EMAState)
     if ema is not None:
         out += [(f"{n}_average", _get_path(ema.average, p)) for n, (p, _) in zip(names, items)]
@@ -223,8 +227,9 @@ def _layout(opt, state, items):
     return out
 
 
-def optimizer_arrays(model):
-    """Keras's optimizer variables for ``model.optimizer``: ``[(name, np.ndarray)]`` or ``None``."""
+def optimizer_arrays(model, keras_names=False):
+    """Keras's optimizer variables for ``model.optimizer``: ``[(name, np.ndarray)]`` or ``None``
+    (``keras_names``: slot names from the variables' paths, as Keras 3's ``optimizer.variables``)."""
     opt = getattr(model, "optimizer", None)
     if opt is None or not _is_optimizer(opt):
         return None
@@ -235,7 +240,7 @@ def optimizer_arrays(model):
     state = getattr(model, "_opt_state", None)
     if state is None:
         state = opt.tx.init(_trainable_tree(items))
-    body = _layout(opt, state, items)
+    body = _layout(opt, state, items, keras_names=keras_names)
     if body is None:  # a raw optax transformation: its leaves, in tree order (fkeras-only layout)
         body = [(f"state_{i}", leaf) for i, leaf in enumerate(jax.tree_util.tree_leaves(state))]
     return arrays + [(n, np.asarray(v)) for n, v in body]

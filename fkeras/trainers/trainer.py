@@ -11,6 +11,7 @@ import math
 import re
 import time
 import warnings
+import weakref
 from typing import Any
 
 import flax.struct
@@ -201,6 +202,8 @@ class Trainer:
                 and auto_scale_loss and not isinstance(self.optimizer, LossScaleOptimizer):
             # As Keras: float16 training gets dynamic loss scaling automatically.
             self.optimizer = LossScaleOptimizer(self.optimizer)
+        if self.optimizer is not None:  # `optimizer.variables` reads the state this model trains
+            self.optimizer._model_ref = weakref.ref(self)
         self.loss = loss
         self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics)

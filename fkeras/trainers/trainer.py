@@ -1006,20 +1006,26 @@ class Trainer:
         b = self._ensure_binding()
         t, nt = b.trees(copy=False)
         hooks = cbs.needs_batch_hooks("predict")
+        inline, settle = self._runs_inline(), None
         cbs.on_predict_begin()
         outs, masks = [], []
         if data.kind == "arrays" and data.numeric() and not self._run_eagerly:
             chunk_steps = data.chunk_steps()
-            fn = self._get_fn(f"predict_indexed:{data.batch_size}:{chunk_steps}")
+            name = f"predict_indexed:{data.batch_size}:{chunk_steps}"
+            fn = self._get_fn(name)
             cursor = jnp.zeros((), jnp.int32)
             s = 0
             # Which rows of each (global) batch are real, known on the host without a device sync.
             real = data.epoch_indices(np.random.default_rng(0))[1].reshape(data.steps, data.batch_size)
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
+                if settle is None:
+                    settle = inline and self._settles(name, fn, t, nt, chunk, cursor)
                 for _ in range(n):
                     if hooks:
                         cbs.on_predict_batch_begin(s)
                     out, cursor = fn(t, nt, chunk, cursor)
+                    if settle:
+                        cursor.block_until_ready()
                     outs.append(out)
                     masks.append(real[s])
                     if hooks:
@@ -1029,9 +1035,13 @@ class Trainer:
             fn = self._get_fn("predict_batch")
             batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
             for s, ((bx, _, _), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
+                if settle is None:
+                    settle = inline and self._settles("predict_batch", fn, t, nt, bx)
                 if hooks:
                     cbs.on_predict_batch_begin(s)
                 out = fn(t, nt, bx)
+                if settle:
+                    jax.block_until_ready(out)
                 outs.append(out)
                 masks.append(mask)
                 if hooks:

@@ -48,6 +48,52 @@ from fkeras.utils import naming
 # ---------------------------------------------------------------------------------------------
 
 
+class _LiveNumber:
+    """What ``optimizer.learning_rate`` and ``optimizer.iterations`` return: the number (a
+    ``float`` / ``int`` subclass, so arithmetic, formatting and comparisons are a number's) that
+    also answers Keras 3's variable API — ``.numpy()``, ``.value``, ``.assign(v)`` — so that
+    ``keras.backend.set_value(model.optimizer.learning_rate, 1e-4)`` and
+    ``model.optimizer.iterations.numpy()`` work. ``assign`` writes through to the optimizer; the
+    number itself is a snapshot (read the attribute again after a change). Pickling or copying
+    gives a plain number."""
+
+    shape = ()
+
+    def _bind(self, write):
+        self._write = write
+        return self
+
+    @property
+    def value(self):
+        return jnp.asarray(self._plain(), self.dtype)
+
+    def numpy(self):
+        return np.asarray(self._plain(), self.dtype)[()]
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._plain(), dtype or self.dtype)
+
+    def assign(self, value):
+        self._write(np.asarray(value).item())
+        return self
+
+    def _plain(self):
+        return self._number(self)
+
+    def __reduce__(self):
+        return self._number, (self._plain(),)
+
+
+class _LearningRateValue(_LiveNumber, float):
+    _number = float
+    dtype = np.dtype("float32")
+
+
+class _IterationsValue(_LiveNumber, int):
+    _number = int
+    dtype = np.dtype("int32")
+
+
 class _OptimizerVariable:
     """What both kinds of optimizer-variable handle share: ``numpy()``, ``__array__``, the repr
     and the shape check of ``assign`` (subclasses provide ``name``, ``shape``, ``dtype``, ``value``)."""
@@ -554,8 +600,13 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        """The current learning rate (a float; a schedule is evaluated at the current step)."""
-        return self._get_current_learning_rate()
+        """The current learning rate (a float; a schedule is evaluated at the current step). As
+        with Keras 3's variable, ``.numpy()`` reads it and ``.assign(v)`` (or
+        ``keras.backend.set_value``) sets it."""
+        return _LearningRateValue(self._get_current_learning_rate())._bind(self._assign_learning_rate)
+
+    def _assign_learning_rate(self, value):
+        self.learning_rate = value
 
     @learning_rate.setter
     def learning_rate(self, learning_rate):
@@ -607,10 +658,13 @@ class Optimizer:
 
     @property
     def iterations(self):
-        """Number of optimizer steps taken (divided by ``gradient_accumulation_steps`` if set)."""
-        if self.gradient_accumulation_steps:
-            return self._iterations // self.gradient_accumulation_steps
-        return self._iterations
+        """Number of optimizer steps taken (divided by ``gradient_accumulation_steps`` if set); an
+        ``int`` with Keras 3's variable API (``.numpy()``, ``.assign(n)``)."""
+        steps = self.gradient_accumulation_steps or 1
+        return _IterationsValue(int(self._iterations) // steps)._bind(self._assign_iterations)
+
+    def _assign_iterations(self, value):
+        self._iterations = int(value) * (self.gradient_accumulation_steps or 1)
 
     # ---- the optax transformation -----------------------------------------------------------
 

@@ -66,3 +66,30 @@ def test_assign_writes_the_state_the_next_fit_uses():
     assert int(a.optimizer.variables[0].numpy()) == 2
     with pytest.raises(ValueError, match="shape"):
         a.optimizer.variables[2].assign(np.zeros((3,), np.float32))
+
+
+def test_learning_rate_and_iterations_answer_the_variable_api():
+    """tf.keras / Keras 3 code treats these as variables: K.set_value, .assign, .numpy()."""
+    import copy
+    import pickle
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="d")], name="net")
+    model.set_weights([W0, B0])
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    opt = model.optimizer
+    assert opt.iterations.numpy() == 1 and opt.iterations.numpy().dtype == np.int32
+    assert opt.learning_rate.numpy().dtype == np.float32 and opt.learning_rate == pytest.approx(0.1)
+    keras.backend.set_value(opt.learning_rate, 0.05)  # the tf.keras idiom
+    assert keras.backend.get_value(opt.lr) == pytest.approx(0.05)
+    w1, b1 = model.get_weights()
+    model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    g_w = 2 * X.T @ (X @ w1 + b1 - Y) / len(X)
+    np.testing.assert_allclose(model.get_weights()[0], w1 - 0.05 * g_w, rtol=1e-5)
+    opt.learning_rate.assign(0.2)  # the Keras 3 idiom
+    assert opt.learning_rate == pytest.approx(0.2) and opt.iterations == 2
+    opt.iterations.assign(10)
+    assert int(opt.iterations) == 10
+    # copies and pickles are plain numbers (nothing holds on to the optimizer)
+    assert type(pickle.loads(pickle.dumps(opt.learning_rate))) is float
+    assert type(copy.deepcopy(opt.iterations)) is int

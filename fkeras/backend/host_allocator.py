@@ -18,7 +18,7 @@ The cost: memory a process freed stays mapped (up to ``trim_threshold`` at the t
 instead of going back to the system, as with any caching allocator.
 
 Scratch above 64 MiB (most conv nets: the MNIST CNN at batch 128 needs 110 MiB) needs one more
-step. A block that size cannot live in a worker thread's arena, whose heaps glibc caps at 64
+step (and blocks between 32 and 64 MiB benefit from it too, see ``WORKER_ARENA_LIMIT``). A block that size cannot live in a worker thread's arena, whose heaps glibc caps at 64
 MiB, so glibc maps it afresh whatever the settings above — and with JAX's asynchronous CPU
 dispatch every computation runs on one of XLA's worker threads. ``prefer_inline_cpu_execution()``,
 called at ``import fkeras``, therefore builds JAX's CPU client synchronous
@@ -44,10 +44,13 @@ import threading
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
 DEFAULT_TRIM_THRESHOLD = 512 * 2 ** 20
-# glibc caps the heaps of a thread's own arena at 64 MiB on 64-bit (HEAP_MAX_SIZE): a block that
-# does not fit in one is mapped afresh when a worker thread allocates it (measured on 2 cores: a
-# 60 MiB scratch buffer was reused, a 68 MiB one page-faulted 18,000 times a step).
-WORKER_ARENA_LIMIT = 63 * 2 ** 20
+# Programs whose scratch is at least this big are waited for, so that they run on the launching
+# thread. glibc caps the heaps of a thread's own arena at 64 MiB on 64-bit (HEAP_MAX_SIZE): a block
+# that does not fit in one is mapped afresh when a worker thread allocates it (measured on 2 cores:
+# a 68 MiB scratch buffer page-faulted 18,000 times a step). Blocks between glibc's 32 MiB mmap
+# ceiling and that cap usually stay in a worker's heap, but a heap that empties can be unmapped
+# (a 48 MiB buffer faulted again in one run of a dozen), so they are kept on the main heap too.
+WORKER_ARENA_LIMIT = 32 * 2 ** 20
 
 _lock = threading.Lock()
 _state = {"done": False, "applied": False}

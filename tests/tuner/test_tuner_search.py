@@ -7,7 +7,7 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from fkeras import layers, optimizers  # noqa: E402
+from fkeras import layers, optimizers, utils  # noqa: E402
 from fkeras.callbacks import EarlyStopping, LambdaCallback  # noqa: E402
 from fkeras.models import Sequential  # noqa: E402
 from fkeras.tuner import (BayesianOptimization, HyperModel, HyperParameters, Hyperband, Objective,  # noqa: E402
@@ -133,6 +133,9 @@ def _build(hp):
 
 
 def test_random_search_finds_the_good_learning_rate_and_best_model(tmp_path):
+    # Seeded: with some unseeded initial weights SGD at 0.1 overshoots in its 6 steps and the
+    # 1e-5 trial ends lower, which tests the initialisation, not the tuner (seen once in CI).
+    utils.set_random_seed(0)
     x, y = _data()
     vx, vy = _data(16, seed=1)
     tuner = RandomSearch(_build, objective="val_loss", max_trials=3, seed=0, directory=tmp_path, project_name="lr")

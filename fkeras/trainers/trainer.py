@@ -750,6 +750,8 @@ class Trainer:
                                 step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
                                 settles = {1: False, spe: False}
                             may_fuse = False
+                        if any(settles.values()):  # a settled step runs on this thread only if
+                            jax.block_until_ready(chunk)  # its inputs are ready when it is launched
                         while j < n:
                             k = spe if n - j >= spe and j % spe == 0 else 1
                             if batch_hooks:
@@ -758,6 +760,8 @@ class Trainer:
                             if k not in settles:
                                 settles[k] = self._settles(f"train_indexed:{k}:{bs}:{chunk_steps}", step_fns[k],
                                                            state, chunk)
+                                if settles[k]:
+                                    jax.block_until_ready((state, chunk))
                             state = step_fns[k](state, chunk)
                             if settles[k]:
                                 state.step.block_until_ready()
@@ -782,6 +786,8 @@ class Trainer:
                     for (bx, by, bsw), mask in self._prefetch(batches, batch_axis=0):
                         if settle is None:
                             settle = inline and self._settles("train_batch", fn, state, bx, by, bsw, mask)
+                        if settle:
+                            jax.block_until_ready((state, bx, by, bsw, mask))
                         if batch_hooks:
                             cbs.on_train_batch_begin(s)
                         state = self._maybe_refresh_lr(state)
@@ -929,6 +935,8 @@ class Trainer:
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
                 if settle is None:
                     settle = inline and self._settles(name, fn, state, chunk)
+                if settle:
+                    jax.block_until_ready((state, chunk))
                 for _ in range(n):
                     if hooks:
                         cbs.on_test_batch_begin(s)
@@ -944,6 +952,8 @@ class Trainer:
             for s, ((bx, by, bsw), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
                 if settle is None:
                     settle = inline and self._settles("test_batch", fn, state, bx, by, bsw, mask)
+                if settle:
+                    jax.block_until_ready((state, bx, by, bsw, mask))
                 if hooks:
                     cbs.on_test_batch_begin(s)
                 state, logs = fn(state, bx, by, bsw, mask)
@@ -1020,6 +1030,8 @@ class Trainer:
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
                 if settle is None:
                     settle = inline and self._settles(name, fn, t, nt, chunk, cursor)
+                if settle:
+                    jax.block_until_ready(chunk)
                 for _ in range(n):
                     if hooks:
                         cbs.on_predict_batch_begin(s)
@@ -1037,6 +1049,8 @@ class Trainer:
             for s, ((bx, _, _), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
                 if settle is None:
                     settle = inline and self._settles("predict_batch", fn, t, nt, bx)
+                if settle:
+                    jax.block_until_ready(bx)
                 if hooks:
                     cbs.on_predict_batch_begin(s)
                 out = fn(t, nt, bx)

@@ -28,8 +28,9 @@ non-trivial step before launching the next, so the step's scratch comes from the
 heap, reused step after step (MNIST CNN at batch 128 on 2 cores: ~1,450 -> ~2,600 samples/s,
 28,000 -> ~150 page faults a step). Small steps lose nothing measurable: fit fuses them, and
 the trainer does not wait between fused calls. It is done only when ``import fkeras`` comes
-before JAX has created its CPU client, and never when the environment sets
-``JAX_CPU_ENABLE_ASYNC_DISPATCH`` itself. (``M_ARENA_MAX=1`` would also keep such blocks in the
+before JAX has created its CPU client; ``JAX_CPU_ENABLE_ASYNC_DISPATCH=true`` in the environment
+keeps JAX's asynchronous dispatch (``false`` asks for the synchronous client even with
+``FKERAS_TUNE_MALLOC=0``). (``M_ARENA_MAX=1`` would also keep such blocks in the
 main heap, but then every XLA thread shares one allocator lock, which cost a small MLP 12-37%.)
 
 ``FKERAS_TUNE_MALLOC=0`` leaves both glibc and JAX's dispatch mode alone.
@@ -56,8 +57,11 @@ _lock = threading.Lock()
 _state = {"done": False, "applied": False}
 
 
+_FALSE = ("0", "false", "no", "off", "n", "f")
+
+
 def _enabled():
-    return os.environ.get("FKERAS_TUNE_MALLOC", "1").strip().lower() not in ("0", "false", "no", "off")
+    return os.environ.get("FKERAS_TUNE_MALLOC", "1").strip().lower() not in _FALSE
 
 
 def _glibc():
@@ -100,9 +104,15 @@ def maybe_tune_for_backend():
 
 def prefer_inline_cpu_execution():
     """Have JAX build its CPU client synchronous (see the module docstring); return whether this
-    call set it. A no-op once JAX has created its backends, when the environment chooses
-    (``JAX_CPU_ENABLE_ASYNC_DISPATCH``), with ``FKERAS_TUNE_MALLOC=0``, or off glibc."""
-    if not _enabled() or not _glibc() or "JAX_CPU_ENABLE_ASYNC_DISPATCH" in os.environ:
+    call set it. ``JAX_CPU_ENABLE_ASYNC_DISPATCH`` in the environment decides when set (``true``
+    keeps JAX's asynchronous dispatch, ``false`` asks for the synchronous client; this JAX does not
+    read that variable itself); otherwise it is done unless ``FKERAS_TUNE_MALLOC=0`` or off glibc.
+    A no-op once JAX has created its backends."""
+    choice = os.environ.get("JAX_CPU_ENABLE_ASYNC_DISPATCH")
+    if choice is not None:
+        if choice.strip().lower() not in _FALSE:
+            return False
+    elif not _enabled() or not _glibc():
         return False
     import jax
 

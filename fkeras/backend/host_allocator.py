@@ -18,16 +18,17 @@ The cost: memory a process freed stays mapped (up to ``trim_threshold`` at the t
 instead of going back to the system, as with any caching allocator.
 
 Scratch above 64 MiB (most conv nets: the MNIST CNN at batch 128 needs 110 MiB) needs one more
-step (and blocks between 32 and 64 MiB benefit from it too, see ``WORKER_ARENA_LIMIT``). A block that size cannot live in a worker thread's arena, whose heaps glibc caps at 64
-MiB, so glibc maps it afresh whatever the settings above — and with JAX's asynchronous CPU
-dispatch every computation runs on one of XLA's worker threads. ``prefer_inline_cpu_execution()``,
+step. A block that size cannot live in a worker thread's arena, whose heaps glibc caps at 64 MiB,
+so glibc maps it afresh whatever the settings above — and with JAX's asynchronous CPU dispatch
+every computation runs on one of XLA's worker threads (blocks between 32 and 64 MiB are not
+always safe there either; see ``MIN_INLINE_SCRATCH``). ``prefer_inline_cpu_execution()``,
 called at ``import fkeras``, therefore builds JAX's CPU client synchronous
 (``jax_cpu_enable_async_dispatch=False``, a documented JAX option): a computation whose inputs
-are ready then runs on the thread that launched it, and the trainer waits for each
-non-trivial step before launching the next, so the step's scratch comes from the main thread's
-heap, reused step after step (MNIST CNN at batch 128 on 2 cores: ~1,450 -> ~2,600 samples/s,
-28,000 -> ~150 page faults a step). Small steps lose nothing measurable: fit fuses them, and
-the trainer does not wait between fused calls. It is done only when ``import fkeras`` comes
+are ready then runs on the thread that launched it, and the trainer waits for each call of a
+program with that much scratch before launching the next, so its scratch comes from the main
+thread's heap, reused step after step (MNIST CNN at batch 128 on 2 cores: ~1,450 -> ~2,600
+samples/s, 28,000 -> ~150 page faults a step). Programs with less scratch are not waited for
+and keep running ahead of Python. It is done only when ``import fkeras`` comes
 before JAX has created its CPU client; ``JAX_CPU_ENABLE_ASYNC_DISPATCH=true`` in the environment
 keeps JAX's asynchronous dispatch (``false`` asks for the synchronous client even with
 ``FKERAS_TUNE_MALLOC=0``). (``M_ARENA_MAX=1`` would also keep such blocks in the
@@ -45,13 +46,13 @@ import threading
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
 DEFAULT_TRIM_THRESHOLD = 512 * 2 ** 20
-# Programs whose scratch is at least this big are waited for, so that they run on the launching
-# thread. glibc caps the heaps of a thread's own arena at 64 MiB on 64-bit (HEAP_MAX_SIZE): a block
+# The trainer waits for each call of a program with at least this much scratch, so that it runs
+# on the launching thread. glibc caps the heaps of a thread's own arena at 64 MiB on 64-bit (HEAP_MAX_SIZE): a block
 # that does not fit in one is mapped afresh when a worker thread allocates it (measured on 2 cores:
 # a 68 MiB scratch buffer page-faulted 18,000 times a step). Blocks between glibc's 32 MiB mmap
 # ceiling and that cap usually stay in a worker's heap, but a heap that empties can be unmapped
 # (a 48 MiB buffer faulted again in one run of a dozen), so they are kept on the main heap too.
-WORKER_ARENA_LIMIT = 32 * 2 ** 20
+MIN_INLINE_SCRATCH = 32 * 2 ** 20
 
 _lock = threading.Lock()
 _state = {"done": False, "applied": False}

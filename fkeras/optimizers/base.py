@@ -132,7 +132,7 @@ class _TrainerStateVariable(_OptimizerVariable):
         model = self._model_ref()
         if model is None:
             raise RuntimeError(f"The model that optimizer variable {self.name!r} belongs to no longer exists.")
-        return model, keras_layout.optimizer_arrays(model)
+        return model, keras_layout.optimizer_entries(model)
 
     @property
     def value(self):
@@ -809,11 +809,12 @@ class Optimizer:
             return []
         from fkeras.saving import keras_layout
 
-        arrays = keras_layout.optimizer_arrays(model, keras_names=True) or []
         if getattr(model, "_opt_state", None) is None:  # not trained yet: Keras has built no slots
-            arrays = arrays[:len(keras_layout._header(self))]
-        return [_TrainerStateVariable(model, i, name, f"{self.name}/{name}", np.shape(a), np.asarray(a).dtype)
-                for i, (name, a) in enumerate(arrays)]
+            entries = keras_layout._header(self)
+        else:
+            entries = keras_layout.optimizer_entries(model)
+        return [_TrainerStateVariable(model, i, name, f"{self.name}/{name}", np.shape(a), np.dtype(a.dtype))
+                for i, (name, a) in enumerate(entries)]
 
     def _sync_lr_handle(self):
         state = self._state_from_handles()

@@ -197,19 +197,16 @@ def _header(opt):
     return arrays
 
 
-def _layout(opt, state, items, keras_names=False):
-    """``[(name, array)]`` of the state's slots in Keras's order (after the header); with
-    ``keras_names`` named as Keras 3 names them (from each variable's path)."""
+def _layout(opt, state, items):
+    """``[(name, array)]`` of the state's slots in Keras's order (after the header), named as
+    Keras 3 names them (``<variable path with _ for />_<slot>``)."""
     from fkeras.optimizers.base import EMAState, GradientAccumulationState, KerasOptimizerState
 
     ks = _find(state, KerasOptimizerState)
     if ks is None:
         return None
     out = []
-    if keras_names:
-        names = [str(getattr(v, "path", None) or "_".join(p)).replace("/", "_") for p, v in items]
-    else:
-        names = ["_".join(p) for p, _ in items]
+    names = [str(getattr(v, "path", None) or "/".join(p)).replace("/", "_") for p, v in items]
     ema = _find(state, EMAState)
     if ema is not None:
         out += [(f"{n}_average", _get_path(ema.average, p)) for n, (p, _) in zip(names, items)]
@@ -227,23 +224,29 @@ def _layout(opt, state, items, keras_names=False):
     return out
 
 
-def optimizer_arrays(model, keras_names=False):
-    """Keras's optimizer variables for ``model.optimizer``: ``[(name, np.ndarray)]`` or ``None``
-    (``keras_names``: slot names from the variables' paths, as Keras 3's ``optimizer.variables``)."""
+def optimizer_entries(model):
+    """Keras's optimizer variables for ``model.optimizer``, ``[(name, array)]`` (the names of
+    Keras 3's ``optimizer.variables``; arrays left where they live), or ``None``."""
     opt = getattr(model, "optimizer", None)
     if opt is None or not _is_optimizer(opt):
         return None
-    arrays = _header(opt)
+    entries = _header(opt)
     if not model.built:
-        return arrays
+        return entries
     items = _trainable_items(model)
     state = getattr(model, "_opt_state", None)
     if state is None:
         state = opt.tx.init(_trainable_tree(items))
-    body = _layout(opt, state, items, keras_names=keras_names)
+    body = _layout(opt, state, items)
     if body is None:  # a raw optax transformation: its leaves, in tree order (fkeras-only layout)
         body = [(f"state_{i}", leaf) for i, leaf in enumerate(jax.tree_util.tree_leaves(state))]
-    return arrays + [(n, np.asarray(v)) for n, v in body]
+    return entries + body
+
+
+def optimizer_arrays(model):
+    """``optimizer_entries`` as numpy arrays (what the files hold)."""
+    entries = optimizer_entries(model)
+    return None if entries is None else [(n, np.asarray(v)) for n, v in entries]
 
 
 def _rebuild(state, fn):

@@ -705,7 +705,7 @@ class Trainer:
 
             fit_seed = int(multihost_utils.broadcast_one_to_all(np.asarray(fit_seed, np.int64)))
         chunked = data.kind == "arrays" and data.numeric() and not self._run_eagerly
-        inline = self._runs_inline()
+        inline = self._runs_inline()  # see _settled
         batch_hooks = cbs.needs_batch_hooks("train")
         # A callback reading weights per batch needs them written back after each step; ones that
         # only read the logs (progress bar, TensorBoard scalars, TerminateOnNaN) declare so.
@@ -738,32 +738,28 @@ class Trainer:
                     chunk_steps = data.chunk_steps(multiple=AUTO_STEPS if may_fuse else spe)
                     chunks = data.chunks(np_rng, chunk_steps, skip_chunks=skip // chunk_steps)
                     j = skip % chunk_steps
-                    step_fns = {1: self._get_fn(f"train_indexed:1:{bs}:{chunk_steps}")}
-                    if spe > 1:
-                        step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
-                    # whether to wait for each call, per program, decided when it first runs
-                    settles = {} if inline else {1: False, spe: False}
+                    programs = {}  # steps per call -> (name, jitted fn)
+
+                    def program(k):
+                        if k not in programs:
+                            name = f"train_indexed:{k}:{bs}:{chunk_steps}"
+                            programs[k] = (name, self._get_fn(name))
+                        return programs[k]
+
+                    settles = {} if inline else None
                     for chunk, n in self._prefetch(chunks, batch_axis=1):
                         if may_fuse:
-                            spe = self._auto_steps(step_fns[1], state, chunk, bs, chunk_steps)
-                            if spe > 1:  # cheap steps: let the calls run ahead
-                                step_fns[spe] = self._get_fn(f"train_indexed:{spe}:{bs}:{chunk_steps}")
-                                settles = {1: False, spe: False}
+                            spe = self._auto_steps(*program(1), state, chunk)
                             may_fuse = False
-                        if any(settles.values()):  # a settled step runs on this thread only if
-                            jax.block_until_ready(chunk)  # its inputs are ready when it is launched
                         while j < n:
                             k = spe if n - j >= spe and j % spe == 0 else 1
                             if batch_hooks:
                                 cbs.on_train_batch_begin(s)
                             state = self._maybe_refresh_lr(state)
-                            if k not in settles:
-                                settles[k] = self._settles(f"train_indexed:{k}:{bs}:{chunk_steps}", step_fns[k],
-                                                           state, chunk)
-                                if settles[k]:
-                                    jax.block_until_ready((state, chunk))
-                            state = step_fns[k](state, chunk)
-                            if settles[k]:
+                            name, fn = program(k)
+                            settle = self._settled(settles, name, fn, state, chunk)
+                            state = fn(state, chunk)
+                            if settle:
                                 state.step.block_until_ready()
                             j += k
                             s += k
@@ -782,15 +778,12 @@ class Trainer:
                     batches = data.host_batches(np_rng) if data.kind == "arrays" else data.epoch_batches()
                     for _ in range(skip):  # resuming mid-epoch: the batches already trained on
                         next(batches, None)
-                    settle = None
+                    settles = {} if inline else None
                     for (bx, by, bsw), mask in self._prefetch(batches, batch_axis=0):
-                        if settle is None:
-                            settle = inline and self._settles("train_batch", fn, state, bx, by, bsw, mask)
-                        if settle:
-                            jax.block_until_ready((state, bx, by, bsw, mask))
                         if batch_hooks:
                             cbs.on_train_batch_begin(s)
                         state = self._maybe_refresh_lr(state)
+                        settle = self._settled(settles, "train_batch", fn, state, bx, by, bsw, mask)
                         state = fn(state, bx, by, bsw, mask)
                         if settle:
                             state.step.block_until_ready()
@@ -867,21 +860,33 @@ class Trainer:
                 prof.setdefault("scratch", 0)
         return prof
 
-    def _auto_steps(self, step_fn, state, chunk, bs, chunk_steps):
+    def _auto_steps(self, name, step_fn, state, chunk):
         """Steps per XLA call for a fit that nothing observes batch by batch: AUTO_STEPS when one
         step is cheap (XLA's flop estimate of the lowered step; the trace is shared with the
         call), so that per-call overhead does not dominate; else 1. The arithmetic is the same
         either way. XLA's estimate counts a loop body once, not once per trip (an RNN's scan
         would look cheap), so a step with a scan or while loop is never fused."""
-        prof = self._program_profile(f"train_indexed:1:{bs}:{chunk_steps}", step_fn, state, chunk)
+        prof = self._program_profile(name, step_fn, state, chunk)
         return AUTO_STEPS if prof["flops"] < AUTO_FUSE_MAX_FLOPS and not prof["loop"] else 1
 
-    def _settles(self, name, fn, *args):
-        """Whether to wait for each call of ``fn`` before launching the next, on a CPU client that
-        runs computations inline: when its scratch is too big for a worker thread's glibc arena,
-        so that every call runs on this thread and reuses this thread's heap (host_allocator).
-        Smaller programs keep running ahead; waiting would only cost them overlap."""
-        return self._program_profile(name, fn, *args, scratch=True)["scratch"] >= host_allocator.WORKER_ARENA_LIMIT
+    def _settled(self, settles, name, fn, *args):
+        """Whether this call of ``fn`` (program ``name``, arguments ``args``) is waited for before
+        the next is launched. ``settles`` caches the answer per program for one loop; it is None
+        unless the CPU client runs computations inline (``_runs_inline``). A program with at least
+        ``host_allocator.MIN_INLINE_SCRATCH`` bytes of scratch is: each call then runs on this
+        thread and reuses this thread's heap. Such a call runs inline only if its inputs are
+        ready when it is launched, so they are waited for too (the chunk the prefetch thread
+        put, the state fit just placed; a no-op once they are). Smaller programs keep running
+        ahead: waiting would only cost them the overlap of Python with the step."""
+        if settles is None:
+            return False
+        settle = settles.get(name)
+        if settle is None:
+            scratch = self._program_profile(name, fn, *args, scratch=True)["scratch"]
+            settle = settles[name] = scratch >= host_allocator.MIN_INLINE_SCRATCH
+        if settle:
+            jax.block_until_ready(args)
+        return settle
 
     # --- training checkpoints (orbax; see fkeras.saving.Checkpointer) ------------------------------
     def _training_checkpoint(self):
@@ -925,7 +930,7 @@ class Trainer:
         state = self._eval_state()
         cbs.on_test_begin()
         hooks = cbs.needs_batch_hooks("test")
-        inline, settle = self._runs_inline(), None
+        settles = {} if self._runs_inline() else None  # see _settled
         logs = None
         s = 0
         if data.kind == "arrays" and data.numeric() and not self._run_eagerly:
@@ -933,13 +938,10 @@ class Trainer:
             name = f"test_indexed:{data.batch_size}:{chunk_steps}"
             fn = self._get_fn(name)
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
-                if settle is None:
-                    settle = inline and self._settles(name, fn, state, chunk)
-                if settle:
-                    jax.block_until_ready((state, chunk))
                 for _ in range(n):
                     if hooks:
                         cbs.on_test_batch_begin(s)
+                    settle = self._settled(settles, name, fn, state, chunk)
                     state, logs = fn(state, chunk)
                     if settle:
                         state.cursor.block_until_ready()
@@ -950,12 +952,9 @@ class Trainer:
             fn = self._get_fn("test_batch")
             batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
             for s, ((bx, by, bsw), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
-                if settle is None:
-                    settle = inline and self._settles("test_batch", fn, state, bx, by, bsw, mask)
-                if settle:
-                    jax.block_until_ready((state, bx, by, bsw, mask))
                 if hooks:
                     cbs.on_test_batch_begin(s)
+                settle = self._settled(settles, "test_batch", fn, state, bx, by, bsw, mask)
                 state, logs = fn(state, bx, by, bsw, mask)
                 if settle:
                     state.cursor.block_until_ready()
@@ -1016,7 +1015,7 @@ class Trainer:
         b = self._ensure_binding()
         t, nt = b.trees(copy=False)
         hooks = cbs.needs_batch_hooks("predict")
-        inline, settle = self._runs_inline(), None
+        settles = {} if self._runs_inline() else None  # see _settled
         cbs.on_predict_begin()
         outs, masks = [], []
         if data.kind == "arrays" and data.numeric() and not self._run_eagerly:
@@ -1028,13 +1027,10 @@ class Trainer:
             # Which rows of each (global) batch are real, known on the host without a device sync.
             real = data.epoch_indices(np.random.default_rng(0))[1].reshape(data.steps, data.batch_size)
             for chunk, n in self._prefetch(data.chunks(np.random.default_rng(0), chunk_steps), batch_axis=1):
-                if settle is None:
-                    settle = inline and self._settles(name, fn, t, nt, chunk, cursor)
-                if settle:
-                    jax.block_until_ready(chunk)
                 for _ in range(n):
                     if hooks:
                         cbs.on_predict_batch_begin(s)
+                    settle = self._settled(settles, name, fn, t, nt, chunk, cursor)
                     out, cursor = fn(t, nt, chunk, cursor)
                     if settle:
                         cursor.block_until_ready()
@@ -1047,12 +1043,9 @@ class Trainer:
             fn = self._get_fn("predict_batch")
             batches = data.host_batches(np.random.default_rng(0)) if data.kind == "arrays" else data.epoch_batches()
             for s, ((bx, _, _), mask) in enumerate(self._prefetch(batches, batch_axis=0)):
-                if settle is None:
-                    settle = inline and self._settles("predict_batch", fn, t, nt, bx)
-                if settle:
-                    jax.block_until_ready(bx)
                 if hooks:
                     cbs.on_predict_batch_begin(s)
+                settle = self._settled(settles, "predict_batch", fn, t, nt, bx)
                 out = fn(t, nt, bx)
                 if settle:
                     jax.block_until_ready(out)

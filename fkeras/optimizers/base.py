@@ -402,6 +402,8 @@ def _replace_lr(state, value):
             old = s.hyperparams["learning_rate"]
             old_arr = jnp.asarray(old)
             new = jnp.full(old_arr.shape, value, dtype=old_arr.dtype)
+            if isinstance(old, jax.Array) and not isinstance(old, jax.core.Tracer):
+                new = jax.device_put(new, old.sharding)  # placed as before: no recompile
             hp = dict(s.hyperparams)
             hp["learning_rate"] = new
             return s._replace(hyperparams=hp)

@@ -147,7 +147,7 @@ def own_variables(layer):
 
 
 def _trainable_items(model):
-    from fkeras.trainers.trainer import _Binding
+    from fkeras.trainers.state import Binding as _Binding
 
     return _Binding(model).t_items
 

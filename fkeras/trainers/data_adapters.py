@@ -1,28 +1,18 @@
-"""Turn what users pass to fit/evaluate/predict into fixed-size host batches (DESIGN §3.1).
+"""Adapters: what users pass to fit/evaluate/predict, as data of a fixed batch size (DESIGN §3.1).
 
-Numpy arrays (and lists/dicts of them) travel in chunks: a background thread gathers the
-(shuffled) rows of many batches at once and moves them to the device in one transfer,
-and the jitted step slices its batch out of the chunk by index, so the main thread only
-dispatches steps. Other inputs (generators, ``PyDataset``, any iterable of numpy batches such as a
-``tf.data`` iterator or a torch ``DataLoader``) are padded to the first batch's size and
-prefetched to the device in a background thread.
+``ArrayData`` holds in-memory arrays (numpy, or anything with ``__array__``; lists and dicts of
+them); ``IterableData`` reads generators, ``PyDataset``s and any iterable of numpy batches (a
+``tf.data`` iterator, a torch ``DataLoader``, grain), padding each batch to the first one's size.
+``feeding.EpochIterator`` turns either into what the jitted step reads.
 """
 from __future__ import annotations
 
-import itertools
-import queue
-import threading
 import warnings
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from fkeras.utils.py_dataset import PyDataset
-
-CHUNK_BYTES = 4 << 20  # host->device transfer unit for in-memory arrays
-MAX_CHUNK_STEPS = 128
-
 
 def unpack_x_y_sample_weight(data):
     """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> ``(x, y, sample_weight)``."""
@@ -85,6 +75,56 @@ def num_samples(tree):
     return sizes
 
 
+def _named_leaves(tree, name):
+    """``[(name, leaf)]`` with paths such as ``x[0]`` or ``y['out']`` for nested inputs."""
+    if tree is None:
+        return []
+    flat = jax.tree_util.tree_flatten_with_path(tree)[0]
+    return [(name + jax.tree_util.keystr(path), leaf) for path, leaf in flat]
+
+
+def check_cardinality(x, y=None, sample_weight=None):
+    """Every array has the same number of samples, or a ValueError naming each one's size."""
+    named = [(n, l) for tree, name in ((x, "x"), (y, "y"), (sample_weight, "sample_weight"))
+             for n, l in _named_leaves(tree, name) if np.ndim(l) > 0]
+    sizes = {int(np.shape(l)[0]) for _, l in named}
+    if len(sizes) > 1:
+        listing = ", ".join(f"'{n}' has {int(np.shape(l)[0])}" for n, l in named)
+        raise ValueError("Data cardinality is ambiguous: make sure all arrays contain the same number of samples. "
+                         f"{listing} samples.")
+
+
+def check_batch_size(batch_size, what="batch_size"):
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`{what}` must be a positive integer or None; received {what}={batch_size!r}.")
+
+
+def check_host_memory(tree):
+    """Arrays that standardization must convert (float64 -> float32, lists, tensors) are copied on
+    the host: refuse, naming the sizes, when the copies cannot fit in the memory available."""
+    from fkeras.trainers.feeding import host_available_bytes
+
+    need = 0
+    for leaf in _leaves(tree):
+        if isinstance(leaf, np.ndarray) and leaf.dtype not in (np.float64, np.int64):
+            continue
+        if isinstance(leaf, jax.Array):
+            continue
+        shape = np.shape(leaf)
+        itemsize = 4 if getattr(leaf, "dtype", None) in (np.float64, np.int64) else 8
+        need += int(np.prod(shape, dtype=np.int64)) * itemsize
+    if need < (256 << 20):
+        return
+    avail = host_available_bytes()
+    if avail is not None and need > avail:
+        raise MemoryError(
+            f"The input arrays need {need / 2**30:.1f} GiB of host memory to convert to float32/int32, but only "
+            f"{avail / 2**30:.1f} GiB is available. Pass float32 (or integer) numpy arrays, a generator or a "
+            "keras.utils.PyDataset instead.")
+
+
 def train_validation_split(arrays, validation_split):
     """Keras's split: the last ``validation_split`` fraction of the samples, before shuffling."""
     n = next(iter(num_samples(arrays)))
@@ -124,6 +164,9 @@ class ArrayData:
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, steps=None,
                  class_weight=None):
+        check_cardinality(x, y, sample_weight)  # before any conversion copies the data
+        check_batch_size(batch_size)
+        check_host_memory((x, y, sample_weight))
         self.x = standardize_arrays(x, "x")
         self.y = standardize_arrays(y, "y")
         if class_weight is not None:
@@ -133,25 +176,17 @@ class ArrayData:
                 raise ValueError("`class_weight` is only supported for models with a single output.")
             sample_weight = class_weight_to_sample_weight(_leaves(self.y)[0], class_weight, sample_weight)
         self.sample_weight = standardize_arrays(sample_weight, "sample_weight")
+        check_cardinality(self.x, self.y, self.sample_weight)
         sizes = num_samples((self.x, self.y, self.sample_weight))
-        if len(sizes) > 1:
-            raise ValueError(
-                "Data cardinality is ambiguous: make sure all arrays contain the same number of samples. "
-                f"Received sizes {sorted(sizes)} for x, y and sample_weight."
-            )
         self.n = sizes.pop() if sizes else 0
         if self.n == 0:
             raise ValueError("Expected input data to be non-empty.")
-        self.batch_size = int(batch_size or 32)
-        if self.batch_size <= 0:
-            raise ValueError(f"`batch_size` must be a positive integer; received batch_size={batch_size}.")
+        self.batch_size = 32 if batch_size is None else int(batch_size)
         self.batch_size = min(self.batch_size, self.n) if steps is None else self.batch_size
         self.shuffle = shuffle
         full_steps = -(-self.n // self.batch_size)
         self._steps_from_data = steps is None
         self.steps = full_steps if steps is None else int(steps)
-        self._device_data = None
-        self._epoch = 0
         self.rows = None  # (lo, hi): this process's part of every batch (several processes only)
 
     def on_epoch_begin(self):
@@ -203,68 +238,6 @@ class ArrayData:
         mask[:len(idx)] = 1.0
         idx = np.concatenate([idx, np.zeros(total - len(idx), dtype=idx.dtype)])
         return idx.astype(np.int64), mask
-
-    def chunk_steps(self, multiple=1, target_bytes=CHUNK_BYTES):
-        """Steps per chunk: about ``target_bytes`` of data, a multiple of ``multiple``."""
-        per_row = sum(np.asarray(l[:1]).nbytes for l in _leaves((self.x, self.y, self.sample_weight)))
-        # Independent of the dataset's length, so fits on differently sized data share one trace.
-        steps = min(max(1, int(target_bytes // max(1, per_row * self.batch_size))), MAX_CHUNK_STEPS)
-        steps = max(multiple, steps - steps % multiple)
-        return steps
-
-    def chunks(self, rng, chunk_steps, skip_chunks=0):
-        """Yield ``((x, y, sw, mask), n_steps)``: arrays of shape ``(chunk_steps, batch, ...)``.
-
-        The last chunk is padded to the same size (rows masked out) so the jitted step that
-        slices batches out of a chunk is traced once.
-        """
-        idx, mask = self._process_part(*self.epoch_indices(rng))
-        bs = self.batch_size if self.rows is None else self.rows[1] - self.rows[0]
-        rows = chunk_steps * bs
-        for start in range(skip_chunks * chunk_steps, self.steps, chunk_steps):
-            n = min(chunk_steps, self.steps - start)
-            sl = idx[start * bs:(start + n) * bs]
-            m = mask[start * bs:(start + n) * bs]
-            if len(sl) < rows:
-                m = np.concatenate([m, np.zeros(rows - len(sl), np.float32)])
-                sl = np.concatenate([sl, np.zeros(rows - len(sl), sl.dtype)])
-            contiguous = self.rows is None and not self.shuffle and sl[0] + rows <= self.n and m.all()
-
-            def take(a, sl=sl, lo=int(sl[0]), contiguous=contiguous):
-                if a is None:
-                    return None
-                if contiguous and isinstance(a, np.ndarray):
-                    return a[lo:lo + rows]
-                return np.take(a, sl, axis=0) if isinstance(a, np.ndarray) else a[sl]
-
-            def stack(a):  # (steps * batch, ...) -> (steps, batch, ...): one batch per leading index
-                return None if a is None else a.reshape((chunk_steps, bs) + a.shape[1:])
-
-            # Without a partial batch nothing is ever padded: no mask, and the step skips the masking.
-            chunk = (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
-                     jax.tree_util.tree_map(take, self.sample_weight), m if self.has_padding else None)
-            yield jax.tree_util.tree_map(stack, chunk), n
-
-    def _process_part(self, idx, mask):
-        """This process's rows of every batch (all rows on one process)."""
-        if self.rows is None:
-            return idx, mask
-        lo, hi = self.rows
-        part = lambda a: a.reshape(self.steps, self.batch_size)[:, lo:hi].reshape(-1)  # noqa: E731
-        return part(idx), part(mask)
-
-    def host_batches(self, rng):
-        idx, mask = self._process_part(*self.epoch_indices(rng))
-        bs = self.batch_size if self.rows is None else self.rows[1] - self.rows[0]
-        for s in range(self.steps):
-            sl = idx[s * bs:(s + 1) * bs]
-            m = mask[s * bs:(s + 1) * bs]
-
-            def take(a, sl=sl):
-                return None if a is None else np.asarray(a)[sl]
-
-            yield (jax.tree_util.tree_map(take, self.x), jax.tree_util.tree_map(take, self.y),
-                   jax.tree_util.tree_map(take, self.sample_weight)), m
 
     def first_batch(self):
         bs = min(self.batch_size, self.n)
@@ -449,9 +422,6 @@ def make_put(distribution=None, batch_axis=0):
     return put_item
 
 
-_put_arrays = make_put()
-
-
 def process_rows(distribution, batch_size):
     """``(lo, hi)``: the rows of every global batch that this process feeds, or None when one
     process feeds them all.
@@ -467,37 +437,6 @@ def process_rows(distribution, batch_size):
         raise ValueError(f"Process {jax.process_index()}'s devices hold rows {spans} of each batch, which are "
                          "not one contiguous block; order the mesh's devices by process.")
     return lo, hi
-
-
-def prefetch_to_device(iterator, size=2, put=_put_arrays):
-    """Run ``iterator`` in a background thread, moving each item to the device ahead of use."""
-    q: queue.Queue = queue.Queue(maxsize=size)
-    sentinel = object()
-    stop = threading.Event()
-
-    def worker():
-        try:
-            for item in iterator:
-                if stop.is_set():
-                    return
-                q.put(put(item))
-        except BaseException as e:  # noqa: BLE001 - re-raised in the consumer
-            q.put(("__error__", e))
-            return
-        q.put(sentinel)
-
-    t = threading.Thread(target=worker, daemon=True)
-    t.start()
-    try:
-        while True:
-            item = q.get()
-            if item is sentinel:
-                return
-            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and item[0] == "__error__":
-                raise item[1]
-            yield item
-    finally:
-        stop.set()
 
 
 def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None, class_weight=None):

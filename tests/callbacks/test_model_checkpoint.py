@@ -168,7 +168,7 @@ def test_unknown_template_key_fails_before_the_first_step(tmp_path):
         model.fit(x, y, epochs=2, batch_size=16, verbose=0, validation_split=0.25, callbacks=[ckpt])
     msg = str(e.value)
     assert "val_acc" in msg and "'val_accuracy'" in msg and "'epoch'" in msg and "'loss'" in msg
-    assert model.optimizer.iterations == 0 and not any(k.startswith("train") for k in model.trace_counts)
+    assert model.optimizer.iterations == 0 and not any(k.kind == "train" for k in model.trace_counts)
 
 
 def test_template_key_missing_at_first_use_lists_the_logs(tmp_path):

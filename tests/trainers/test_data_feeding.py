@@ -6,6 +6,7 @@ import numpy as np
 
 import fkeras as keras
 from fkeras import layers
+from fkeras.trainers.programs import ProgramKey
 
 
 class SlowDS(keras.utils.PyDataset):
@@ -59,5 +60,5 @@ def test_fit_on_a_real_grain_loader():
     m = _model()
     h = m.fit(ds, epochs=3, verbose=0)
     assert len(h.history["loss"]) == 3 and np.isfinite(h.history["loss"]).all()
-    assert m.trace_counts.get("train_batch") == 1
+    assert m.trace_counts.get(ProgramKey("train")) == 1
     assert m.predict(ds, verbose=0).shape == (96, 2)

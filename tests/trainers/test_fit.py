@@ -9,6 +9,7 @@ import pytest
 
 import fkeras as keras
 from fkeras import layers
+from fkeras.trainers.programs import ProgramKey
 
 
 def make_data(n=200, d=8, classes=3, seed=0):
@@ -81,8 +82,7 @@ def test_steps_per_execution_gives_same_weights_as_single_steps():
 
 
 def _fused(model):
-    return sorted(k for k in model.trace_counts if k.startswith("train_indexed:") and not k.startswith(
-        "train_indexed:1:"))
+    return sorted(k for k in model.trace_counts if k.kind == "train" and k.steps > 1)
 
 
 def test_cheap_steps_are_fused_when_nothing_watches_single_batches():
@@ -97,7 +97,7 @@ def test_cheap_steps_are_fused_when_nothing_watches_single_batches():
         h = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
         weights.append((model.get_weights(), h.history))
         if spe is None:
-            assert _fused(model) and _fused(model)[0].startswith("train_indexed:8:"), model.trace_counts
+            assert _fused(model) and _fused(model)[0].steps == 8, model.trace_counts
             assert model.get_compile_config()["steps_per_execution"] == 1
         else:  # an explicit steps_per_execution=1 means one step per call
             assert not _fused(model), model.trace_counts
@@ -122,7 +122,7 @@ def test_the_progress_bar_does_not_stop_fusion(capsys):
     model = mlp()
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     model.fit(x, y, epochs=1, batch_size=16, verbose=1, callbacks=[Last()])
-    assert _fused(model) and _fused(model)[0].startswith("train_indexed:8:"), model.trace_counts
+    assert _fused(model) and _fused(model)[0].steps == 8, model.trace_counts
     assert seen == [7, 8, 9, 10, 11, 12]
     assert "13/13" in capsys.readouterr().out
 
@@ -270,7 +270,7 @@ def test_generators_pydataset_and_iterables():
 
     h = model.fit(Loader(), epochs=2, verbose=0)
     assert len(h.history["loss"]) == 2
-    assert model.trace_counts["train_batch"] == 2  # batch 32 (generators) and 30 (list); partial padded
+    assert model.trace_counts[ProgramKey("train")] == 2  # batch 32 (generators) and 30 (list); partial padded
     pred = model.predict(ds, verbose=0)
     assert pred.shape == (96, 3)
     pred_gen = model.predict((x[i:i + 32] for i in range(0, 96, 32)), verbose=0)

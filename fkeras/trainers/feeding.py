@@ -1,0 +1,575 @@
+"""The one route from data to the step (DESIGN §3.1): placement, per-epoch order, streaming.
+
+An ``EpochIterator`` wraps a data adapter (``data_adapters.ArrayData`` or ``IterableData``)
+and yields ``Feed`` items, each holding the arrays one jitted program reads its batches from:
+
+Every feed is a chunk: the arrays of ``length`` batches stacked ``(length, batch, ...)``, from
+which the step programs take batch ``state.cursor % length``. So the same compiled programs
+serve every kind of data and every dataset size. A chunk is made one of three ways:
+
+- Resident: in-memory arrays that fit the device-memory budget are copied to the device once
+  per fit (``evaluate``, ``predict``; validation data once per fit). Each epoch's order is a
+  permutation computed on the device, and a small jitted gather builds each chunk on the
+  device: no host work and no transfer per step.
+- Streamed arrays (too big for the budget, or data parallel): worker threads gather the rows
+  of a chunk (in the same per-epoch order, so both ways train alike) into reused host buffers,
+  and a feeder thread moves each chunk to the device(s) while earlier steps run
+  (``prefetch_depth`` chunks ahead).
+- Iterables (generators, ``PyDataset``s, ``tf.data``/torch/grain loaders): the feeder thread
+  reads, pads and transfers one batch per chunk ahead of the step.
+
+The consumer hands each chunk back (``Feed.release(token)``) with an array the step produced;
+its host buffer is written again only once that array is ready, so a buffer the device (or,
+on the CPU, a zero-copy alias) still reads is never overwritten.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import functools
+import os
+import queue
+import threading
+from typing import Any, Callable, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fkeras.trainers import data_adapters as da
+
+CHUNK_BYTES = 4 << 20  # streamed arrays: about this much data per chunk (a multiple of the fused steps)
+MAX_CHUNK_STEPS = 128
+DEFAULT_BUDGET_FRACTION = 0.5
+DEFAULT_PREFETCH_DEPTH = 3
+_ALIGN = 64  # XLA:CPU aliases host buffers aligned like this instead of copying them
+
+_settings = {"budget": None, "depth": None, "gather_threads": None}
+
+
+# --------------------------------------------------------------------------- settings
+
+def set_resident_data_budget(budget=None):
+    """How much device memory ``fit``/``evaluate``/``predict`` may use to keep in-memory arrays
+    on the device: a fraction (0 < budget <= 1) of the device memory free when the data is
+    placed, a number of bytes (an int > 1), 0 to always stream, or None for the default
+    (``FKERAS_RESIDENT_DATA_BUDGET`` if set, else 0.5). On the CPU backend "device memory" is
+    the host memory available."""
+    _settings["budget"] = _check_budget(budget, "budget")
+
+
+def resident_data_budget():
+    """The setting of ``set_resident_data_budget`` (None: the default)."""
+    return _settings["budget"]
+
+
+def set_prefetch_depth(depth=None):
+    """How many streamed chunks may be prepared ahead of the step (None: 3)."""
+    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 1):
+        raise ValueError(f"`depth` must be a positive integer or None; received {depth!r}.")
+    _settings["depth"] = depth
+
+
+def _check_budget(budget, what):
+    if budget is None:
+        return None
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget < 0 or budget != budget:
+        raise ValueError(f"`{what}` must be a fraction in (0, 1], a number of bytes, 0 or None; received {budget!r}.")
+    return budget
+
+
+def _budget_setting():
+    budget = _settings["budget"]
+    if budget is None:
+        env = os.environ.get("FKERAS_RESIDENT_DATA_BUDGET")
+        if env:
+            try:
+                budget = _check_budget(float(env), "FKERAS_RESIDENT_DATA_BUDGET")
+            except ValueError:
+                raise ValueError(f"FKERAS_RESIDENT_DATA_BUDGET must be a fraction in (0, 1] or a number of bytes; "
+                                 f"found {env!r}.") from None
+    return DEFAULT_BUDGET_FRACTION if budget is None else budget
+
+
+def prefetch_depth():
+    return _settings["depth"] or DEFAULT_PREFETCH_DEPTH
+
+
+def host_available_bytes():
+    """Host memory available to new allocations (``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def free_device_bytes(devices):
+    """Free memory of ``devices`` together (the smallest free amount times their number, as data
+    is split evenly), from the allocator's statistics; the host's on the CPU backend."""
+    free = []
+    for d in devices:
+        try:
+            stats = d.memory_stats()
+        except Exception:  # noqa: BLE001 - a backend without statistics
+            stats = None
+        if stats and "bytes_limit" in stats:
+            free.append(int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0)))
+    if free:
+        return min(free) * len(devices)
+    host = host_available_bytes()
+    return host if host is not None else 0
+
+
+def resident_budget_bytes(devices):
+    budget = _budget_setting()
+    if budget == 0:
+        return 0
+    if budget > 1:
+        return int(budget)
+    return int(budget * free_device_bytes(devices))
+
+
+# --------------------------------------------------------------------------- host buffers
+
+def aligned_empty(shape, dtype):
+    """An uninitialized numpy array whose data starts on a 64-byte boundary."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + _ALIGN, np.uint8)
+    off = (-raw.ctypes.data) % _ALIGN
+    return raw[off:off + nbytes].view(dtype).reshape(shape)
+
+
+class BufferPool:
+    """Host buffers kept between fits on the CPU backend, so the pages of large data are mapped
+    once, not on every fit. A buffer in use is never handed out twice (a ``model.evaluate`` inside
+    a callback gets its own)."""
+
+    def __init__(self, max_bytes=None):
+        self._free = []  # (key, buffer), oldest first
+        self._lock = threading.Lock()
+        if max_bytes is None:
+            try:
+                max_bytes = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+            except (ValueError, OSError, AttributeError):
+                max_bytes = 1 << 30
+        self.max_bytes = max_bytes
+
+    def take(self, shape, dtype):
+        key = (tuple(shape), np.dtype(dtype).str)
+        with self._lock:
+            for i, (k, buf) in enumerate(self._free):
+                if k == key:
+                    del self._free[i]
+                    return buf
+        return aligned_empty(shape, dtype)
+
+    def give(self, buf):
+        with self._lock:
+            self._free.append(((buf.shape, buf.dtype.str), buf))
+            total = sum(b.nbytes for _, b in self._free)
+            while self._free and total > self.max_bytes:  # forget the least recently used
+                total -= self._free.pop(0)[1].nbytes
+
+    def nbytes(self):
+        with self._lock:
+            return sum(b.nbytes for _, b in self._free)
+
+    def clear(self):
+        with self._lock:
+            self._free.clear()
+
+
+def _copy_rows(dst, src, n, threads):
+    """``dst[:n] = src[:n]`` split over ``threads`` threads (numpy releases the GIL)."""
+    parts = np.linspace(0, n, min(threads, max(1, n)) + 1).astype(int)
+    jobs = [(int(a), int(b)) for a, b in zip(parts[:-1], parts[1:]) if b > a]
+    if len(jobs) <= 1 or src.nbytes < (8 << 20):
+        np.copyto(dst[:n], src[:n], casting="unsafe")
+        return
+    with cf.ThreadPoolExecutor(len(jobs), thread_name_prefix="fkeras-place") as pool:
+        list(pool.map(lambda ab: np.copyto(dst[ab[0]:ab[1]], src[ab[0]:ab[1]], casting="unsafe"), jobs))
+
+
+def gather_threads():
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+# --------------------------------------------------------------------------- device side
+
+@functools.partial(jax.jit, static_argnames=("n", "total", "reps", "shuffle"))
+def _epoch_order(key, needed, *, n, total, reps, shuffle):
+    """Row index of each batch position of an epoch: ``total`` positions, the first ``needed``
+    real (each of the ``n`` rows once per pass over the data), the rest 0 (padding, masked out)."""
+    p = jnp.arange(total, dtype=jnp.int32)
+    if shuffle:
+        perms = jax.vmap(lambda k: jax.random.permutation(k, n))(jax.random.split(key, reps))
+        idx = perms[jnp.minimum(p // n, reps - 1), p % n]
+    else:
+        idx = p % n
+    return jnp.where(p < needed, idx, 0).astype(jnp.int32)
+
+
+@functools.partial(jax.jit, static_argnames=("length", "batch", "masked"))
+def _gather_chunk(arrays, order, start, needed, *, length, batch, masked):
+    """Batches ``start .. start + length`` of the epoch from device-resident ``arrays`` (x, y,
+    sample_weight) as a chunk ``(x, y, sw, mask)`` stacked ``(length, batch, ...)``."""
+    idx = jax.lax.dynamic_slice_in_dim(order, start * batch, length * batch)
+    chunk = jax.tree_util.tree_map(
+        lambda a: jnp.take(a, idx, axis=0, mode="clip").reshape((length, batch) + a.shape[1:]), arrays)
+    mask = None
+    if masked:
+        pos = start * batch + jnp.arange(length * batch)
+        mask = (pos < needed).astype(jnp.float32).reshape(length, batch)
+    return tuple(chunk) + (mask,)
+
+
+def epoch_key(seed, epoch):
+    return jax.random.fold_in(jax.random.PRNGKey(seed), epoch)
+
+
+# --------------------------------------------------------------------------- feeds
+
+@dataclasses.dataclass
+class Feed:
+    """A chunk that one or more calls of a step program read their batches from.
+
+    ``arrays`` is ``(x, y, sample_weight, mask)`` on the device(s), stacked ``(length, batch,
+    ...)`` (``mask`` is None without padded rows). ``start`` is the epoch index of its first
+    batch, ``steps`` how many of its batches are used, ``first`` the one to begin at (a resumed
+    epoch). ``real`` (host, ``(steps, batch)``) marks the real rows. ``release(token)`` hands its
+    buffers back once ``token`` (an array a later step produces) is ready."""
+
+    arrays: Any
+    start: int
+    steps: int
+    length: int
+    real: Optional[np.ndarray] = None
+    first: int = 0
+    release: Callable[[Any], None] = lambda token: None
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Feeder:
+    """A background thread producing feeds into a bounded queue; ``close`` ends it at once."""
+
+    def __init__(self, produce, depth):
+        self._q = queue.Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(produce,), name="fkeras-feeder", daemon=True)
+        self._thread.start()
+
+    def _run(self, produce):
+        try:
+            for item in produce(self):
+                self.put(("item", item))
+            self.put(("end", None))
+        except _Stop:
+            pass
+        except BaseException as e:  # noqa: BLE001 - re-raised in the consumer
+            try:
+                self.put(("error", e))
+            except _Stop:
+                pass
+
+    def put(self, msg):
+        while True:
+            if self._stop.is_set():
+                raise _Stop
+            try:
+                self._q.put(msg, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def wait(self, q):
+        """Get from another queue, giving up when closed."""
+        while True:
+            if self._stop.is_set():
+                raise _Stop
+            try:
+                return q.get(timeout=0.05)
+            except queue.Empty:
+                continue
+
+    def stopped(self):
+        return self._stop.is_set()
+
+    def __iter__(self):
+        while True:
+            kind, item = self._q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+
+    def close(self, timeout=5.0):
+        self._stop.set()
+        while True:  # drop what was made ahead (frees its device buffers)
+            try:
+                self._q.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join(timeout)
+
+
+def _numeric(a):
+    return a is None or getattr(a, "dtype", np.dtype("float32")).kind in "biuf"
+
+
+class EpochIterator:
+    """The feeds of one adapter for fit, evaluate or predict (see the module docstring).
+
+    ``multiple``: chunks hold a multiple of this many batches (``steps_per_execution``);
+    ``prefer``: a multiple of this many when chunks are that long anyway (the steps fit may fuse
+    by itself). ``pool`` (CPU backend): where host buffers are kept between fits. Arrays go to the
+    device when ``allow_resident`` and they fit ``resident_budget_bytes``; ``notice`` then says
+    why they stream instead, if they do not.
+    """
+
+    def __init__(self, data, *, distribution=None, put=None, multiple=1, prefer=1, pool=None, allow_resident=True):
+        self.data = data
+        self.dist = distribution
+        self.put = put or da.make_put(distribution, batch_axis=1)
+        self.multiple = max(1, int(multiple))
+        self.prefer = max(1, int(prefer))
+        self.pool = pool
+        self.notice = None
+        self._resident = None
+        self._pool_bufs = []
+        self.resident = False
+        if data.kind == "arrays" and data.numeric() and allow_resident:
+            self.resident = self._try_place()
+
+    # --- placement -------------------------------------------------------------------------
+    def _device(self):
+        return jax.devices()[0]
+
+    def _row_bytes(self):
+        d = self.data
+        leaves = jax.tree_util.tree_leaves((d.x, d.y, d.sample_weight))
+        return sum(int(np.prod(np.shape(l)[1:], dtype=np.int64)) * np.dtype(l.dtype).itemsize for l in leaves)
+
+    def _try_place(self):
+        d = self.data
+        if self.dist is not None or jax.process_count() > 1:
+            return False  # data-parallel steps read sharded chunks, streamed
+        chunk_rows = self.chunk_length() * d.batch_size
+        need = self._row_bytes() * (d.n + 2 * chunk_rows)  # the data and two gathered chunks
+        budget = resident_budget_bytes([self._device()])
+        if need > budget:
+            if budget > 0:
+                self.notice = (f"fkeras: the data ({need / 2**20:,.0f} MiB) is larger than the device-memory budget "
+                               f"({budget / 2**20:,.0f} MiB); streaming it chunk by chunk instead. "
+                               "See keras.config.set_resident_data_budget.")
+            return False
+        device = self._device()
+        on_cpu = device.platform == "cpu"
+
+        def place(a):
+            if a is None:
+                return None
+            if isinstance(a, jax.Array) and a.sharding.device_set == {device}:
+                return a  # already there
+            if on_cpu:  # one copy into an aligned buffer, which the CPU device then aliases
+                buf = self.pool.take(a.shape, a.dtype) if self.pool is not None else aligned_empty(a.shape, a.dtype)
+                self._pool_bufs.append(buf)
+                _copy_rows(buf, np.asarray(a), d.n, gather_threads())
+                return jax.device_put(buf, device)
+            return jax.device_put(a, device)
+
+        self._resident = jax.tree_util.tree_map(place, (d.x, d.y, d.sample_weight))
+        return True
+
+    def close(self, token=None):
+        """Free the resident arrays; their host buffers go back to the pool once ``token`` (an
+        output of the last step that read them) is ready."""
+        self._resident = None
+        if self.pool is not None and self._pool_bufs and _ready(token):
+            for b in self._pool_bufs:
+                self.pool.give(b)
+        self._pool_bufs = []
+
+    # --- order ---------------------------------------------------------------------------
+    def chunk_length(self):
+        """Batches per chunk: about CHUNK_BYTES of data (at most MAX_CHUNK_STEPS), a multiple of
+        ``multiple``; independent of the number of samples, so fits on data of any size share
+        their programs."""
+        steps = min(max(1, int(CHUNK_BYTES // max(1, self._row_bytes() * self.data.batch_size))), MAX_CHUNK_STEPS)
+        if steps >= self.prefer:
+            steps -= steps % self.prefer
+        return max(self.multiple, steps - steps % self.multiple)
+
+    def _order(self, seed, epoch, total):
+        """The epoch's row order (device int32, ``total`` positions) and how many are real."""
+        d = self.data
+        needed = min(d.steps * d.batch_size, d.n) if d._steps_from_data else d.steps * d.batch_size
+        if d.shuffle == "batch":  # tf.keras's chunked shuffle for HDF5 data: whole batches move
+            idx, _ = d.epoch_indices(np.random.default_rng([seed, epoch]))
+            order = np.zeros(total, np.int32)
+            order[:len(idx)] = idx
+            return jnp.asarray(order), needed
+        order = _epoch_order(epoch_key(seed, epoch), jnp.int32(needed), n=d.n, total=total,
+                             reps=-(-needed // d.n), shuffle=bool(d.shuffle))
+        return order, needed
+
+    def _real_rows(self, needed, steps):
+        pos = np.arange(steps)[:, None] * self.data.batch_size + np.arange(self.data.batch_size)
+        return (pos < needed).astype(np.float32)
+
+    # --- epochs --------------------------------------------------------------------------------
+    def epoch(self, epoch=0, seed=0, skip=0):
+        """The feeds of one epoch, from batch ``skip`` on (a generator; closing it stops its
+        threads at once)."""
+        d = self.data
+        d.on_epoch_begin()
+        if d.kind == "arrays":
+            feeds = self._arrays(epoch, seed, skip)
+        else:
+            feeds = self._stream_iterable(skip)
+        try:
+            yield from feeds
+        except GeneratorExit:  # the loop stopped early (stop_training): the epoch still ends
+            feeds.close()
+            d.on_epoch_end()
+            raise
+        d.on_epoch_end()
+
+    def _arrays(self, epoch, seed, skip):
+        d = self.data
+        k = self.chunk_length()
+        total_steps = -(-d.steps // k) * k
+        order, needed = self._order(seed, epoch, total_steps * d.batch_size)
+        masked = needed < d.steps * d.batch_size  # a partial last batch (padded, masked out)
+        real = self._real_rows(needed, total_steps)
+        if self.resident:
+            n_needed = jnp.int32(needed)
+            for c in range(skip // k, total_steps // k):
+                chunk = _gather_chunk(self._resident, order, jnp.int32(c * k), n_needed, length=k,
+                                      batch=d.batch_size, masked=masked)
+                n_here = min(k, d.steps - c * k)
+                yield Feed(chunk, start=c * k, steps=n_here, length=k, real=real[c * k:c * k + n_here],
+                           first=max(0, skip - c * k))
+            return
+        yield from self._stream_arrays(np.asarray(jax.device_get(order)), real, masked, k, total_steps, skip)
+
+    def _stream_arrays(self, order, real, masked, k, total_steps, skip):
+        d = self.data
+        lo, hi = d.rows if d.rows is not None else (0, d.batch_size)
+        bs = hi - lo
+        order = order.reshape(total_steps, d.batch_size)[:, lo:hi]  # this process's rows of each batch
+        real_part = real[:, lo:hi]
+        leaves, treedef = jax.tree_util.tree_flatten((d.x, d.y, d.sample_weight))
+        leaves = [np.asarray(l) for l in leaves]
+        depth = prefetch_depth()
+        ring = [[self._buffer((k * bs,) + l.shape[1:], l.dtype) for l in leaves] for _ in range(depth)]
+        contiguous = not d.shuffle and d.rows is None
+        put = self.put
+        threads = gather_threads()
+        free = queue.Queue()  # (slot, token): a ring slot, free once its token is ready
+        for slot in range(depth):
+            free.put((slot, None))
+
+        def produce(feeder):
+            with cf.ThreadPoolExecutor(threads, thread_name_prefix="fkeras-gather") as pool:
+                for c in range(skip // k, total_steps // k):
+                    slot, token = feeder.wait(free)
+                    if token is not None:
+                        jax.block_until_ready(token)  # the steps that read this buffer are done
+                    rows = order[c * k:(c + 1) * k].reshape(-1)
+                    start = int(rows[0])
+                    copy = contiguous and real_part[c * k:(c + 1) * k].all() and start + len(rows) <= d.n
+                    jobs = []
+                    for leaf, buf in zip(leaves, ring[slot]):
+                        for a, b in _parts(len(rows), threads, buf.nbytes):
+                            if copy:  # no shuffle: a slice copy
+                                jobs.append(pool.submit(np.copyto, buf[a:b], leaf[start + a:start + b]))
+                            else:  # mode="clip": numpy writes straight into `out` (no buffering)
+                                jobs.append(pool.submit(np.take, leaf, rows[a:b], 0, buf[a:b], "clip"))
+                    for job in jobs:
+                        job.result()
+                    x, y, sw = jax.tree_util.tree_unflatten(treedef, [b.reshape((k, bs) + b.shape[1:])
+                                                                      for b in ring[slot]])
+                    chunk = put((x, y, sw, real_part[c * k:(c + 1) * k] if masked else None))
+                    n_here = min(k, d.steps - c * k)
+                    yield Feed(chunk, start=c * k, steps=n_here, length=k, real=real[c * k:c * k + n_here],
+                               first=max(0, skip - c * k), release=functools.partial(_release, free, slot))
+
+        feeder = _Feeder(produce, depth - 1)
+        try:
+            yield from feeder
+        finally:
+            feeder.close()
+            # Buffers come back once the steps that read them are done; a chunk that was never
+            # handed back is left to the garbage collector (a zero-copy alias keeps it alive).
+            while True:
+                try:
+                    slot, token = free.get_nowait()
+                except queue.Empty:
+                    break
+                if _ready(token):
+                    for b in ring[slot]:
+                        self._give(b)
+
+    def _buffer(self, shape, dtype):
+        return self.pool.take(shape, dtype) if self.pool is not None else aligned_empty(shape, dtype)
+
+    def _give(self, buf):
+        if self.pool is not None:
+            self.pool.give(buf)
+
+    def _stream_iterable(self, skip):
+        d = self.data
+        put = self.put
+        batches = d.epoch_batches()
+
+        def produce(feeder):
+            for i, ((bx, by, bsw), mask) in enumerate(batches):
+                if feeder.stopped():
+                    return
+                if i < skip:  # resuming mid-epoch: the batches already trained on
+                    continue
+                one = lambda t: jax.tree_util.tree_map(lambda a: a[None], t)  # noqa: E731
+                chunk = put((one(bx), one(by), one(bsw), mask[None]))
+                yield Feed(chunk, start=i, steps=1, length=1, real=mask[None])
+
+        feeder = _Feeder(produce, prefetch_depth() - 1)
+        try:
+            yield from feeder
+        finally:
+            feeder.close()
+            try:
+                batches.close()
+            except ValueError:  # still running in a feeder thread stuck in the user's generator
+                pass
+
+
+def _ready(token):
+    """Wait for ``token``; False when it cannot tell (a buffer donated by a failed step)."""
+    try:
+        jax.block_until_ready(token)
+        return True
+    except Exception:  # noqa: BLE001 - then the buffers are not reused, only garbage-collected
+        return False
+
+
+def _release(free, slot, token):
+    free.put((slot, token))
+
+
+def _parts(n, threads, nbytes):
+    """Row ranges for the gather threads (one for small buffers)."""
+    parts = 1 if nbytes < (4 << 20) else min(threads, n)
+    edges = np.linspace(0, n, parts + 1).astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]

@@ -48,3 +48,37 @@ def enable_unsafe_deserialization():
 
 def is_unsafe_deserialization_enabled():
     return _UNSAFE_DESERIALIZATION
+
+
+def set_resident_data_budget(budget=None):
+    """How much device memory ``fit``, ``evaluate`` and ``predict`` may use to keep in-memory
+    arrays on the device, where each epoch's shuffle and every batch's gather then run with no
+    host work per step. Data over the budget streams through host buffers instead.
+
+    Args:
+        budget: a fraction in (0, 1] of the device memory free when the data is placed, a number
+            of bytes (an int > 1), 0 to always stream, or None for the default:
+            ``FKERAS_RESIDENT_DATA_BUDGET`` from the environment if set, else 0.5. On the CPU
+            backend the device memory is the host memory available.
+
+    Example:
+        keras.config.set_resident_data_budget(0.25)      # a quarter of the free memory
+        keras.config.set_resident_data_budget(8 * 2**30)  # 8 GiB
+    """
+    from fkeras.trainers import feeding
+
+    feeding.set_resident_data_budget(budget)
+
+
+def resident_data_budget():
+    """The value last given to ``set_resident_data_budget`` (None: the default)."""
+    from fkeras.trainers import feeding
+
+    return feeding.resident_data_budget()
+
+
+def set_prefetch_depth(depth=None):
+    """How many streamed chunks may be prepared ahead of the training step (None: 3)."""
+    from fkeras.trainers import feeding
+
+    feeding.set_prefetch_depth(depth)

@@ -14,6 +14,7 @@ import numpy as np
 
 from fkeras.utils.py_dataset import PyDataset
 
+
 def unpack_x_y_sample_weight(data):
     """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> ``(x, y, sample_weight)``."""
     if isinstance(data, list):

@@ -308,7 +308,10 @@ def _batch_weight(x, mask, axis):
 
 def _applied(old_opt_state, new_opt_state):
     """Optimizer iterations a step adds: 1, or 0 for a step a LossScaleOptimizer skipped (as Keras)."""
-    from fkeras.mixed_precision.loss_scale_optimizer import LossScaleState, step_was_applied
+    from fkeras.mixed_precision.loss_scale_optimizer import (
+        LossScaleState,
+        step_was_applied,
+    )
 
     if isinstance(old_opt_state, LossScaleState):
         return step_was_applied(old_opt_state, new_opt_state)

@@ -22,6 +22,14 @@ from fkeras.trainers import data_adapters as da
 from fkeras.trainers import feeding
 from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from fkeras.trainers.data_checks import DataChecks, _spec_of
+from fkeras.trainers.loops import (
+    TrainLoop,
+    _lazy_logs,
+    _resolve_verbose,
+    _should_validate,
+    for_each_batch,
+)
+from fkeras.trainers.on_batch import BatchMethods
 from fkeras.trainers.programs import AUTO_STEPS, ProgramKey, StepPrograms
 from fkeras.trainers.state import Binding, TrainState, copy_tree, place_state
 
@@ -38,7 +46,7 @@ class _DefaultSteps(int):
 _DEFAULT_SPE = _DefaultSteps(1)
 
 
-class Trainer(DataChecks, StepPrograms):
+class Trainer(DataChecks, StepPrograms, BatchMethods):
     """Mixin with Keras's training API for ``Model``."""
 
     def __init__(self):
@@ -259,11 +267,6 @@ class Trainer(DataChecks, StepPrograms):
             warnings.warn(it.notice, stacklevel=3)
         return it
 
-    def _single_batch(self, x, y=None, sw=None):
-        """One batch as a chunk feed's arrays (for the ``*_on_batch`` methods)."""
-        one = lambda t: jax.tree_util.tree_map(lambda a: a[None], t)  # noqa: E731
-        return da.make_put(self._active_distribution(), batch_axis=1)((one(x), one(y), one(sw), None))
-
     # --- fit ---------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
@@ -335,7 +338,7 @@ class Trainer(DataChecks, StepPrograms):
                 if data.steps is not None and skip >= data.steps:
                     start_epoch, skip = start_epoch + 1, 0
                 self._live_state, self._live_fit_seed = state, fit_seed
-            loop = _TrainLoop(self, cbs, spe, may_fuse)
+            loop = TrainLoop(self, cbs, spe, may_fuse)
             for epoch in range(start_epoch, epochs):
                 state = state.replace(cursor=self._commit(np.int32(skip)))
                 if skip == 0:
@@ -390,25 +393,21 @@ class Trainer(DataChecks, StepPrograms):
         key = ProgramKey("test")
         fn = self._program(key)
         it = iterator if iterator is not None else self._epoch_iterator(data)
-        logs = None
-        s = 0
-        try:
-            with contextlib.closing(it.epoch()) as feeds:
-                for feed in feeds:
-                    for _ in range(feed.first, feed.steps):
-                        if hooks:
-                            cbs.on_test_batch_begin(s)
-                        settle = self._settled(settles, key, fn, state, feed.arrays)
-                        state, logs = fn(state, feed.arrays)
-                        if settle:
-                            state.cursor.block_until_ready()
-                        if hooks:
-                            cbs.on_test_batch_end(s, _lazy_logs(logs))
-                        s += 1
-                    feed.release(state.cursor)
-        finally:
-            if iterator is None:
-                it.close(state.cursor)
+        run = {"state": state, "logs": None}
+
+        def body(feed, j, s):
+            if hooks:
+                cbs.on_test_batch_begin(s)
+            settle = self._settled(settles, key, fn, run["state"], feed.arrays)
+            run["state"], run["logs"] = fn(run["state"], feed.arrays)
+            if settle:
+                run["state"].cursor.block_until_ready()
+            if hooks:
+                cbs.on_test_batch_end(s, _lazy_logs(run["logs"]))
+            return run["state"].cursor
+
+        s = for_each_batch(it, body, close=iterator is None)
+        logs = run["logs"]
         if data.kind != "arrays" and data.steps is None and s > 0:
             data.steps = s
         out = dict(_lazy_logs(logs)) if logs is not None else {}
@@ -469,29 +468,24 @@ class Trainer(DataChecks, StepPrograms):
         settles = {} if self._runs_inline() else None  # see _settled
         cbs.on_predict_begin()
         outs, masks = [], []
-        cursor = jnp.zeros((), jnp.int32)
-        s = 0
         key = ProgramKey("predict")
         fn = self._program(key)
-        it = self._epoch_iterator(data)
-        try:
-            with contextlib.closing(it.epoch()) as feeds:
-                for feed in feeds:
-                    for j in range(feed.first, feed.steps):
-                        if hooks:
-                            cbs.on_predict_batch_begin(s)
-                        settle = self._settled(settles, key, fn, t, nt, feed.arrays, cursor)
-                        out, cursor = fn(t, nt, feed.arrays, cursor)
-                        if settle:
-                            cursor.block_until_ready()
-                        outs.append(out)
-                        masks.append(feed.real[j])  # which rows are real, known on the host
-                        if hooks:
-                            cbs.on_predict_batch_end(s, {"outputs": out})
-                        s += 1
-                    feed.release(cursor)
-        finally:
-            it.close(cursor)
+        run = {"cursor": jnp.zeros((), jnp.int32)}
+
+        def body(feed, j, s):
+            if hooks:
+                cbs.on_predict_batch_begin(s)
+            settle = self._settled(settles, key, fn, t, nt, feed.arrays, run["cursor"])
+            out, run["cursor"] = fn(t, nt, feed.arrays, run["cursor"])
+            if settle:
+                run["cursor"].block_until_ready()
+            outs.append(out)
+            masks.append(feed.real[j])  # which rows are real, known on the host
+            if hooks:
+                cbs.on_predict_batch_end(s, {"outputs": out})
+            return run["cursor"]
+
+        for_each_batch(self._epoch_iterator(data), body)
         cbs.on_predict_end()
         if not outs:
             raise ValueError("Unexpected result of `predict`: no batches were produced by the input data.")
@@ -505,50 +499,6 @@ class Trainer(DataChecks, StepPrograms):
             host = jax.device_get(outs)
         keep = np.concatenate([np.asarray(m) > 0 for m in masks])
         return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts, axis=0)[keep], *host)
-
-    # --- single batches --------------------------------------------------------------------------
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One training step on one batch; returns the loss (and metrics) of that batch."""
-        self._assert_compiled("train_on_batch")
-        x = da.standardize_arrays(x, "x")
-        y = da.standardize_arrays(y, "y")
-        if class_weight is not None:
-            sample_weight = da.class_weight_to_sample_weight(jax.tree_util.tree_leaves(y)[0], class_weight,
-                                                             sample_weight)
-        sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
-        self._build_for_data(x, y)
-        state = self._make_state()
-        state = self._program(ProgramKey("train"))(state, self._single_batch(x, y, sample_weight))
-        logs = self._results(state)
-        self._save_state(state)
-        return self._format_batch_logs(logs, return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        self._assert_compiled("test_on_batch")
-        x = da.standardize_arrays(x, "x")
-        y = da.standardize_arrays(y, "y")
-        sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
-        self._build_for_data(x, y)
-        fn = self._program(ProgramKey("test"))
-        state, logs = fn(self._eval_state(), self._single_batch(x, y, sample_weight))
-        return self._format_batch_logs(logs, return_dict)
-
-    def predict_on_batch(self, x):
-        x = da.standardize_arrays(x, "x")
-        if not self.built:
-            self._maybe_build((_spec_of(x),), {})
-        b = self._ensure_binding()
-        t, nt = b.trees(copy=False)
-        fn = self._program(ProgramKey("predict"))
-        out, _ = fn(t, nt, self._single_batch(x), jnp.zeros((), jnp.int32))
-        return jax.tree_util.tree_map(np.asarray, out)
-
-    def _format_batch_logs(self, logs, return_dict):
-        host = {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(logs).items()}
-        if return_dict:
-            return dict(sorted(host.items()))
-        values = [host[n] for n in self._compile_metrics.names if n in host]
-        return values[0] if len(values) == 1 else values
 
     # --- training checkpoints (orbax; see fkeras.saving.Checkpointer) ------------------------------
     def _training_checkpoint(self):
@@ -592,81 +542,3 @@ class Trainer(DataChecks, StepPrograms):
 
         return {k: registry.serialize_keras_object(v) if not isinstance(v, (str, int, float, bool, type(None)))
                 else v for k, v in self._compile_config.items()}
-
-
-def _resolve_verbose(verbose):
-    if verbose == "auto":
-        from fkeras.utils.progbar import _is_interactive
-
-        return 1 if _is_interactive() else 2
-    if verbose not in (0, 1, 2, True, False):
-        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2; received {verbose!r}.")
-    return int(verbose)
-
-
-def _should_validate(epoch, freq):
-    if isinstance(freq, int):
-        return (epoch + 1) % freq == 0
-    return (epoch + 1) in freq
-
-
-class _TrainLoop:
-    """The steps of fit's epochs: the program for each feed and call, batch callbacks, live state."""
-
-    def __init__(self, model, cbs, spe, may_fuse):
-        self.model, self.cbs, self.spe, self.may_fuse = model, cbs, spe, may_fuse
-        self.hooks = cbs.needs_batch_hooks("train")
-        # A callback reading weights per batch needs them written back after each step; ones that
-        # only read the logs (progress bar, TensorBoard scalars, TerminateOnNaN) declare so.
-        self.live_sync = any(getattr(c, "_needs_live_weights", True) for c in cbs._batch_users["train"])
-        self.settles = {} if model._runs_inline() else None  # see StepPrograms._settled
-        self.programs = {}
-
-    def program(self, k):
-        key = ProgramKey("train", k)
-        fn = self.programs.get(key)
-        if fn is None:
-            fn = self.programs[key] = self.model._program(key)
-        return key, fn
-
-    def run_epoch(self, state, feeds, epoch, skip):
-        """Train on every feed of one epoch; returns the state and the batch count reached."""
-        m, cbs = self.model, self.cbs
-        s = skip
-        for feed in feeds:
-            if self.may_fuse:  # decided once, from the first feed's one-step program
-                self.spe = m._auto_steps(*self.program(1), state, feed.arrays)
-                self.may_fuse = False
-            spe = self.spe
-            j = feed.first
-            while j < feed.steps:
-                # fused calls start at multiples of spe (a chunk's length is one; its batch is cursor % length)
-                k = spe if feed.steps - j >= spe and j % spe == 0 and feed.length % spe == 0 else 1
-                if self.hooks:
-                    cbs.on_train_batch_begin(s)
-                state = m._maybe_refresh_lr(state)
-                key, fn = self.program(k)
-                settle = m._settled(self.settles, key, fn, state, feed.arrays)
-                state = fn(state, feed.arrays)
-                if settle:
-                    state.step.block_until_ready()
-                j += k
-                s += k
-                if self.hooks:
-                    m._live_state, m._live_position = state, (epoch, s)
-                    if self.live_sync:
-                        m._save_state(state)
-                    cbs.on_train_batch_end(s - 1, _lazy_logs(m._results(state)))
-                if m.stop_training:
-                    break
-            # the feed's buffers may be refilled once this (not donated) copy of the cursor is ready
-            feed.release(jnp.copy(state.cursor))
-            if m.stop_training:
-                break
-        return state, s
-
-
-def _lazy_logs(logs):
-    from fkeras.callbacks.callback import LazyLogs
-
-    return LazyLogs(logs)

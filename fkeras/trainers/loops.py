@@ -5,6 +5,7 @@ import contextlib
 
 import jax.numpy as jnp
 
+from fkeras.trainers.keras_steps import real_rows
 from fkeras.trainers.programs import ProgramKey
 
 
@@ -36,14 +37,20 @@ class TrainLoop:
         # only read the logs (progress bar, TensorBoard scalars, TerminateOnNaN) declare so.
         self.live_sync = any(getattr(c, "_needs_live_weights", True) for c in cbs._batch_users["train"])
         self.settles = {} if model._runs_inline() else None  # see StepPrograms._settled
+        self.keras_form = model._keras_form("train")  # an overridden train_step sees unpadded batches
+        self.logs = None  # the last logs such a step returned
         self.programs = {}
 
-    def program(self, k):
-        key = ProgramKey("train", k)
+    def program(self, k, rows=0):
+        key = ProgramKey("train", k, rows)
         fn = self.programs.get(key)
         if fn is None:
             fn = self.programs[key] = self.model._program(key)
         return key, fn
+
+    def results(self, state):
+        """The logs after the last step (device arrays; nothing waits here)."""
+        return self.logs if self.keras_form else self.model._results(state)
 
     def run_epoch(self, state, feeds, epoch, skip):
         """Train on every feed of one epoch; returns the state and the batch count reached."""
@@ -61,9 +68,11 @@ class TrainLoop:
                 if self.hooks:
                     cbs.on_train_batch_begin(s)
                 state = m._maybe_refresh_lr(state)
-                key, fn = self.program(k)
+                key, fn = self.program(k, real_rows(feed, j) if self.keras_form and k == 1 else 0)
                 settle = m._settled(self.settles, key, fn, state, feed.arrays)
                 state = fn(state, feed.arrays)
+                if self.keras_form:
+                    state, self.logs = state
                 if settle:
                     state.step.block_until_ready()
                 j += k
@@ -72,7 +81,7 @@ class TrainLoop:
                     m._live_state, m._live_position = state, (epoch, s)
                     if self.live_sync:
                         m._save_state(state)
-                    cbs.on_train_batch_end(s - 1, _lazy_logs(m._results(state)))
+                    cbs.on_train_batch_end(s - 1, _lazy_logs(self.results(state)))
                 if m.stop_training:
                     break
             # the feed's buffers may be refilled once this (not donated) copy of the cursor is ready

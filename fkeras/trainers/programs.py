@@ -29,19 +29,28 @@ AUTO_STEPS = 8
 
 
 class ProgramKey(NamedTuple):
-    """Which jitted program: ``kind`` ("train", "test" or "predict") and, for training, the
-    ``steps`` it runs per call. Every program reads its batches from a chunk (see ``take_batch``)."""
+    """Which jitted program: ``kind`` ("train", "test" or "predict"), for training the ``steps``
+    it runs per call, and ``rows``: 0 for whole batches, else the real rows of a partial last
+    batch (only a model's own Keras-form step sees batches unpadded). Every program reads its
+    batches from a chunk (see ``take_batch``)."""
 
     kind: str
     steps: int = 1
+    rows: int = 0
 
 
-def take_batch(chunk, cursor):
+def take_batch(chunk, cursor, rows=0):
     """Batch ``cursor % length`` of a chunk ``(x, y, sample_weight, mask)`` whose arrays are
-    stacked ``(length, batch, ...)``, as ``(x, y, sample_weight, mask)``."""
+    stacked ``(length, batch, ...)``, as ``(x, y, sample_weight, mask)``; only its first ``rows``
+    rows when ``rows`` > 0."""
     length = jax.tree_util.tree_leaves(chunk)[0].shape[0]
     index = cursor % length
-    return jax.tree_util.tree_map(lambda a: jax.lax.dynamic_index_in_dim(a, index, 0, keepdims=False), tuple(chunk))
+
+    def take(a):
+        a = jax.lax.dynamic_index_in_dim(a, index, 0, keepdims=False)
+        return a[:rows] if rows else a
+
+    return jax.tree_util.tree_map(take, tuple(chunk))
 
 
 class StepPrograms:
@@ -168,7 +177,29 @@ class StepPrograms:
         rep = PartitionSpec()
         chunk_spec = PartitionSpec(None, axis)  # a chunk: (steps, rows, ...), rows split over the devices
 
-        if key.kind == "train":
+        keras_form = self._keras_form(key.kind)
+        if key.kind == "train" and keras_form:
+            def program(state, chunk):
+                self._count_trace(key)
+                for _ in range(key.steps):
+                    x, y, sw, _ = take_batch(chunk, state.cursor, key.rows)
+                    state, logs = self._keras_step("train", state, x, y, sw)
+                return state, logs  # the step's own logs (its metrics need not be compiled ones)
+            fn = self._jit(program, specs=((rep, chunk_spec), rep), dist=dist)
+        elif key.kind == "test" and keras_form:
+            def program(state, chunk):
+                self._count_trace(key)
+                x, y, sw, _ = take_batch(chunk, state.cursor, key.rows)
+                return self._keras_step("test", state, x, y, sw)
+            fn = self._jit(program, donate=(), specs=((rep, chunk_spec), rep), dist=dist)
+        elif key.kind == "predict" and keras_form:
+            def program(trainable, non_trainable, chunk, cursor):
+                self._count_trace(key)
+                x = take_batch(chunk, cursor, key.rows)[0]
+                return self.predict_step((trainable, non_trainable), (x,)), cursor + 1
+            fn = self._jit(program, donate=(), specs=((rep, rep, chunk_spec, rep), (PartitionSpec(axis), rep)),
+                           dist=dist)
+        elif key.kind == "train":
             def program(state, chunk):
                 self._count_trace(key)
 

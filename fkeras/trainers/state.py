@@ -18,7 +18,7 @@ class TrainState:
     metrics: Any
     rng: Any
     step: Any
-    cursor: Any  # batch index within the current epoch (device-resident data)
+    cursor: Any  # batch index within the current epoch (a chunk's batch is cursor % its length)
 
 
 def _set_path(tree, path, value):

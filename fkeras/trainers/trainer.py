@@ -29,6 +29,7 @@ from fkeras.trainers.loops import (
     _should_validate,
     for_each_batch,
 )
+from fkeras.trainers.keras_steps import KerasSteps, real_rows
 from fkeras.trainers.on_batch import BatchMethods
 from fkeras.trainers.programs import AUTO_STEPS, ProgramKey, StepPrograms
 from fkeras.trainers.state import Binding, TrainState, copy_tree, place_state
@@ -46,7 +47,7 @@ class _DefaultSteps(int):
 _DEFAULT_SPE = _DefaultSteps(1)
 
 
-class Trainer(DataChecks, StepPrograms, BatchMethods):
+class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
     """Mixin with Keras's training API for ``Model``."""
 
     def __init__(self):
@@ -191,6 +192,10 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
             return  # already written back (e.g. at the end of the last epoch)
         if copy:
             state = copy_tree(state)
+        if isinstance(state.trainable, list):  # the Keras-form state of an overridden train_step
+            self._save_keras_state(state)
+            self._last_saved_state = state
+            return
         self._binding.write_back(state.trainable, state.non_trainable, copy=False)
         self._opt_state = state.opt_state
         self._rng = state.rng
@@ -209,7 +214,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
 
     def _maybe_refresh_lr(self, state):
         v = getattr(self.optimizer, "_lr_version", 0)
-        if v != self._lr_version:
+        if v != getattr(self, "_lr_version", v) and not isinstance(state.opt_state, list):
             self._lr_version = v
             state = state.replace(opt_state=self.optimizer._write_hyperparams(state.opt_state))
         return state
@@ -280,10 +285,11 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("fit")
-        if self._compile_loss is None:
+        keras_form = self._keras_form("train")  # the model overrides Keras's train_step
+        if self._compile_loss is None and not keras_form:
             raise ValueError(
-                "You must pass a `loss` to `compile()` before calling `fit()` (fkeras does not support "
-                "models that add all their losses with add_loss yet)."
+                "You must pass a `loss` to `compile()` before calling `fit()`, or override `train_step` "
+                "(fkeras does not support models that add all their losses with add_loss yet)."
             )
         verbose = _resolve_verbose(verbose)
         if validation_split and validation_data is None:
@@ -309,7 +315,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
                 val = da.make_data(vx, vy, vsw, batch_size=validation_batch_size or batch_size or 32, shuffle=False,
                                    steps=validation_steps)
             self._prepare_for_devices(val)
-        state = self._make_state()
+        state = self._keras_state("train") if keras_form else self._make_state()
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self)
         cbs.set_model(self)
@@ -321,7 +327,8 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
 
             fit_seed = int(multihost_utils.broadcast_one_to_all(np.asarray(fit_seed, np.int64)))
         spe = self._steps_per_execution
-        may_fuse = spe == 1 and self._auto_fuse and self._jit_compile and not cbs.needs_every_batch("train")
+        may_fuse = (spe == 1 and self._auto_fuse and self._jit_compile and not keras_form
+                    and not cbs.needs_every_batch("train"))
         it = self._epoch_iterator(data, multiple=spe, prefer=AUTO_STEPS if may_fuse else 1)
         val_it = None
         self._live = True
@@ -342,7 +349,8 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
             for epoch in range(start_epoch, epochs):
                 state = state.replace(cursor=self._commit(np.int32(skip)))
                 if skip == 0:
-                    state = state.replace(metrics=self._commit(self._fresh_metrics()))
+                    fresh = self._keras_metric_values() if keras_form else self._fresh_metrics()
+                    state = state.replace(metrics=self._commit(fresh))
                 cbs.on_epoch_begin(epoch)
                 with contextlib.closing(it.epoch(epoch, fit_seed, skip)) as feeds:
                     state, s = loop.run_epoch(state, feeds, epoch, skip)
@@ -354,7 +362,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
                     break
                 skip = 0
                 self._live_state, self._live_position = state, (epoch + 1, 0)
-                epoch_logs = dict(_lazy_logs(self._results(state)))
+                epoch_logs = dict(_lazy_logs(loop.results(state)))
                 # The next epoch donates `state`, so the Variables get a copy — except after the
                 # last epoch, when nothing will donate it.
                 self._save_state(state, copy=epoch < epochs - 1)
@@ -386,18 +394,19 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
         bx, by, _ = data.first_batch()
         if not in_fit:
             self._build_for_data(da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y"))
-        state = self._eval_state()
+        keras_form = self._keras_form("test")
+        state = self._keras_state("test") if keras_form else self._eval_state()
         cbs.on_test_begin()
         hooks = cbs.needs_batch_hooks("test")
         settles = {} if self._runs_inline() else None  # see _settled
-        key = ProgramKey("test")
-        fn = self._program(key)
         it = iterator if iterator is not None else self._epoch_iterator(data)
         run = {"state": state, "logs": None}
 
         def body(feed, j, s):
             if hooks:
                 cbs.on_test_batch_begin(s)
+            key = ProgramKey("test", rows=real_rows(feed, j) if keras_form else 0)
+            fn = self._program(key)
             settle = self._settled(settles, key, fn, run["state"], feed.arrays)
             run["state"], run["logs"] = fn(run["state"], feed.arrays)
             if settle:
@@ -462,25 +471,29 @@ class Trainer(DataChecks, StepPrograms, BatchMethods):
             callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_model(self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": data.steps})
-        b = self._ensure_binding()
-        t, nt = b.trees(copy=False)
+        keras_form = self._keras_form("predict")
+        if keras_form:
+            t, nt = [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
+        else:
+            t, nt = self._ensure_binding().trees(copy=False)
         hooks = cbs.needs_batch_hooks("predict")
         settles = {} if self._runs_inline() else None  # see _settled
         cbs.on_predict_begin()
         outs, masks = [], []
-        key = ProgramKey("predict")
-        fn = self._program(key)
         run = {"cursor": jnp.zeros((), jnp.int32)}
 
         def body(feed, j, s):
             if hooks:
                 cbs.on_predict_batch_begin(s)
+            key = ProgramKey("predict", rows=real_rows(feed, j) if keras_form else 0)
+            fn = self._program(key)
             settle = self._settled(settles, key, fn, t, nt, feed.arrays, run["cursor"])
             out, run["cursor"] = fn(t, nt, feed.arrays, run["cursor"])
             if settle:
                 run["cursor"].block_until_ready()
             outs.append(out)
-            masks.append(feed.real[j])  # which rows are real, known on the host
+            real = feed.real[j]  # which rows are real, known on the host
+            masks.append(real[:len(real) if not key.rows else key.rows])
             if hooks:
                 cbs.on_predict_batch_end(s, {"outputs": out})
             return run["cursor"]

@@ -1,0 +1,168 @@
+"""Keras 3's overridable steps in their JAX form (the "customizing what happens in fit" guide).
+
+A model may override ``train_step(self, state, data)``, ``test_step(self, state, data)`` or
+``predict_step(self, state, data)``. ``state`` is Keras 3's tuple of flat lists, in the order
+of ``model.trainable_variables``, ``model.non_trainable_variables``, ``optimizer.variables`` and
+the variables of ``model.metrics``: ``(trainable, non_trainable, optimizer, metrics)`` for
+training, ``(trainable, non_trainable, metrics)`` for testing and ``(trainable, non_trainable)``
+for prediction. ``data`` is the batch as Keras gives it (``(x, y)``, ``(x, y, sample_weight)`` or
+``(x,)``; never padded: a partial last batch comes with its real rows only). ``train_step`` and
+``test_step`` return ``(logs, state)``; ``predict_step`` returns the outputs.
+
+``fit``/``evaluate``/``predict`` then jit the overridden method inside the same programs and
+data path as fkeras's own steps, and History holds exactly the logs the method returns. A model
+that overrides none of them runs fkeras's own, faster step over its ``TrainState`` pytree; the
+methods below are Keras's default steps for a subclass that calls ``super().train_step(...)``.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fkeras.trainers import data_adapters as da
+from fkeras.trainers.state import TrainState
+
+
+def _pack(x, y, sw):
+    """The batch as Keras passes it to a step: ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if y is None and sw is None:
+        return (x,)
+    return (x, y) if sw is None else (x, y, sw)
+
+
+class KerasSteps:
+    """Mixin of ``Trainer``: Keras 3's step methods and what runs them."""
+
+    def _overrides(self, name):
+        """Whether the model's class overrides Keras's ``name`` step (then fit runs it)."""
+        return getattr(type(self), name) is not getattr(KerasSteps, name)
+
+    def _keras_form(self, kind):
+        return self._overrides({"train": "train_step", "test": "test_step", "predict": "predict_step"}[kind])
+
+    # --- Keras's default steps ---------------------------------------------------------------
+    def compute_loss_and_updates(self, trainable_variables, non_trainable_variables, metrics_variables=None,
+                                 x=None, y=None, sample_weight=None, training=False, optimizer_variables=None):
+        """``(loss, (unscaled_loss, y_pred, non_trainable_variables, metrics_variables))`` for one
+        batch: the forward pass with ``stateless_call`` and ``compute_loss`` (Keras 3's JAX trainer)."""
+        y_pred, non_trainable_variables, losses = self.stateless_call(
+            trainable_variables, non_trainable_variables, x, training=training, return_losses=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        loss = loss + sum((jnp.sum(jnp.asarray(term, jnp.float32)) for term in losses), jnp.zeros((), jnp.float32))
+        return loss, (loss, y_pred, non_trainable_variables, metrics_variables)
+
+    def train_step(self, state, data):
+        """One training step in Keras 3's JAX form: ``(logs, state)`` (see the module docstring).
+
+        Example (a subclass):
+
+        ```python
+        def train_step(self, state, data):
+            trainable, non_trainable, optimizer_vars, metrics_vars = state
+            x, y = data
+            def loss_fn(trainable):
+                y_pred, nt = self.stateless_call(trainable, non_trainable, x, training=True)
+                return self.compute_loss(x, y, y_pred), (y_pred, nt)
+            (loss, (y_pred, non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(trainable)
+            trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
+            ...  # metrics via metric.stateless_update_state
+            return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
+        ```
+        """
+        trainable, non_trainable, optimizer_vars, metrics_vars = state
+        x, y, sw = da.unpack_x_y_sample_weight(data)
+        grad_fn = jax.value_and_grad(self.compute_loss_and_updates, argnums=0, has_aux=True)
+        (_, (loss, y_pred, non_trainable, metrics_vars)), grads = grad_fn(
+            trainable, non_trainable, metrics_vars, x, y, sw, training=True)
+        trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
+        logs, metrics_vars = self._stateless_metrics(metrics_vars, loss, x, y, y_pred, sw)
+        return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
+
+    def test_step(self, state, data):
+        """One evaluation step in Keras 3's JAX form: ``(logs, state)`` with ``state`` =
+        ``(trainable, non_trainable, metrics_variables)``."""
+        trainable, non_trainable, metrics_vars = state
+        x, y, sw = da.unpack_x_y_sample_weight(data)
+        _, (loss, y_pred, non_trainable, metrics_vars) = self.compute_loss_and_updates(
+            trainable, non_trainable, metrics_vars, x, y, sw, training=False)
+        logs, metrics_vars = self._stateless_metrics(metrics_vars, loss, x, y, y_pred, sw)
+        return logs, (trainable, non_trainable, metrics_vars)
+
+    def predict_step(self, state, data):
+        """The model's outputs for one batch, with ``state`` = ``(trainable, non_trainable)``."""
+        trainable, non_trainable = state
+        x, _, _ = da.unpack_x_y_sample_weight(data)
+        y_pred, _ = self.stateless_call(trainable, non_trainable, x, training=False)
+        return y_pred
+
+    def _stateless_metrics(self, metrics_vars, loss, x, y, y_pred, sw):
+        """Update ``model.metrics`` (Keras's loss tracker "loss" with the loss, the others with
+        ``(y, y_pred, sample_weight)``) over their flat variable list; ``(logs, new_list)``."""
+        new, logs, i = [], {}, 0
+        for m in self.metrics:
+            part = list(metrics_vars[i:i + len(m.variables)])
+            i += len(m.variables)
+            if m.name == "loss":
+                part = m.stateless_update_state(part, loss)
+            else:
+                part = m.stateless_update_state(part, y, y_pred, sample_weight=sw)
+            result = m.stateless_result(part)
+            logs.update(result if isinstance(result, dict) else {m.name: result})
+            new += list(part)
+        return logs, new
+
+    # --- running an overridden step inside fkeras's programs -------------------------------------
+    def _keras_metric_values(self):
+        """Fresh values of ``model.metrics``' variables, as one flat list."""
+        return [jnp.asarray(v) for m in self.metrics for v in m.stateless_reset_state()]
+
+    def _keras_state(self, kind):
+        """A ``TrainState`` holding Keras-form flat lists (for an overridden step)."""
+        trainable = [v.value for v in self.trainable_variables]
+        non_trainable = [v.value for v in self.non_trainable_variables]
+        opt = None
+        if kind == "train":
+            if not self.optimizer.built or len(self.optimizer._trainable_variables) != len(trainable) or any(
+                    a is not b for a, b in zip(self.optimizer._trainable_variables, self.trainable_variables)):
+                self.optimizer.build(self.trainable_variables)
+            opt = [h.value for h in self.optimizer.variables]
+        state = TrainState(trainable=trainable, non_trainable=non_trainable, opt_state=opt,
+                           metrics=self._keras_metric_values(), rng=jnp.zeros((2,), jnp.uint32),
+                           step=jnp.asarray(getattr(self.optimizer, "_iterations", 0) or 0 if kind == "train" else 0,
+                                            jnp.int32), cursor=jnp.zeros((), jnp.int32))
+        return jax.device_put(jax.tree_util.tree_map(jnp.array, state), jax.devices()[0])
+
+    def _save_keras_state(self, state):
+        """Write a Keras-form state back onto the variables, optimizer and metrics."""
+        for v, val in zip(self.trainable_variables, state.trainable):
+            v.assign(val)
+        for v, val in zip(self.non_trainable_variables, state.non_trainable):
+            v.assign(val)
+        if state.opt_state is not None:
+            for h, val in zip(self.optimizer.variables, state.opt_state):
+                h.assign(val)
+            self.optimizer._iterations = int(state.step)
+        values = iter(state.metrics)
+        for m in self.metrics:
+            for v in m.variables:
+                v.assign(next(values))
+
+    def _keras_step(self, kind, state, x, y, sw):
+        """Run the overridden ``kind`` step on one (unpadded) batch inside a program."""
+        data = _pack(x, y, sw)
+        if kind == "train":
+            logs, (t, nt, opt, mv) = self.train_step(
+                (state.trainable, state.non_trainable, state.opt_state, state.metrics), data)
+            return state.replace(trainable=list(t), non_trainable=list(nt), opt_state=list(opt), metrics=list(mv),
+                                 step=state.step + 1, cursor=state.cursor + 1), dict(logs)
+        logs, (t, nt, mv) = self.test_step((state.trainable, state.non_trainable, state.metrics), data)
+        return state.replace(metrics=list(mv), cursor=state.cursor + 1), dict(logs)
+
+
+def real_rows(feed, j):
+    """Rows of batch ``j`` of ``feed`` that are real (a partial last batch has fewer)."""
+    if feed.real is None:
+        return 0
+    n = int(np.sum(feed.real[j] > 0))
+    return 0 if n == feed.real.shape[1] else n

@@ -14,6 +14,9 @@ Example:
     python -m benchmarks.run --workloads cnn --policy mixed_bfloat16 --steps cnn=4
     python -m benchmarks.run --workloads cnn --devices 4 --impls handwritten,keras3,fkeras,fkeras_pmap
     python -m benchmarks.run --workloads cnn --batch cnn=256 --steps cnn=300   # see gpu_table.sh
+    python -m benchmarks.run --workloads input_bound --impls keras3,fkeras,fkeras_resident --repeats 3
+    python -m benchmarks.run --workloads input_bound --dtype uint8 --shuffle off
+    python -m benchmarks.run --workloads resnet50 --impls keras3,fkeras,keras3_resident,fkeras_resident   # GPU
 """
 
 from __future__ import annotations
@@ -32,22 +35,32 @@ import traceback
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULT_MARK = "@@BENCH_RESULT@@ "
 
-ALL_WORKLOADS = ("cnn", "mlp", "mlp_spe10", "lstm")
-DEFAULT_WORKLOADS = ("cnn", "mlp", "mlp_spe10")
-ALL_IMPLS = ("handwritten", "keras3", "fkeras", "fkeras_pmap")
+ALL_WORKLOADS = ("cnn", "mlp", "mlp_spe10", "lstm", "input_bound", "resnet50")
+DEFAULT_WORKLOADS = ("cnn", "mlp", "mlp_spe10", "input_bound")
+# *_resident: the model of build_model(), trained by a hand-written jitted step
+# (stateless_call + optax) over one batch put on the device once: no input pipeline.
+ALL_IMPLS = ("handwritten", "keras3", "fkeras", "fkeras_pmap", "fkeras_resident", "keras3_resident")
 DEFAULT_IMPLS = ("handwritten", "keras3", "fkeras")
+RESIDENT_IMPLS = {"fkeras_resident": "fkeras", "keras3_resident": "keras3"}
+# Image dtype of the synthetic data (--dtype); only the 224x224 image workloads take uint8.
+DATA_DTYPES = ("float32", "uint8")
+IMAGE_WORKLOADS = ("input_bound", "resnet50")
 # Keras dtype-policy names. The hand-written loop maps them to flax's `dtype` (compute) with
 # float32 params, and for float16 adds dynamic loss scaling written in its step.
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
-# Per-workload settings. `steps` is the length of the timed window (batches, one
-# epoch); `warmup` batches are trained (in a separate fit) before it, after the
-# first fit of `spe` batches that defines "time to first step".
+# Per-workload settings. `steps` is the number of batches in the data the timed fit
+# trains on, for `epochs` epochs (steps × epochs timed steps); `warmup` batches are trained
+# (in a separate fit) before it, after the first fit of `spe` batches that defines
+# "time to first step".
 WORKLOADS = {
-    "cnn": dict(batch=128, steps=32, warmup=2, spe=1),
-    "mlp": dict(batch=32, steps=3000, warmup=20, spe=1),
-    "mlp_spe10": dict(batch=32, steps=3000, warmup=20, spe=10),
-    "lstm": dict(batch=32, steps=20, warmup=2, spe=1),
+    "cnn": dict(batch=128, steps=32, warmup=2, spe=1, epochs=1),
+    "mlp": dict(batch=32, steps=3000, warmup=20, spe=1, epochs=1),
+    "mlp_spe10": dict(batch=32, steps=3000, warmup=20, spe=10, epochs=1),
+    "lstm": dict(batch=32, steps=20, warmup=2, spe=1, epochs=1),
+    # 224x224x3 images through a model with almost no compute: the input pipeline is the cost
+    "input_bound": dict(batch=128, steps=8, warmup=2, spe=1, epochs=6),
+    "resnet50": dict(batch=128, steps=8, warmup=2, spe=1, epochs=6),  # opt-in; meant for a GPU
 }
 
 
@@ -62,12 +75,25 @@ class Unavailable(Exception):
 # --------------------------------------------------------------------------- data
 
 
-def make_data(workload, n_samples, seed=0):
-    """Synthetic numpy data with a fixed seed: (x, y)."""
+def make_data(workload, n_samples, seed=0, dtype="float32"):
+    """Synthetic numpy data with a fixed seed: (x, y). `dtype` is the image dtype of the
+    224x224 image workloads: float32 in [0, 1) or uint8 in [0, 255]."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    if workload == "cnn":
+    if dtype != "float32" and workload not in IMAGE_WORKLOADS:
+        raise ValueError(f"dtype {dtype!r} is only for the workloads {IMAGE_WORKLOADS}")
+    if workload in IMAGE_WORKLOADS:
+        shape = (n_samples, 224, 224, 3)
+        if dtype == "uint8":
+            x = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        elif dtype == "float32":
+            x = rng.random(shape, dtype=np.float32)
+        else:
+            raise ValueError(f"Unknown data dtype {dtype!r}; expected one of {DATA_DTYPES}")
+        classes = 1000 if workload == "resnet50" else 10
+        y = rng.integers(0, classes, size=(n_samples,)).astype(np.int32)
+    elif workload == "cnn":
         x = rng.random((n_samples, 28, 28, 1), dtype=np.float32)
         y = rng.integers(0, 10, size=(n_samples,)).astype(np.int32)
     elif workload in ("mlp", "mlp_spe10"):
@@ -131,12 +157,30 @@ def build_model(keras, workload, steps_per_execution=1):
             ]
         )
         loss, metrics = "binary_crossentropy", ["accuracy"]
+    elif workload == "input_bound":
+        # The same model for float32 and uint8 images: Rescaling casts to the compute dtype.
+        model = keras.Sequential(
+            [
+                keras.Input((224, 224, 3)),
+                layers.Rescaling(1 / 255.0),
+                layers.GlobalAveragePooling2D(),
+                layers.Dense(10, activation="softmax", dtype="float32"),
+            ]
+        )
+        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
+    elif workload == "resnet50":
+        apps = getattr(keras, "applications", None)
+        if apps is None or not hasattr(apps, "ResNet50"):
+            raise Skip("framework has no keras.applications.ResNet50")
+        model = apps.ResNet50(weights=None, input_shape=(224, 224, 3), classes=1000)
+        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
     else:
         raise ValueError(f"Unknown workload {workload!r}")
     compile_kwargs = {}
     if steps_per_execution != 1:
         compile_kwargs["steps_per_execution"] = steps_per_execution
-    model.compile(optimizer="adam", loss=loss, metrics=metrics, **compile_kwargs)
+    optimizer = keras.optimizers.SGD(0.01, momentum=0.9) if workload == "resnet50" else "adam"
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, **compile_kwargs)
     return model
 
 
@@ -181,6 +225,22 @@ def _sync_keras(model, history):
     except Exception:  # noqa: BLE001 - fall back to fetching to host
         for v in model.trainable_variables:
             np.asarray(v)
+
+
+def _train_programs(model, traces=False):
+    """fkeras's `model.trace_counts` keys of train programs, as strings (older fkeras keys are
+    strings, "train_indexed:K:...", newer ones `ProgramKey(kind, steps, ...)` tuples); with
+    `traces`, the sum of their trace counts (None for a framework without trace_counts)."""
+    counts = getattr(model, "trace_counts", None)
+    if not isinstance(counts, dict):
+        return None if traces else []
+    out, n = [], 0
+    for k, c in counts.items():
+        kind = k if isinstance(k, str) else getattr(k, "kind", None)
+        if isinstance(kind, str) and kind.startswith("train"):
+            out.append(str(k))
+            n += c if isinstance(c, int) else 0
+    return n if traces else sorted(out)
 
 
 def _last_logs(history):
@@ -268,12 +328,15 @@ def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1,
         _sync_keras(model, h)
     clock("warm")
     t = time.perf_counter()
-    h = model.fit(x, y, batch_size=b, epochs=1, verbose=0, shuffle=shuffle)
+    h = model.fit(x, y, batch_size=b, epochs=cfg["epochs"], verbose=0, shuffle=shuffle)
     _sync_keras(model, h)
     elapsed = time.perf_counter() - t
-    # fkeras: the jitted train programs fit used ("train_indexed:K:..." runs K steps per call;
-    # K > 1 without steps_per_execution means fit fused cheap steps by itself)
-    extra["train_programs"] = sorted(k for k in getattr(model, "trace_counts", {}) if k.startswith("train_"))
+    # fkeras: the jitted train programs fit used (K steps per call; K > 1 without
+    # steps_per_execution means fit fused cheap steps by itself)
+    extra["train_programs"] = _train_programs(model)
+    # ... and how many times they were traced in all (first, warm-up and timed fits): more
+    # traces than programs means a fit re-traced (e.g. for a new data size)
+    extra["train_traces"] = _train_programs(model, traces=True)
     clock("timed")
     if policy == "mixed_float16":
         try:  # the current scale (scale_loss multiplies by it in both frameworks) ...
@@ -288,6 +351,8 @@ def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1,
 
 
 def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shuffle=True):
+    if workload == "resnet50":
+        raise Skip("no hand-written ResNet50 (the *_resident impls train the same model by hand)")
     try:
         import jax
         import jax.numpy as jnp
@@ -337,6 +402,15 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shu
                 e = nn.Embed(10000, 128, **kw)(x)
                 h = nn.RNN(nn.OptimizedLSTMCell(64, **kw))(e)[:, -1]
                 return nn.Dense(1, kernel_init=glorot, dtype=f32, param_dtype=f32)(h)[:, 0]  # logit
+
+    elif workload == "input_bound":
+
+        class Net(nn.Module):
+            @nn.compact
+            def __call__(self, x, train):
+                x = x.astype(cdt) * jnp.asarray(1 / 255.0, cdt)  # Rescaling (uint8 or float32 in)
+                x = jnp.mean(x, axis=(1, 2))  # GlobalAveragePooling2D
+                return nn.Dense(10, kernel_init=glorot, dtype=f32, param_dtype=f32)(x)
 
     else:
         raise ValueError(f"Unknown workload {workload!r}")
@@ -420,9 +494,10 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shu
 
     # Like fit's default shuffle=True: each epoch visits the rows in a fresh random order, the
     # batch gathered on the host with np.take; --shuffle off feeds contiguous slices.
-    order = np.random.default_rng(0).permutation(len(x)) if shuffle else None
+    perm_rng = np.random.default_rng(0)
+    order = perm_rng.permutation(len(x)) if shuffle else None
 
-    def loop(state, n_steps):
+    def loop(state, n_steps, order):
         for i in range(n_steps):  # batches fed per step; no per-step host sync
             if order is None:
                 xb, yb = x[i * b : (i + 1) * b], y[i * b : (i + 1) * b]
@@ -430,17 +505,19 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shu
                 idx = order[i * b : (i + 1) * b]
                 xb, yb = np.take(x, idx, axis=0), np.take(y, idx, axis=0)
             state = train_step(state, put(xb), put(yb))
-        return jax.block_until_ready(state)
+        return state
 
-    state = loop(state, cfg["spe"])  # same number of first steps as the Keras impls
+    state = jax.block_until_ready(loop(state, cfg["spe"], order))  # same number of first steps as the Keras impls
     clock("first_step")
-    state = loop(state, cfg["warmup"])
+    state = jax.block_until_ready(loop(state, cfg["warmup"], order))
     clock("warm")
     zeros = tuple(jax.device_put(jnp.zeros((), jnp.float32), replicated) if devices > 1 else jnp.zeros((), jnp.float32) for _ in range(3))
     state = state[:3] + zeros + state[6:]  # reset metrics
     n_steps = len(x) // b
     t = time.perf_counter()
-    state = loop(state, n_steps)
+    for epoch in range(cfg["epochs"]):  # like fit(epochs=E): a fresh order per pass when shuffling
+        state = loop(state, n_steps, order if (epoch == 0 or not shuffle) else perm_rng.permutation(len(x)))
+    state = jax.block_until_ready(state)
     elapsed = time.perf_counter() - t
     clock("timed")
     loss_sum, acc_sum, count = state[3:6]
@@ -450,6 +527,122 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shu
     if loss_scaling:
         extra["final_loss_scale"] = float(state[6])
     return dict(elapsed_s=elapsed, version=f"jax {jax.__version__}, flax {flax.__version__}, optax {optax.__version__}", final_logs=logs, extra=extra)
+
+
+# ------------------------------ the Keras-API model, trained over a batch resident on device
+
+
+def run_resident(impl, workload, cfg, x, y, clock, policy="float32", devices=1, shuffle=True):
+    """`fkeras_resident` / `keras3_resident`: the model of `build_model` (fkeras or Keras 3),
+    trained by a hand-written step: `model.stateless_call(...)`, the loss in jax.numpy,
+    `jax.value_and_grad` and optax, in one `jax.jit` that donates the state. Every step
+    trains on the same batch, put on the device once before the first step: no input
+    pipeline, no per-step host work but the dispatch. `fit`'s samples/s over this impl's is
+    the share of the step that `fit` itself costs (data feeding, shuffling, its loop).
+    `shuffle` is ignored (one batch)."""
+    fw = RESIDENT_IMPLS[impl]
+    if devices > 1:
+        raise Skip(f"{impl} runs on one device")
+    if policy == "mixed_float16":
+        raise Skip(f"{impl} has no loss scaling (mixed_float16)")
+    keras = _import_keras_api(fw)
+    try:
+        import jax
+        import jax.numpy as jnp
+        import optax
+    except Exception as e:  # noqa: BLE001
+        raise Unavailable(f"{type(e).__name__}: {e}") from e
+    clock("imported")
+    version = getattr(keras, "__version__", None)
+    if hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
+        keras.utils.set_random_seed(0)
+    _set_policy_and_distribution(keras, fw, policy, 1)
+    model = build_model(keras, workload)  # compiled as for fit; its optimizer goes unused
+    binary = workload == "lstm"
+    # Keras's SGD(0.01, momentum=0.9) (v = 0.9 v - lr g; w += v) is optax.sgd's trace with a
+    # constant rate; Adam with Keras's defaults.
+    if workload == "resnet50":
+        tx, tx_name = optax.sgd(0.01, momentum=0.9), "optax.sgd(0.01, momentum=0.9)"
+    else:
+        tx, tx_name = optax.adam(1e-3, b1=0.9, b2=0.999, eps=1e-7), "optax.adam"
+    f32 = jnp.float32
+    eps = 1e-7  # keras.backend.epsilon()
+
+    def loss_fn(tv, ntv, xb, yb, count):
+        kwargs = {}
+        if fw == "fkeras":
+            # fkeras takes the step's key as an argument (a layer that draws, e.g. Dropout, folds
+            # its own key from it); unused (so removed by XLA) when no layer draws. Keras 3 keeps
+            # its seed-generator states in the non-trainable variables instead.
+            kwargs["rng"] = jax.random.fold_in(jax.random.PRNGKey(1), count)
+        y_pred, new_ntv = model.stateless_call(tv, ntv, xb, training=True, **kwargs)
+        p = y_pred.astype(f32)
+        if binary:  # binary_crossentropy on probabilities, as Keras computes it
+            p = jnp.clip(p[:, 0] if p.ndim == 2 else p, eps, 1.0 - eps)
+            loss = -jnp.mean(yb * jnp.log(p) + (1.0 - yb) * jnp.log(1.0 - p))
+            acc = jnp.mean((p > 0.5).astype(f32) == yb)
+        else:  # sparse_categorical_crossentropy on probabilities, as Keras computes it
+            p = p / jnp.sum(p, axis=-1, keepdims=True)
+            p = jnp.clip(p, eps, 1.0 - eps)
+            loss = -jnp.mean(jnp.take_along_axis(jnp.log(p), yb[:, None].astype(jnp.int32), axis=-1))
+            acc = jnp.mean((jnp.argmax(p, axis=-1) == yb).astype(f32))
+        return loss, (new_ntv, acc)
+
+    def step_fn(state, xb, yb):
+        tv, ntv, opt_state, loss_sum, acc_sum, count = state
+        (loss, (ntv, acc)), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv, ntv, xb, yb, count)
+        updates, opt_state = tx.update(grads, opt_state, tv)
+        tv = optax.apply_updates(tv, updates)
+        return (tv, ntv, opt_state, loss_sum + loss, acc_sum + acc, count + 1)
+
+    train_step = jax.jit(step_fn, donate_argnums=0)
+    # Variable.value is the variable's jax.Array in both frameworks (checked below).
+    tv = [v.value for v in model.trainable_variables]
+    ntv = [v.value for v in model.non_trainable_variables]
+    bad = sorted({type(a).__name__ for a in tv + ntv if not isinstance(a, jax.Array)})
+    if bad:
+        raise RuntimeError(f"{fw}: Variable.value gave {bad}, not jax.Array")
+    # Copies: the step donates its state, and the model's own arrays stay valid.
+    tv, ntv = [jnp.array(a, copy=True) for a in tv], [jnp.array(a, copy=True) for a in ntv]
+
+    def metrics0():  # (loss_sum, acc_sum, count): three buffers (a donated buffer may appear once)
+        return (jnp.zeros((), f32), jnp.zeros((), f32), jnp.zeros((), jnp.int32))
+
+    state = (tv, ntv, tx.init(tv)) + metrics0()
+    extra = dict(
+        optimizer=tx_name,
+        compute_dtype=str(getattr(model.layers[0], "compute_dtype", None)),
+        variable_dtype=str(getattr(model.layers[0], "variable_dtype", None)),
+        output_dtype=str(getattr(model.layers[-1], "compute_dtype", None)),
+        distribution=None,
+        n_trainable=len(tv),
+        n_non_trainable=len(ntv),
+    )
+    clock("built")
+    b = cfg["batch"]
+    xb, yb = jax.device_put(x[:b]), jax.device_put(y[:b])  # once; every step trains on it
+    jax.block_until_ready((xb, yb))
+
+    def loop(state, n_steps):
+        for _ in range(n_steps):  # no per-step host sync
+            state = train_step(state, xb, yb)
+        return state
+
+    state = jax.block_until_ready(loop(state, cfg["spe"]))  # same number of first steps as fit's first
+    clock("first_step")
+    state = jax.block_until_ready(loop(state, cfg["warmup"]))
+    clock("warm")
+    state = state[:3] + metrics0()  # reset metrics
+    n_steps = (len(x) // b) * cfg["epochs"]
+    t = time.perf_counter()
+    state = jax.block_until_ready(loop(state, n_steps))
+    elapsed = time.perf_counter() - t
+    clock("timed")
+    loss_sum, acc_sum, count = state[3:6]
+    logs = {"loss": float(loss_sum / count), "accuracy": float(acc_sum / count)}
+    extra["step_programs"] = train_step._cache_size() if hasattr(train_step, "_cache_size") else None
+    return dict(elapsed_s=elapsed, version=f"{version} (jax {jax.__version__}, optax {optax.__version__})",
+                final_logs=logs, extra=extra)
 
 
 # ------------------------------------------------------------------------------ child
@@ -487,7 +680,8 @@ def _apply_fkeras_malloc_tuning():
 def child_main(args):
     t0 = args.t0 if args.t0 is not None else _process_start_time()
     cfg = dict(WORKLOADS[args.workload])
-    cfg.update(batch=int(args.batch) if args.batch else cfg["batch"], steps=args.steps or cfg["steps"], warmup=args.warmup if args.warmup is not None else cfg["warmup"])
+    cfg.update(batch=int(args.batch) if args.batch else cfg["batch"], steps=args.steps or cfg["steps"], warmup=args.warmup if args.warmup is not None else cfg["warmup"],
+               epochs=int(args.epochs) if args.epochs else cfg["epochs"])
     spe = cfg["spe"]
     # Whole executions only (a partial last execution would re-trace in Keras).
     cfg["steps"] = max(spe, -(-cfg["steps"] // spe) * spe)
@@ -498,12 +692,15 @@ def child_main(args):
         repeat=args.repeat,
         batch=cfg["batch"],
         steps=cfg["steps"],
+        epochs=cfg["epochs"],
+        timed_steps=cfg["steps"] * cfg["epochs"],
         warmup_steps=cfg["warmup"],
-        steps_per_execution=spe if args.impl != "handwritten" else 1,
+        steps_per_execution=spe if args.impl in ("keras3", "fkeras", "fkeras_pmap") else 1,
         policy=args.policy,
         devices=args.devices,
         malloc=args.malloc,
         shuffle=args.shuffle,
+        dtype=args.dtype,
     )
     if args.malloc == "tuned-all":
         _apply_fkeras_malloc_tuning()
@@ -521,7 +718,7 @@ def child_main(args):
 
     td = time.time()
     n = max(cfg["steps"], cfg["warmup"], spe) * cfg["batch"]
-    x, y = make_data(args.workload, n)
+    x, y = make_data(args.workload, n, dtype=args.dtype)
     data_s = time.time() - td
     rec["data_mb"] = round((x.nbytes + y.nbytes) / 2**20, 1)
     base_rss = _current_rss_mb()  # interpreter + numpy + data, before any framework import
@@ -534,6 +731,9 @@ def child_main(args):
         if args.impl == "handwritten":
             out = run_handwritten(args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices,
                                   shuffle=args.shuffle == "on")
+        elif args.impl in RESIDENT_IMPLS:
+            out = run_resident(args.impl, args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices,
+                               shuffle=args.shuffle == "on")
         else:
             out = run_keras_api(args.impl, args.workload, cfg, x, y, clock, policy=args.policy, devices=args.devices,
                                 shuffle=args.shuffle == "on")
@@ -545,11 +745,11 @@ def child_main(args):
         tb = traceback.format_exc(limit=-8)  # the innermost frames: where it failed
         rec.update(status="error", error=f"error: {type(e).__name__}: {e}", traceback=tb[-2000:])
     else:
-        samples = cfg["steps"] * cfg["batch"]
+        timed_steps = cfg["steps"] * cfg["epochs"]
         rec.update(
             status="ok",
-            samples_per_s=samples / out["elapsed_s"],
-            ms_per_step=1000.0 * out["elapsed_s"] / cfg["steps"],
+            samples_per_s=timed_steps * cfg["batch"] / out["elapsed_s"],
+            ms_per_step=1000.0 * out["elapsed_s"] / timed_steps,
             timed_s=out["elapsed_s"],
             # process start -> first step done (imports, build, compile, first step),
             # excluding the synthetic-data generation.
@@ -668,9 +868,12 @@ def _csv(value, allowed, what):
     return items
 
 
-def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=0):
+def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=0, epochs=None):
     cmd = [sys.executable, "-m", "benchmarks.run", "--child", "--workload", workload, "--impl", impl, "--repeat", str(repeat)]
-    cmd += ["--policy", args.policy, "--devices", str(args.devices), "--malloc", args.malloc, "--shuffle", args.shuffle]
+    cmd += ["--policy", args.policy, "--devices", str(args.devices), "--malloc", args.malloc, "--shuffle", args.shuffle,
+            "--dtype", args.dtype]
+    if epochs:
+        cmd += ["--epochs", str(epochs)]
     if force_host_devices:
         cmd += ["--force-host-devices", str(force_host_devices)]
     if steps:
@@ -685,7 +888,7 @@ def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=
     t0 = time.time()
     cmd += ["--t0", repr(t0)]
     base = dict(workload=workload, impl=impl, repeat=repeat, policy=args.policy, devices=args.devices,
-                malloc=args.malloc)
+                malloc=args.malloc, shuffle=args.shuffle, dtype=args.dtype)
     try:
         p = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -704,13 +907,14 @@ def _median(vals):
     return statistics.median(vals) if vals else None
 
 
-def summarize(records, workloads, impls, policy="float32", devices=1):
+def summarize(records, workloads, impls, policy="float32", devices=1, dtype="float32", shuffle="on"):
     summary = {}
     for w in workloads:
         for i in impls:
             runs = [r for r in records if r["workload"] == w and r["impl"] == i]
             ok = [r for r in runs if r.get("status") == "ok"]
-            s = dict(workload=w, impl=i, policy=policy, devices=devices, n_ok=len(ok), n=len(runs))
+            s = dict(workload=w, impl=i, policy=policy, devices=devices, dtype=dtype, shuffle=shuffle,
+                     n_ok=len(ok), n=len(runs))
             if ok:
                 sps = [r["samples_per_s"] for r in ok]
                 s.update(
@@ -773,7 +977,8 @@ def markdown_table(summary, workloads, impls, policy="float32", devices=1, heade
                 lines.append(f"| {w} | {i} | {s.get('status', 'n/a')} | | | | | | 0/{s['n']} |")
     pairs = [
         (n, d)
-        for n, d in (("fkeras", "handwritten"), ("fkeras", "keras3"), ("keras3", "handwritten"), ("fkeras_pmap", "fkeras"))
+        for n, d in (("fkeras", "handwritten"), ("fkeras", "keras3"), ("keras3", "handwritten"), ("fkeras_pmap", "fkeras"),
+                     ("fkeras", "fkeras_resident"), ("keras3", "keras3_resident"))
         if n in impls and d in impls
     ]
     if pairs:
@@ -795,6 +1000,9 @@ def markdown_table(summary, workloads, impls, policy="float32", devices=1, heade
             lines.append(row)
     if "mlp_spe10" in workloads and "handwritten" in impls:
         lines += ["", "mlp_spe10: handwritten is the plain per-step jitted loop (no steps_per_execution)."]
+    if any(i in RESIDENT_IMPLS for i in impls):
+        lines += ["", "*_resident: the same model trained by a hand-written jitted step on one batch kept on the device "
+                      "(no input pipeline); fit/resident samples/s is the share of fit's step time that is the step itself."]
     return "\n".join(lines)
 
 
@@ -840,17 +1048,29 @@ def table_from(path):
         raise SystemExit(f"--table-from: no summary records in {path}")
     groups = {}
     for s in summaries:
-        groups.setdefault((s.get("policy", "float32"), s.get("devices", 1)), []).append(s)
+        key = (s.get("policy", "float32"), s.get("devices", 1), s.get("dtype", "float32"), s.get("shuffle", "on"))
+        groups.setdefault(key, []).append(s)
     out = []
-    for (policy, devices), group in groups.items():
+    for (policy, devices, dtype, shuffle), group in groups.items():
         workloads = list(dict.fromkeys(s["workload"] for s in group))
         impls = list(dict.fromkeys(s["impl"] for s in group))
         summary = {(s["workload"], s["impl"]): s for s in group}
-        out.append(markdown_table(summary, workloads, impls, policy, devices))
-    if len({p for p, _ in groups}) > 1:
+        out.append(markdown_table(summary, workloads, impls, policy, devices, _header_note(dtype=dtype, shuffle=shuffle)))
+    if len({g[0] for g in groups}) > 1:
         out.append("Across policies (medians from separate runs):\n\n" + policy_table(summaries))
     print("\n\n".join(out))
     return 0
+
+
+def _header_note(malloc="default", shuffle="on", dtype="float32"):
+    note = ""
+    if malloc != "default":
+        note += f", malloc {malloc}"
+    if shuffle != "on":
+        note += ", shuffle off"
+    if dtype != "float32":
+        note += f", {dtype} images"
+    return note
 
 
 def parent_main(args):
@@ -858,6 +1078,13 @@ def parent_main(args):
     impls = _csv(args.impls, ALL_IMPLS, "impls")
     steps = _parse_steps(args.steps)
     batches = _parse_steps(args.batch, "batch")
+    epochs = _parse_steps(args.epochs, "epochs")
+    if any(e < 1 for e in epochs.values()):
+        raise SystemExit("--epochs must be >= 1")
+    if args.dtype != "float32":
+        other = [w for w in workloads if w not in IMAGE_WORKLOADS]
+        if other:
+            raise SystemExit(f"--dtype {args.dtype}: only the image workloads {IMAGE_WORKLOADS} take it, not {other}")
     force_host_devices, device_info, header_note = 0, None, ""
     if args.devices > 1:
         force_host_devices, device_info = probe_devices(args.devices)
@@ -893,6 +1120,9 @@ def parent_main(args):
             device_probe=device_info,
             steps={w: steps.get(w, WORKLOADS[w]["steps"]) for w in workloads},
             batch={w: batches.get(w, WORKLOADS[w]["batch"]) for w in workloads},
+            epochs={w: epochs.get(w, WORKLOADS[w]["epochs"]) for w in workloads},
+            shuffle=args.shuffle,
+            dtype=args.dtype,
             started=time.strftime("%Y-%m-%dT%H:%M:%S"),
         )
     )
@@ -902,21 +1132,19 @@ def parent_main(args):
         for w in workloads:
             for i in impls:
                 print(f"# repeat {r + 1}/{args.repeats}: {w} / {i} ({args.policy}, devices={args.devices}) ...", file=sys.stderr, flush=True)
-                rec = run_one(w, i, r, steps.get(w), args, batch=batches.get(w), force_host_devices=force_host_devices)
+                rec = run_one(w, i, r, steps.get(w), args, batch=batches.get(w), force_host_devices=force_host_devices,
+                              epochs=epochs.get(w))
                 rec["type"] = "run"
                 records.append(rec)
                 emit(rec)
                 if rec.get("status") not in ("ok", "skipped"):
                     print(f"#   {rec.get('status')}: {rec.get('error', '')[:300]}", file=sys.stderr, flush=True)
-    summary = summarize(records, workloads, impls, args.policy, args.devices)
+    summary = summarize(records, workloads, impls, args.policy, args.devices, args.dtype, args.shuffle)
     for s in summary.values():
         emit(dict(s, type="summary"))
     print(f"\n# total wall time {time.time() - t_all:.0f} s\n", file=sys.stderr, flush=True)
     print()
-    if args.malloc != "default":
-        header_note += f", malloc {args.malloc}"
-    if args.shuffle != "on":
-        header_note += ", shuffle off"
+    header_note += _header_note(args.malloc, args.shuffle, args.dtype)
     print(markdown_table(summary, workloads, impls, args.policy, args.devices, header_note))
     if out_f:
         out_f.close()
@@ -926,10 +1154,11 @@ def parent_main(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS), help=f"comma list of {ALL_WORKLOADS} (default: %(default)s)")
-    ap.add_argument("--impls", default=",".join(DEFAULT_IMPLS), help=f"comma list of {ALL_IMPLS} (default: %(default)s; fkeras_pmap needs --devices > 1)")
+    ap.add_argument("--impls", default=",".join(DEFAULT_IMPLS), help=f"comma list of {ALL_IMPLS} (default: %(default)s; fkeras_pmap needs --devices > 1; *_resident: one device)")
     ap.add_argument("--repeats", type=int, default=3, help="measurements per (workload, impl), alternating impls (default: 3)")
     ap.add_argument("--steps", default=None, help="timed steps: N for all workloads, or 'cnn=16,mlp=1500' (defaults: " + ", ".join(f"{k}={v['steps']}" for k, v in WORKLOADS.items()) + ")")
     ap.add_argument("--batch", default=None, help="batch size: N for all workloads, or 'cnn=256' (defaults: " + ", ".join(f"{k}={v['batch']}" for k, v in WORKLOADS.items()) + ")")
+    ap.add_argument("--epochs", default=None, help="epochs of the timed fit over the `steps` batches (steps × epochs timed steps): N for all workloads, or 'input_bound=2' (defaults: " + ", ".join(f"{k}={v['epochs']}" for k, v in WORKLOADS.items()) + ")")
     ap.add_argument("--warmup", type=int, default=None, help="warm-up steps after the first step (default per workload)")
     ap.add_argument("--policy", default="float32", choices=POLICIES, help="Keras dtype policy (mixed precision); the hand-written loop uses the matching flax compute dtype (default: %(default)s)")
     ap.add_argument("--devices", type=int, default=1, help="data parallel over N devices (default: 1). On CPU, N host devices are forced if fewer exist; on an accelerator, N must exist")
@@ -941,6 +1170,9 @@ def main(argv=None):
     ap.add_argument("--shuffle", default="on", choices=("on", "off"),
                     help="'on' (default): fit(shuffle=True) as users run it, and the hand-written loop gathers "
                          "each batch from a shuffled order; 'off': fit(shuffle=False) and contiguous slices")
+    ap.add_argument("--dtype", default="float32", choices=DATA_DTYPES,
+                    help="image dtype of the synthetic data of the 224x224 image workloads (input_bound, resnet50): "
+                         "float32 in [0, 1) (default) or uint8 in [0, 255]; the model is the same")
     ap.add_argument("--json-out", default=None, help="also write the JSON lines to this file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a child measurement is killed (default: 600)")
     ap.add_argument("--quiet", action="store_true", help="print only the Markdown tables to stdout (JSON lines still go to --json-out)")

@@ -198,24 +198,18 @@ def _copy_rows(dst, src, n, threads):
         list(pool.map(lambda ab: np.copyto(dst[ab[0]:ab[1]], src[ab[0]:ab[1]], casting="unsafe"), jobs))
 
 
+def _size(nbytes):
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:,.1f} {unit}"
+    return f"{nbytes} bytes"
+
+
 def gather_threads():
     return max(1, min(4, os.cpu_count() or 1))
 
 
 # --------------------------------------------------------------------------- device side
-
-@functools.partial(jax.jit, static_argnames=("n", "total", "reps", "shuffle"))
-def _epoch_order(key, needed, *, n, total, reps, shuffle):
-    """Row index of each batch position of an epoch: ``total`` positions, the first ``needed``
-    real (each of the ``n`` rows once per pass over the data), the rest 0 (padding, masked out)."""
-    p = jnp.arange(total, dtype=jnp.int32)
-    if shuffle:
-        perms = jax.vmap(lambda k: jax.random.permutation(k, n))(jax.random.split(key, reps))
-        idx = perms[jnp.minimum(p // n, reps - 1), p % n]
-    else:
-        idx = p % n
-    return jnp.where(p < needed, idx, 0).astype(jnp.int32)
-
 
 @functools.partial(jax.jit, static_argnames=("length", "batch", "masked"))
 def _gather_chunk(arrays, order, start, needed, *, length, batch, masked):
@@ -229,10 +223,6 @@ def _gather_chunk(arrays, order, start, needed, *, length, batch, masked):
         pos = start * batch + jnp.arange(length * batch)
         mask = (pos < needed).astype(jnp.float32).reshape(length, batch)
     return tuple(chunk) + (mask,)
-
-
-def epoch_key(seed, epoch):
-    return jax.random.fold_in(jax.random.PRNGKey(seed), epoch)
 
 
 # --------------------------------------------------------------------------- feeds
@@ -338,8 +328,10 @@ class EpochIterator:
     why they stream instead, if they do not.
     """
 
-    def __init__(self, data, *, distribution=None, put=None, multiple=1, prefer=1, pool=None, allow_resident=True):
+    def __init__(self, data, *, distribution=None, put=None, multiple=1, prefer=1, pool=None, allow_resident=True,
+                 what="data"):
         self.data = data
+        self.what = what
         self.dist = distribution
         self.put = put or da.make_put(distribution, batch_axis=1)
         self.multiple = max(1, int(multiple))
@@ -365,13 +357,14 @@ class EpochIterator:
         d = self.data
         if self.dist is not None or jax.process_count() > 1:
             return False  # data-parallel steps read sharded chunks, streamed
-        chunk_rows = self.chunk_length() * d.batch_size
-        need = self._row_bytes() * (d.n + 2 * chunk_rows)  # the data and two gathered chunks
+        data_bytes = self._row_bytes() * d.n
+        need = data_bytes + 2 * self._row_bytes() * self.chunk_length() * d.batch_size  # and two gathered chunks
         budget = resident_budget_bytes([self._device()])
         if need > budget:
-            if budget > 0:
-                self.notice = (f"fkeras: the data ({need / 2**20:,.0f} MiB) is larger than the device-memory budget "
-                               f"({budget / 2**20:,.0f} MiB); streaming it chunk by chunk instead. "
+            if _budget_setting() != 0:
+                self.notice = (f"fkeras: the {self.what} needs {_size(need)} of device memory ({_size(data_bytes)} "
+                               f"of arrays plus the chunks gathered from them), more than the device-memory budget "
+                               f"of {_size(budget)}; streaming it chunk by chunk instead. "
                                "See keras.config.set_resident_data_budget.")
             return False
         device = self._device()
@@ -412,17 +405,16 @@ class EpochIterator:
         return max(self.multiple, steps - steps % self.multiple)
 
     def _order(self, seed, epoch, total):
-        """The epoch's row order (device int32, ``total`` positions) and how many are real."""
+        """The epoch's row order (host int32, ``total`` positions; padding positions read row 0)
+        and how many positions are real. A permutation of the rows from ``(seed, epoch)`` (one
+        per pass when ``steps_per_epoch`` asks for more than the data), made on the host — a few
+        ms for a million rows, no program to compile per dataset size — and moved to the device
+        once per epoch by the resident path."""
         d = self.data
-        needed = min(d.steps * d.batch_size, d.n) if d._steps_from_data else d.steps * d.batch_size
-        if d.shuffle == "batch":  # tf.keras's chunked shuffle for HDF5 data: whole batches move
-            idx, _ = d.epoch_indices(np.random.default_rng([seed, epoch]))
-            order = np.zeros(total, np.int32)
-            order[:len(idx)] = idx
-            return jnp.asarray(order), needed
-        order = _epoch_order(epoch_key(seed, epoch), jnp.int32(needed), n=d.n, total=total,
-                             reps=-(-needed // d.n), shuffle=bool(d.shuffle))
-        return order, needed
+        idx, mask = d.epoch_indices(np.random.default_rng([seed, epoch]))
+        order = np.zeros(total, np.int32)
+        order[:len(idx)] = idx
+        return order, int(mask.sum())
 
     def _real_rows(self, needed, steps):
         pos = np.arange(steps)[:, None] * self.data.batch_size + np.arange(self.data.batch_size)
@@ -455,6 +447,7 @@ class EpochIterator:
         real = self._real_rows(needed, total_steps)
         if self.resident:
             n_needed = jnp.int32(needed)
+            order = jax.device_put(order, self._device())
             for c in range(skip // k, total_steps // k):
                 chunk = _gather_chunk(self._resident, order, jnp.int32(c * k), n_needed, length=k,
                                       batch=d.batch_size, masked=masked)
@@ -462,7 +455,7 @@ class EpochIterator:
                 yield Feed(chunk, start=c * k, steps=n_here, length=k, real=real[c * k:c * k + n_here],
                            first=max(0, skip - c * k))
             return
-        yield from self._stream_arrays(np.asarray(jax.device_get(order)), real, masked, k, total_steps, skip)
+        yield from self._stream_arrays(order, real, masked, k, total_steps, skip)
 
     def _stream_arrays(self, order, real, masked, k, total_steps, skip):
         d = self.data

@@ -258,7 +258,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         else:  # each process's iterable yields that process's part of every batch
             dist.check_batch_size(data.batch_size * jax.process_count())
 
-    def _epoch_iterator(self, data, multiple=1, prefer=1):
+    def _epoch_iterator(self, data, multiple=1, prefer=1, what="data"):
         """The feeds of ``data`` (arrays placed on the device now when they fit the budget)."""
         dist = self._active_distribution()
         pool = None
@@ -267,9 +267,9 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             if pool is None:
                 pool = self._feed_pool = feeding.BufferPool()
         it = feeding.EpochIterator(data, distribution=dist, put=da.make_put(dist, batch_axis=1), multiple=multiple,
-                                   prefer=prefer, pool=pool)
+                                   prefer=prefer, pool=pool, what=what)
         if it.notice:
-            warnings.warn(it.notice, stacklevel=3)
+            warnings.warn(it.notice, stacklevel=_user_stacklevel())
         return it
 
     # --- fit ---------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
                 self._save_state(state, copy=epoch < epochs - 1)
                 if val is not None and _should_validate(epoch, validation_freq):
                     if val_it is None:  # placed once, read every validation epoch
-                        val_it = self._epoch_iterator(val)
+                        val_it = self._epoch_iterator(val, what="validation data")
                     val_logs = self._evaluate_data(val, cbs, in_fit=True, iterator=val_it)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
@@ -555,3 +555,15 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
 
         return {k: registry.serialize_keras_object(v) if not isinstance(v, (str, int, float, bool, type(None)))
                 else v for k, v in self._compile_config.items()}
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` for a warning to point at the first caller outside fkeras."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level

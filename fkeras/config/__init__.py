@@ -59,7 +59,9 @@ def set_resident_data_budget(budget=None):
         budget: a fraction in (0, 1] of the device memory free when the data is placed, a number
             of bytes (an int > 1), 0 to always stream, or None for the default:
             ``FKERAS_RESIDENT_DATA_BUDGET`` from the environment if set, else 0.5. On the CPU
-            backend the device memory is the host memory available.
+            backend, numpy arrays are never copied (the device computes from host memory, and
+            host threads gather their batches in place); the budget there applies to arrays
+            already on the device (jax arrays), which stream when it is 0.
 
     Example:
         keras.config.set_resident_data_budget(0.25)      # a quarter of the free memory

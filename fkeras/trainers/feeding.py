@@ -7,11 +7,13 @@ Every feed is a chunk: the arrays of ``length`` batches stacked ``(length, batch
 which the step programs take batch ``state.cursor % length``. So the same compiled programs
 serve every kind of data and every dataset size. A chunk is made one of three ways:
 
-- Resident: in-memory arrays that fit the device-memory budget are copied to the device once
-  per fit (``evaluate``, ``predict``; validation data once per fit). Each epoch's order is a
-  permutation computed on the device, and a small jitted gather builds each chunk on the
-  device: no host work and no transfer per step.
-- Streamed arrays (too big for the budget, or data parallel): worker threads gather the rows
+- Resident: on an accelerator, in-memory arrays that fit the device-memory budget are copied
+  to the device once per fit (``evaluate``, ``predict``; validation data once per fit); arrays
+  already on the device are used where they are. Each epoch's order moves to the device once,
+  and a small jitted gather builds each chunk there: no host work and no transfer per step.
+  On the CPU backend, host (numpy) arrays are not copied: they already are in the memory the
+  device computes from, so they take the streamed route below, which reads them in place.
+- Streamed arrays (host arrays on the CPU backend, too big for the budget, or data parallel): worker threads gather the rows
   of a chunk (in the same per-epoch order, so both ways train alike) into reused host buffers,
   and a feeder thread moves each chunk to the device(s) while earlier steps run
   (``prefetch_depth`` chunks ahead).
@@ -54,7 +56,7 @@ def set_resident_data_budget(budget=None):
     on the device: a fraction (0 < budget <= 1) of the device memory free when the data is
     placed, a number of bytes (an int > 1), 0 to always stream, or None for the default
     (``FKERAS_RESIDENT_DATA_BUDGET`` if set, else 0.5). On the CPU backend "device memory" is
-    the host memory available."""
+    the host memory available, and numpy arrays are read in place rather than copied."""
     _settings["budget"] = _check_budget(budget, "budget")
 
 
@@ -185,17 +187,6 @@ class BufferPool:
     def clear(self):
         with self._lock:
             self._free.clear()
-
-
-def _copy_rows(dst, src, n, threads):
-    """``dst[:n] = src[:n]`` split over ``threads`` threads (numpy releases the GIL)."""
-    parts = np.linspace(0, n, min(threads, max(1, n)) + 1).astype(int)
-    jobs = [(int(a), int(b)) for a, b in zip(parts[:-1], parts[1:]) if b > a]
-    if len(jobs) <= 1 or src.nbytes < (8 << 20):
-        np.copyto(dst[:n], src[:n], casting="unsafe")
-        return
-    with cf.ThreadPoolExecutor(len(jobs), thread_name_prefix="fkeras-place") as pool:
-        list(pool.map(lambda ab: np.copyto(dst[ab[0]:ab[1]], src[ab[0]:ab[1]], casting="unsafe"), jobs))
 
 
 def _size(nbytes):
@@ -339,7 +330,6 @@ class EpochIterator:
         self.pool = pool
         self.notice = None
         self._resident = None
-        self._pool_bufs = []
         self.resident = False
         if data.kind == "arrays" and data.numeric() and allow_resident:
             self.resident = self._try_place()
@@ -357,42 +347,35 @@ class EpochIterator:
         d = self.data
         if self.dist is not None or jax.process_count() > 1:
             return False  # data-parallel steps read sharded chunks, streamed
-        data_bytes = self._row_bytes() * d.n
-        need = data_bytes + 2 * self._row_bytes() * self.chunk_length() * d.batch_size  # and two gathered chunks
-        budget = resident_budget_bytes([self._device()])
-        if need > budget:
-            if _budget_setting() != 0:
-                self.notice = (f"fkeras: the {self.what} needs {_size(need)} of device memory ({_size(data_bytes)} "
-                               f"of arrays plus the chunks gathered from them), more than the device-memory budget "
-                               f"of {_size(budget)}; streaming it chunk by chunk instead. "
-                               "See keras.config.set_resident_data_budget.")
-            return False
         device = self._device()
-        on_cpu = device.platform == "cpu"
-
-        def place(a):
-            if a is None:
-                return None
-            if isinstance(a, jax.Array) and a.sharding.device_set == {device}:
-                return a  # already there
-            if on_cpu:  # one copy into an aligned buffer, which the CPU device then aliases
-                buf = self.pool.take(a.shape, a.dtype) if self.pool is not None else aligned_empty(a.shape, a.dtype)
-                self._pool_bufs.append(buf)
-                _copy_rows(buf, np.asarray(a), d.n, gather_threads())
-                return jax.device_put(buf, device)
-            return jax.device_put(a, device)
-
-        self._resident = jax.tree_util.tree_map(place, (d.x, d.y, d.sample_weight))
+        leaves, treedef = jax.tree_util.tree_flatten((d.x, d.y, d.sample_weight))
+        there = [isinstance(a, jax.Array) and a.sharding.device_set == {device} for a in leaves]
+        if device.platform == "cpu" and not all(there):
+            # Host arrays already are in the memory the CPU device computes from: gather threads
+            # read them in place into buffers the device aliases. A resident copy would only add
+            # a copy of the data (and its page faults) to every fit.
+            return False
+        if _budget_setting() == 0:
+            return False
+        rows = self._row_bytes()
+        new_bytes = sum(int(np.prod(np.shape(l)[1:], dtype=np.int64)) * np.dtype(l.dtype).itemsize
+                        for l, t in zip(leaves, there) if not t) * d.n
+        need = new_bytes + 2 * rows * self.chunk_length() * d.batch_size  # and two gathered chunks
+        budget = resident_budget_bytes([device])
+        if need > budget:
+            self.notice = (f"fkeras: the {self.what} needs {_size(need)} of device memory ({_size(new_bytes)} "
+                           f"of arrays plus the chunks gathered from them), more than the device-memory budget "
+                           f"of {_size(budget)}; streaming it chunk by chunk instead. "
+                           "See keras.config.set_resident_data_budget.")
+            return False
+        placed = [a if t else jax.device_put(a, device) for a, t in zip(leaves, there)]
+        self._resident = jax.tree_util.tree_unflatten(treedef, placed)
         return True
 
-    def close(self, token=None):
-        """Free the resident arrays; their host buffers go back to the pool once ``token`` (an
-        output of the last step that read them) is ready."""
+    def close(self):
+        """Drop the resident arrays (the device frees them once the last step that read them is
+        done)."""
         self._resident = None
-        if self.pool is not None and self._pool_bufs and _ready(token):
-            for b in self._pool_bufs:
-                self.pool.give(b)
-        self._pool_bufs = []
 
     # --- order ---------------------------------------------------------------------------
     def chunk_length(self):

@@ -23,7 +23,7 @@ def for_each_batch(it, body, close=True, epoch=0, seed=0, skip=0):
                 feed.release(token)
     finally:
         if close:
-            it.close(token)
+            it.close()
     return s
 
 

@@ -376,9 +376,9 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
                     break
         finally:
             self._live = False
-            it.close(state.step)
+            it.close()
             if val_it is not None:
-                val_it.close(state.step)
+                val_it.close()
         self._save_state(state)
         cbs.on_train_end(epoch_logs)
         from fkeras.callbacks.history import History

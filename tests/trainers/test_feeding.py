@@ -1,5 +1,6 @@
 """The data path of fit/evaluate/predict (fkeras.trainers.feeding): resident and streamed arrays
-train alike, every epoch is a permutation, data over the budget streams with a warning, stopped
+train alike (on this CPU backend, arrays already on the device take the resident path and numpy
+arrays are read in place by the streamed one, as on an accelerator over the budget), every epoch is a permutation, data over the budget streams with a warning, stopped
 fits leave no threads behind, uint8 stays uint8, bad input fails before any step, and data of
 any size shares the compiled programs."""
 import re
@@ -8,6 +9,7 @@ import time
 import warnings
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -54,6 +56,11 @@ def data(n=70, seed=0):
     x = r.normal(size=(n, 5)).astype("float32")
     y = (np.argmax(x[:, :3], axis=1)).astype("int32")
     return x, y
+
+
+def on_device(*arrays):
+    """The arrays as jax arrays on the device (None stays None): the resident path's input here."""
+    return tuple(None if a is None else jnp.asarray(a) for a in arrays)
 
 
 def model(seed=1, dropout=0.0, steps_per_execution=1):
@@ -107,32 +114,34 @@ def test_resident_and_streamed_train_evaluate_predict_alike(monkeypatch, iterato
     sw = np.linspace(0.5, 1.5, 140).astype("float32") if dropout else None
     vx, vy = data(21, seed=3)
     results = {}
-    for budget in (None, 0):
-        feeding.set_resident_data_budget(budget)
+    for resident in (True, False):
         del iterators[:]
+        xs, ys, sws, vxs, vys = on_device(x, y, sw, vx, vy) if resident else (x, y, sw, vx, vy)
         m = model(dropout=dropout, steps_per_execution=spe)
-        h = m.fit(x, y, sample_weight=sw, batch_size=BATCH, epochs=2, shuffle=shuffle, validation_data=(vx, vy),
-                  verbose=0)
+        h = m.fit(xs, ys, sample_weight=sws, batch_size=BATCH, epochs=2, shuffle=shuffle,
+                  validation_data=(vxs, vys), verbose=0)
         # the train and the validation data took the path under test
-        assert [it.resident for it in iterators] == [budget is None] * 2
+        assert [it.resident for it in iterators] == [resident] * 2
         if chunk_bytes is not None:
             assert iterators[0].chunk_length() < iterators[0].data.steps  # several chunks an epoch
-        ev = m.evaluate(x, y, batch_size=BATCH, verbose=0)
-        pred = m.predict(x, batch_size=BATCH, verbose=0)
-        assert [it.resident for it in iterators[2:]] == [budget is None] * 2
+        ev = m.evaluate(xs, ys, batch_size=BATCH, verbose=0)
+        pred = m.predict(xs, batch_size=BATCH, verbose=0)
+        assert [it.resident for it in iterators[2:]] == [resident] * 2
         assert pred.shape == (140, 3)
-        results[budget] = (m.get_weights(), h.history, ev, pred, m)
-    (w_r, h_r, ev_r, p_r, m_r), (w_s, h_s, ev_s, p_s, m_s) = results[None], results[0]
+        results[resident] = (m.get_weights(), h.history, ev, pred, m)
+    (w_r, h_r, ev_r, p_r, m_r), (w_s, h_s, ev_s, p_s, m_s) = results[True], results[False]
     assert len(w_r) == len(w_s) == 4
     for a, b in zip(w_r, w_s):
         np.testing.assert_array_equal(a, b)
     assert h_r == h_s
     np.testing.assert_array_equal(ev_r, ev_s)
     np.testing.assert_array_equal(p_r, p_s)
-    # the same model evaluated and predicted both ways (only the data path differs)
+    # the same model evaluated and predicted both ways (only the data path differs): device
+    # arrays stream too when the budget is 0
     feeding.set_resident_data_budget(0)
-    np.testing.assert_array_equal(m_r.evaluate(x, y, batch_size=BATCH, verbose=0), ev_r)
-    np.testing.assert_array_equal(m_r.predict(x, batch_size=BATCH, verbose=0), p_r)
+    xd, yd = on_device(x, y)
+    np.testing.assert_array_equal(m_r.evaluate(xd, yd, batch_size=BATCH, verbose=0), ev_r)
+    np.testing.assert_array_equal(m_r.predict(xd, batch_size=BATCH, verbose=0), p_r)
     assert iterators[-1].resident is False and iterators[-2].resident is False
     fused = 8 if spe == "auto" else spe  # the fused program ran on both paths (9 steps: 8 or 2x4 fused, then 1)
     assert m_r.trace_counts.get(ProgramKey("train", fused)) == m_s.trace_counts.get(ProgramKey("train", fused)) == 1
@@ -160,10 +169,10 @@ def order_iterators(n, steps=None, shuffle=True, chunk_bytes=None, monkeypatch=N
     x = np.arange(n, dtype=np.float32)[:, None] * np.ones((1, 4), np.float32)
     y = np.arange(n, dtype=np.int32)
     its = []
-    for budget in (None, 0):
-        feeding.set_resident_data_budget(budget)
-        it = feeding.EpochIterator(da.make_data(x, y, batch_size=BATCH, shuffle=shuffle, steps=steps))
-        assert it.resident is (budget is None)
+    for resident in (True, False):
+        xs, ys = on_device(x, y) if resident else (x, y)
+        it = feeding.EpochIterator(da.make_data(xs, ys, batch_size=BATCH, shuffle=shuffle, steps=steps))
+        assert it.resident is resident
         its.append(it)
     return its
 
@@ -213,7 +222,7 @@ def test_steps_per_epoch_without_shuffle_cycles_in_order():
 # --------------------------------------------------------------------------- 3. over the budget
 
 def test_data_over_the_budget_streams_with_one_warning_and_trains_alike(iterators):
-    x, y = data(70)
+    x, y = on_device(*data(70))
     m_res = model()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the default budget holds this data: no warning
@@ -235,8 +244,21 @@ def test_data_over_the_budget_streams_with_one_warning_and_trains_alike(iterator
         np.testing.assert_array_equal(a, b)
 
 
+def test_numpy_arrays_on_the_cpu_backend_stream_in_place_whatever_the_budget(iterators):
+    """The CPU device computes from host memory: numpy arrays are read where they are (no
+    resident copy), so no budget applies to them and no notice is given."""
+    assert jax.devices()[0].platform == "cpu"
+    x, y = data(70)
+    for budget in (None, 4096):
+        keras.config.set_resident_data_budget(budget)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model().fit(x, y, batch_size=BATCH, epochs=1, validation_data=data(20, seed=1), verbose=0)
+        assert [(it.resident, it.notice) for it in iterators[-2:]] == [(False, None)] * 2
+
+
 def test_a_tiny_fraction_or_the_environment_variable_sets_the_budget(monkeypatch, iterators):
-    x, y = data(40)
+    x, y = on_device(*data(40))
     feeding.set_resident_data_budget(1e-7)  # a fraction of free memory: a few KiB
     with pytest.warns(UserWarning, match="set_resident_data_budget"):
         model().fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
@@ -263,7 +285,7 @@ def _sizes_in_bytes(message):
 
 def test_the_warning_names_sizes_that_show_the_data_is_over_the_budget():
     keras.config.set_resident_data_budget(4096)
-    x, y = data(70)
+    x, y = on_device(*data(70))
     with pytest.warns(UserWarning, match="set_resident_data_budget") as record:
         model().fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
     need, budget = _sizes_in_bytes(str(record[0].message))
@@ -272,16 +294,16 @@ def test_the_warning_names_sizes_that_show_the_data_is_over_the_budget():
 
 def test_fit_with_validation_data_over_the_budget_warns_once_for_each_naming_it():
     keras.config.set_resident_data_budget(4096)
-    x, y = data(70)
+    x, y = on_device(*data(70))
     with pytest.warns(UserWarning, match="set_resident_data_budget") as record:
-        model().fit(x, y, batch_size=BATCH, epochs=2, validation_data=data(30, seed=1), verbose=0)
+        model().fit(x, y, batch_size=BATCH, epochs=2, validation_data=on_device(*data(30, seed=1)), verbose=0)
     lines = [str(w.message) for w in record if "set_resident_data_budget" in str(w.message)]
     assert len(lines) == 2  # once per fit for each, not once per validation epoch
     assert lines[0].startswith("fkeras: the data needs") and lines[1].startswith("fkeras: the validation data needs")
 
 
 def test_the_over_budget_warning_of_evaluate_points_at_the_caller():
-    x, y = data(70)
+    x, y = on_device(*data(70))
     m = model()
     keras.config.set_resident_data_budget(4096)
     with pytest.warns(UserWarning, match="set_resident_data_budget") as record:
@@ -393,8 +415,9 @@ def test_streamed_buffers_are_reused_correctly_after_a_stopped_fit(monkeypatch):
             pass
     ev_s, p_s = m.evaluate(x, y, batch_size=BATCH, verbose=0), m.predict(x, batch_size=BATCH, verbose=0)
     feeding.set_resident_data_budget(None)
-    np.testing.assert_array_equal(ev_s, m.evaluate(x, y, batch_size=BATCH, verbose=0))
-    np.testing.assert_array_equal(p_s, m.predict(x, batch_size=BATCH, verbose=0))
+    xd, yd = on_device(x, y)
+    np.testing.assert_array_equal(ev_s, m.evaluate(xd, yd, batch_size=BATCH, verbose=0))
+    np.testing.assert_array_equal(p_s, m.predict(xd, batch_size=BATCH, verbose=0))
     assert not fkeras_threads()
 
 
@@ -413,20 +436,20 @@ def test_uint8_images_stay_uint8_on_the_device_and_train_like_float32(iterators)
     y = r.integers(0, 2, size=40).astype("int32")
 
     m8 = image_model()
-    m8.fit(x8, y, batch_size=8, epochs=2, verbose=0)
+    m8.fit(*on_device(x8, y), batch_size=8, epochs=2, verbose=0)
     it = iterators[-1]
     assert it.resident and it.placed_dtypes[0] == np.uint8  # 1 byte a pixel on the device, not 4
     m32 = image_model()
-    m32.fit(x8.astype("float32"), y, batch_size=8, epochs=2, verbose=0)
+    m32.fit(*on_device(x8.astype("float32"), y), batch_size=8, epochs=2, verbose=0)
     assert iterators[-1].placed_dtypes[0] == np.float32
     for a, b in zip(m8.get_weights(), m32.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
     # the chunks the steps read are uint8 on both paths
-    for budget in (None, 0):
-        feeding.set_resident_data_budget(budget)
-        itr = feeding.EpochIterator(da.make_data(x8, y, batch_size=8, shuffle=True))
-        assert itr.resident is (budget is None)
+    for resident in (True, False):
+        itr = feeding.EpochIterator(da.make_data(*(on_device(x8, y) if resident else (x8, y)), batch_size=8,
+                                                 shuffle=True))
+        assert itr.resident is resident
         for feed in itr.epoch(0, 0):
             assert feed.arrays[0].dtype == np.uint8
             feed.release(None)
@@ -492,17 +515,18 @@ def test_bad_validation_batch_size_fails_before_any_step(validation_batch_size):
 
 def test_data_of_any_size_and_either_path_shares_the_programs(iterators):
     m = model()
-    x, y = data(70)
-    m.fit(x, y, batch_size=BATCH, epochs=2, validation_data=data(21, seed=1), verbose=0)
-    x2, y2 = data(133, seed=2)
-    m.fit(x2, y2, batch_size=BATCH, epochs=1, validation_data=data(50, seed=3), verbose=0)
-    m.evaluate(*data(37, seed=4), batch_size=BATCH, verbose=0)
-    m.predict(data(301, seed=6)[0], batch_size=BATCH, verbose=0)
+    x, y = on_device(*data(70))
+    m.fit(x, y, batch_size=BATCH, epochs=2, validation_data=on_device(*data(21, seed=1)), verbose=0)
+    x2, y2 = on_device(*data(133, seed=2))
+    m.fit(x2, y2, batch_size=BATCH, epochs=1, validation_data=on_device(*data(50, seed=3)), verbose=0)
+    m.evaluate(*on_device(*data(37, seed=4)), batch_size=BATCH, verbose=0)
+    m.predict(on_device(data(301, seed=6)[0])[0], batch_size=BATCH, verbose=0)
     assert all(it.resident for it in iterators)
-    feeding.set_resident_data_budget(0)  # the streamed path reads the same programs
+    # the streamed path reads the same programs (numpy arrays here; device arrays with budget 0)
     m.fit(*data(90, seed=7), batch_size=BATCH, epochs=1, verbose=0)
     m.evaluate(*data(45, seed=8), batch_size=BATCH, verbose=0)
-    m.predict(data(29, seed=9)[0], batch_size=BATCH, verbose=0)
+    feeding.set_resident_data_budget(0)
+    m.predict(on_device(data(29, seed=9)[0])[0], batch_size=BATCH, verbose=0)
     assert not any(it.resident for it in iterators[-3:])
     assert {ProgramKey("train"), ProgramKey("test"), ProgramKey("predict")} <= set(m.trace_counts)
     assert set(m.trace_counts) <= {ProgramKey("train"), ProgramKey("train", 8), ProgramKey("test"),

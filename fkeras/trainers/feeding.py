@@ -9,11 +9,14 @@ serve every kind of data and every dataset size. A chunk is made one of three wa
 
 - Resident: on an accelerator, in-memory arrays that fit the device-memory budget are copied
   to the device once per fit (``evaluate``, ``predict``; validation data once per fit); arrays
-  already on the device are used where they are. Each epoch's order moves to the device once,
+  already on the device are used where they are. Under a distribution they are split by rows
+  over the data axis (each device holds 1/n of them) and each chunk comes out split along the
+  batch like a streamed one. Each epoch's order moves to the device once,
   and a small jitted gather builds each chunk there: no host work and no transfer per step.
   On the CPU backend, host (numpy) arrays are not copied: they already are in the memory the
   device computes from, so they take the streamed route below, which reads them in place.
-- Streamed arrays (host arrays on the CPU backend, too big for the budget, or data parallel): worker threads gather the rows
+- Streamed arrays (host arrays on the CPU backend, too big for the budget, or several
+  processes, each feeding its own rows): worker threads gather the rows
   of a chunk (in the same per-epoch order, so both ways train alike) into reused host buffers,
   and a feeder thread moves each chunk to the device(s) while earlier steps run
   (``prefetch_depth`` chunks ahead).
@@ -202,17 +205,24 @@ def gather_threads():
 
 # --------------------------------------------------------------------------- device side
 
-@functools.partial(jax.jit, static_argnames=("length", "batch", "masked"))
-def _gather_chunk(arrays, order, start, needed, *, length, batch, masked):
+@functools.partial(jax.jit, static_argnames=("length", "batch", "masked", "dist"))
+def _gather_chunk(arrays, order, start, needed, *, length, batch, masked, dist=None):
     """Batches ``start .. start + length`` of the epoch from device-resident ``arrays`` (x, y,
-    sample_weight) as a chunk ``(x, y, sw, mask)`` stacked ``(length, batch, ...)``."""
+    sample_weight) as a chunk ``(x, y, sw, mask)`` stacked ``(length, batch, ...)``; under a
+    distribution ``dist`` the chunk is split along the batch axis like a streamed one. (From
+    arrays split over the devices by rows, XLA gathers each device's rows locally and sums the
+    parts across devices: every row comes from one device, the others add zeros.)"""
     idx = jax.lax.dynamic_slice_in_dim(order, start * batch, length * batch)
+
+    def split(out):
+        return out if dist is None else jax.lax.with_sharding_constraint(out, dist.batch_sharding(out.ndim, 1))
+
     chunk = jax.tree_util.tree_map(
-        lambda a: jnp.take(a, idx, axis=0, mode="clip").reshape((length, batch) + a.shape[1:]), arrays)
+        lambda a: split(jnp.take(a, idx, axis=0, mode="clip").reshape((length, batch) + a.shape[1:])), arrays)
     mask = None
     if masked:
         pos = start * batch + jnp.arange(length * batch)
-        mask = (pos < needed).astype(jnp.float32).reshape(length, batch)
+        mask = split((pos < needed).astype(jnp.float32).reshape(length, batch))
     return tuple(chunk) + (mask,)
 
 
@@ -305,6 +315,29 @@ class _Feeder:
         self._thread.join(timeout)
 
 
+def _place_rows(a, rows, sharding):
+    """``a`` on the device(s) of ``sharding``, its rows padded with zeros to ``rows`` (a split over
+    n devices needs a multiple of n; the padding is never read). Numpy arrays go to each device
+    part by part, with no padded host copy."""
+    pad = rows - a.shape[0]
+    if isinstance(a, jax.Array):
+        if not pad:
+            return jax.device_put(a, sharding)
+        return jax.jit(lambda v: jnp.pad(v, [(0, pad)] + [(0, 0)] * (v.ndim - 1)), out_shardings=sharding)(a)
+    a = np.asarray(a)
+    if not pad:
+        return jax.device_put(a, sharding)
+
+    def part(index):
+        start, stop, _ = index[0].indices(rows)
+        block = a[start:min(stop, a.shape[0])]
+        if stop > a.shape[0]:
+            block = np.concatenate([block, np.zeros((stop - max(start, a.shape[0]),) + a.shape[1:], a.dtype)])
+        return block[(slice(None),) + tuple(index[1:])]
+
+    return jax.make_array_from_callback((rows,) + a.shape[1:], sharding, part)
+
+
 def _numeric(a):
     return a is None or getattr(a, "dtype", np.dtype("float32")).kind in "biuf"
 
@@ -338,6 +371,18 @@ class EpochIterator:
     def _device(self):
         return jax.devices()[0]
 
+    def _devices(self):
+        if self.dist is not None:
+            return list(self.dist.device_mesh.jax_mesh.devices.flat)
+        return [self._device()]
+
+    def _sharding(self, ndim):
+        """Where a resident array lives: on the device, or under a distribution split along its
+        rows over the data axis (each device holds 1/n of the data)."""
+        if self.dist is not None:
+            return self.dist.batch_sharding(ndim, 0)
+        return jax.sharding.SingleDeviceSharding(self._device())
+
     def _row_bytes(self):
         d = self.data
         leaves = jax.tree_util.tree_leaves((d.x, d.y, d.sample_weight))
@@ -345,30 +390,32 @@ class EpochIterator:
 
     def _try_place(self):
         d = self.data
-        if self.dist is not None or jax.process_count() > 1:
-            return False  # data-parallel steps read sharded chunks, streamed
-        device = self._device()
+        if jax.process_count() > 1:
+            return False  # each process streams its own rows of every batch
+        devices = self._devices()
         leaves, treedef = jax.tree_util.tree_flatten((d.x, d.y, d.sample_weight))
-        there = [isinstance(a, jax.Array) and a.sharding.device_set == {device} for a in leaves]
-        if device.platform == "cpu" and not all(there):
+        if devices[0].platform == "cpu" and not all(isinstance(a, jax.Array) for a in leaves):
             # Host arrays already are in the memory the CPU device computes from: gather threads
             # read them in place into buffers the device aliases. A resident copy would only add
             # a copy of the data (and its page faults) to every fit.
             return False
         if _budget_setting() == 0:
             return False
-        rows = self._row_bytes()
+        n_dev = self.dist.num_replicas_in_sync if self.dist is not None else 1
+        rows = -(-d.n // n_dev) * n_dev  # padded to split evenly over the data axis
+        there = [isinstance(a, jax.Array) and a.shape[0] == rows and a.sharding.is_equivalent_to(
+            self._sharding(a.ndim), a.ndim) for a in leaves]
         new_bytes = sum(int(np.prod(np.shape(l)[1:], dtype=np.int64)) * np.dtype(l.dtype).itemsize
-                        for l, t in zip(leaves, there) if not t) * d.n
-        need = new_bytes + 2 * rows * self.chunk_length() * d.batch_size  # and two gathered chunks
-        budget = resident_budget_bytes([device])
+                        for l, t in zip(leaves, there) if not t) * rows
+        need = new_bytes + 2 * self._row_bytes() * self.chunk_length() * d.batch_size  # and two gathered chunks
+        budget = resident_budget_bytes(devices)
         if need > budget:
             self.notice = (f"fkeras: the {self.what} needs {_size(need)} of device memory ({_size(new_bytes)} "
                            f"of arrays plus the chunks gathered from them), more than the device-memory budget "
                            f"of {_size(budget)}; streaming it chunk by chunk instead. "
                            "See keras.config.set_resident_data_budget.")
             return False
-        placed = [a if t else jax.device_put(a, device) for a, t in zip(leaves, there)]
+        placed = [a if t else _place_rows(a, rows, self._sharding(np.ndim(a))) for a, t in zip(leaves, there)]
         self._resident = jax.tree_util.tree_unflatten(treedef, placed)
         return True
 
@@ -430,10 +477,10 @@ class EpochIterator:
         real = self._real_rows(needed, total_steps)
         if self.resident:
             n_needed = jnp.int32(needed)
-            order = jax.device_put(order, self._device())
+            order = jax.device_put(order, self._sharding(0) if self.dist is None else self.dist.replicated())
             for c in range(skip // k, total_steps // k):
                 chunk = _gather_chunk(self._resident, order, jnp.int32(c * k), n_needed, length=k,
-                                      batch=d.batch_size, masked=masked)
+                                      batch=d.batch_size, masked=masked, dist=self.dist)
                 n_here = min(k, d.steps - c * k)
                 yield Feed(chunk, start=c * k, steps=n_here, length=k, real=real[c * k:c * k + n_here],
                            first=max(0, skip - c * k))

@@ -78,6 +78,41 @@ SCRIPT = textwrap.dedent(r'''
         out["bad_key"] = str(e)
     keras.distribution.set_distribution(None)
 
+    # arrays already on the device stay resident under data parallelism, split by rows over the
+    # 4 devices (70 rows: padded to 72); they train exactly like numpy arrays streamed in sharded
+    # chunks, with shuffling, a partial last batch and validation data
+    from fkeras.trainers import feeding
+    made = []
+
+    class Recorded(feeding.EpochIterator):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.split = [len(a.sharding.device_set) for a in jax.tree_util.tree_leaves(self._resident)]
+            made.append(self)
+
+    feeding.EpochIterator = Recorded
+    r = np.random.default_rng(2)
+    x70 = r.normal(size=(70, 6)).astype("float32")
+    y70 = (x70[:, :3].sum(1) > 0).astype("int32")
+    for impl in ("sharded", "pmap"):
+        keras.distribution.set_distribution(keras.distribution.DataParallel(implementation=impl))
+        runs = {}
+        for resident in (True, False):
+            del made[:]
+            xs, ys = (jax.numpy.asarray(x70), jax.numpy.asarray(y70)) if resident else (x70, y70)
+            m = model()
+            h = m.fit(xs, ys, batch_size=16, epochs=2, validation_data=(xs[:30], ys[:30]), verbose=0)
+            p = m.predict(xs, batch_size=16, verbose=0)
+            runs[resident] = dict(w=m.get_weights(), h=h.history, p=p, paths=[(it.resident, it.split) for it in made])
+        keras.distribution.set_distribution(None)
+        out[f"resident_dp_{impl}"] = {
+            "paths": [runs[True]["paths"], runs[False]["paths"]],
+            "same_weights": all(np.array_equal(a, b) for a, b in zip(runs[True]["w"], runs[False]["w"])),
+            "same_history": runs[True]["h"] == runs[False]["h"],
+            "same_predictions": bool(np.array_equal(runs[True]["p"], runs[False]["p"])),
+            "predictions": list(runs[True]["p"].shape)}
+    feeding.EpochIterator = Recorded.__mro__[1]
+
     # tf.keras spelling: compile under MirroredStrategy().scope(), fit after the block
     strategy = keras.distribution.MirroredStrategy()
     out["replicas"] = strategy.num_replicas_in_sync
@@ -124,6 +159,16 @@ def test_model_parallel_shards_kernel_as_asked(result):
 
 def test_layout_map_key_matching_nothing_is_an_error(result):
     assert "no_such_layer/kernel" in result["bad_key"] and "hidden/kernel" in result["bad_key"]
+
+
+@pytest.mark.parametrize("impl", ["sharded", "pmap"])
+def test_device_arrays_stay_resident_split_over_the_devices_and_train_like_streamed(result, impl):
+    r = result[f"resident_dp_{impl}"]
+    resident, streamed = r["paths"]
+    assert resident == [[True, [4, 4]]] * 2 + [[True, [4]]]  # fit's train and validation x and y; predict's x
+    assert streamed == [[False, []]] * 3
+    assert r["same_weights"] and r["same_history"] and r["same_predictions"]
+    assert r["predictions"] == [70, 2]
 
 
 def test_mirrored_strategy_scope(result):

@@ -45,10 +45,12 @@ class ProgbarLogger(Callback):
         self._reset()
         if self.verbose and self.epochs > 1:
             print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+        self._bar()  # its clock starts with the epoch: the first step's compile time counts
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen = batch + 1
         bar = self._bar()
+        bar.first_step_done(self._seen)
         if self.verbose == 1 and bar._dynamic:
             # Only read (and so transfer) the logs when the bar will actually redraw.
             import time
@@ -64,11 +66,13 @@ class ProgbarLogger(Callback):
         if not self._in_fit:
             self._reset()
             self.target = self.params.get("steps") if self.params else None
+            self._bar()
 
     def on_test_batch_end(self, batch, logs=None):
         if not self._in_fit:
             self._seen = batch + 1
             bar = self._bar()
+            bar.first_step_done(self._seen)
             if self.verbose == 1 and bar._dynamic:
                 import time
 
@@ -81,10 +85,12 @@ class ProgbarLogger(Callback):
 
     def on_predict_begin(self, logs=None):
         self._reset()
+        self._bar()
 
     def on_predict_batch_end(self, batch, logs=None):
         self._seen = batch + 1
         bar = self._bar()
+        bar.first_step_done(self._seen)
         if self.verbose == 1 and bar._dynamic:
             bar.update(self._seen, None, finalize=False)
 

@@ -6,7 +6,6 @@ import os
 import sys
 import time
 
-import numpy as np
 
 
 def _is_interactive():
@@ -16,6 +15,16 @@ def _is_interactive():
         return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _host(v):
+    """A device scalar as a Python number (other values as they are)."""
+    if hasattr(v, "shape") and getattr(v, "ndim", None) == 0:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return v
+    return v
 
 
 def format_time(seconds):
@@ -62,27 +71,39 @@ class Progbar:
         self._dynamic = _is_interactive()
         self._values = {}
         self._values_order = []
-        self._start = time.time()
+        self._start = time.time()  # elapsed time counts from here (an epoch's start)
+        self._first = None  # (time, count) when the first step completed: per-step times count from it
         self._last_update = 0.0
         self._prev_width = 0
         self._seen_so_far = 0
         self._finalized = False
 
+    def first_step_done(self, count=1):
+        """Mark the end of the first call's ``count`` steps (which include tracing and
+        compiling): per-step times are then measured over the steps after it, as Keras does."""
+        if self._first is None:
+            self._first = (time.time(), count)
+
+    def _per_step(self, current, now):
+        if self._first is not None and current > self._first[1]:
+            return (now - self._first[0]) / (current - self._first[1])
+        return (now - self._start) / max(current, 1)
+
     def update(self, current, values=None, finalize=None):
         if finalize is None:
             finalize = self.target is not None and current >= self.target
+        draws = (self.verbose == 1 and (finalize or (self._dynamic and time.time() - self._last_update >= self.interval))
+                 or self.verbose == 2 and finalize)
         for k, v in values or ():
             if k not in self._values_order:
                 self._values_order.append(k)
-            if k in self.stateful_metrics or True:
-                # fkeras logs are already running means computed in the step: show them as is.
-                self._values[k] = v
+            # fkeras logs are already running means computed in the step: show them as is. Read
+            # them now (device values: this waits for the steps) so the time below includes them.
+            self._values[k] = _host(v) if draws else v
         self._seen_so_far = current
         now = time.time()
         if self.verbose == 1:
-            if not finalize and now - self._last_update < self.interval:
-                return
-            if not finalize and not self._dynamic:
+            if not draws:
                 return  # a log file gets only the final line, never carriage-return noise
             self._last_update = now
             line = self._line(current, now, finalize)
@@ -97,7 +118,7 @@ class Progbar:
             sys.stdout.flush()
         elif self.verbose == 2 and finalize:
             elapsed = now - self._start
-            per = elapsed / max(current, 1)
+            per = self._per_step(current, now)
             parts = [f"{current}/{self.target}" if self.target else f"{current}",
                      format_time(elapsed), format_per_unit(per, self.unit_name)]
             line = " - ".join(parts) + self._metrics_text()
@@ -111,7 +132,7 @@ class Progbar:
 
     def _line(self, current, now, finalize):
         elapsed = now - self._start
-        per = elapsed / max(current, 1)
+        per = self._per_step(current, now)
         if self.target is not None:
             digits = int(math.log10(self.target)) + 1 if self.target > 0 else 1
             frac = min(1.0, current / self.target) if self.target else 1.0

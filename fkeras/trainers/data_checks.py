@@ -25,6 +25,19 @@ def _shapes_only(tree):
 
 
 
+def _check_numeric_targets(y):
+    """Targets are numbers: string (or object) labels get a message saying how to encode them."""
+    for a in jax.tree_util.tree_leaves(y):
+        kind = np.dtype(getattr(a, "dtype", np.asarray(a).dtype)).kind
+        if kind in "USO":
+            sample = ", ".join(repr(v) for v in np.asarray(a).ravel()[:3].tolist())
+            raise ValueError(
+                f"`y` holds {'strings' if kind in 'US' else 'Python objects'} (dtype {np.dtype(a.dtype)}, e.g. "
+                f"{sample}); losses need numbers. Encode the labels as integers first, e.g. "
+                "`classes, y = np.unique(y, return_inverse=True)` or a `keras.layers.StringLookup` adapted "
+                "on them, and use 'sparse_categorical_crossentropy' for integer classes.")
+
+
 def _batch_shape(shape):
     """``(batch, 3)`` for a per-sample shape ``(3,)``."""
     return "(" + ", ".join(["batch"] + [str(d) for d in shape]) + ")"
@@ -44,6 +57,7 @@ class DataChecks:
     # --- building against data ----------------------------------------------------------
     def _build_for_data(self, x, y, need_loss=True):
         """Build the model and resolve losses/metrics from a sample batch's shapes."""
+        _check_numeric_targets(y)
         spec = _spec_of(x)
         if not self.built:
             try:

@@ -485,6 +485,17 @@ def test_mismatched_validation_data_or_sample_weight_fail_before_any_step():
     assert int(m.optimizer.iterations) == 0
 
 
+def test_string_labels_fail_before_any_step_saying_how_to_encode_them():
+    x, _ = data(12)
+    y = np.array(["cat", "dog", "bird"] * 4)
+    m = model()
+    for call in (lambda: m.fit(x, y, batch_size=4, verbose=0), lambda: m.evaluate(x, y, verbose=0)):
+        with pytest.raises(ValueError, match=r"`y` holds strings \(dtype <U4, e.g. 'cat', 'dog', 'bird'\)") as e:
+            call()
+        assert "np.unique" in str(e.value) and "StringLookup" in str(e.value)
+    assert int(m.optimizer.iterations) == 0
+
+
 @pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
 def test_bad_batch_size_fails_before_any_step(batch_size):
     x, y = data(64)

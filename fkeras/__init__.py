@@ -20,4 +20,7 @@ from fkeras.layers.input_layer import Input  # noqa: E402
 from fkeras.models import Functional, Model, Sequential  # noqa: E402
 from fkeras import applications, distribution, mixed_precision, random, tuner  # noqa: E402
 
-version = __version__
+
+def version():
+    """The fkeras version string (Keras 3's ``keras.version()``; ``keras.__version__`` too)."""
+    return __version__

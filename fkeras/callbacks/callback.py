@@ -1,7 +1,7 @@
 """``keras.callbacks.Callback`` and ``CallbackList``."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 
 
 class Callback:
@@ -91,8 +91,10 @@ def _overrides(cb, name):
     return name in getattr(cb, "__dict__", {}) or getattr(type(cb), name, None) is not getattr(Callback, name, None)
 
 
-class LazyLogs(Mapping):
-    """Logs whose values stay on the device until someone reads them (one transfer, then cached)."""
+class LazyLogs(MutableMapping):
+    """Logs whose values stay on the device until someone reads them (one transfer, then cached).
+
+    A callback may write into them as into Keras's dict (``logs["lr"] = ...``, ``update``, ``pop``)."""
 
     __slots__ = ("_raw", "_cache", "_extra")
 
@@ -118,6 +120,12 @@ class LazyLogs(Mapping):
 
     def __getitem__(self, k):
         return self._materialize()[k]
+
+    def __setitem__(self, k, v):
+        self._materialize()[k] = v
+
+    def __delitem__(self, k):
+        del self._materialize()[k]
 
     def __iter__(self):
         return iter(self._materialize())
@@ -182,10 +190,14 @@ class CallbackList(Callback):
         return iter(self.callbacks)
 
     def _call(self, name, *args):
+        # Keras 3 hands every hook a dict of logs, empty where there is nothing to report.
+        *head, logs = args
+        args = (*head, {} if logs is None else logs)
         for c in self.callbacks:
             getattr(c, name)(*args)
 
     def _call_batch(self, mode, name, batch, logs):
+        logs = {} if logs is None else logs
         for c in self._batch_users[mode]:
             getattr(c, name)(batch, logs)
 

@@ -12,7 +12,6 @@ import contextvars
 import functools
 import inspect
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -21,6 +20,7 @@ import numpy as np
 from fkeras.backend import random_state
 from fkeras.engine import dtype_policy as dtype_policies
 from fkeras.engine import symbolic
+from fkeras.engine.masking import get_keras_mask, set_keras_mask
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.engine.variables import BindingScope, Variable, current_scope, _SCOPE, _MISSING
 from fkeras.utils import naming
@@ -119,10 +119,37 @@ def _call_signature_info(cls_call):
     return {
         "training": "training" in params,
         "mask": "mask" in params,
+        "mask_params": tuple(p for p in params if p.endswith("_mask") and p != "mask"),
+        "positional": tuple(n for n, p in list(params.items())[1:]
+                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
         "var_kw": has_var_kw,
         "params": tuple(params),
         "training_default": params["training"].default if "training" in params else None,
     }
+
+
+def _holds_tensors(x):
+    """A tensor argument in Keras's sense: a tensor, or a list/tuple/dict of them."""
+    if isinstance(x, KerasTensor) or _is_tensor_like(x):
+        return True
+    if isinstance(x, (list, tuple)):
+        return bool(x) and all(e is None or isinstance(e, KerasTensor) or _is_tensor_like(e) for e in x)
+    if isinstance(x, dict):
+        return bool(x) and all(isinstance(e, KerasTensor) or _is_tensor_like(e) for e in x.values())
+    return False
+
+
+def _mask_of(x):
+    """The mask(s) attached to ``x`` (same structure for a list/tuple/dict), or None if none is."""
+    if isinstance(x, (list, tuple)):
+        masks = [_mask_of(e) for e in x]
+        return masks if any(m is not None for m in masks) else None
+    if isinstance(x, dict):
+        masks = {k: _mask_of(e) for k, e in x.items()}
+        return masks if any(m is not None for m in masks.values()) else None
+    if isinstance(x, KerasTensor) or _is_tensor_like(x):
+        return get_keras_mask(x)
+    return None
 
 
 def _is_tensor_like(x):
@@ -214,7 +241,8 @@ class Layer:
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
         self.input_spec = None
-        self.supports_masking = getattr(self, "supports_masking", False)
+        # Keras 3: a layer that overrides compute_mask supports masking unless it says otherwise.
+        self.supports_masking = getattr(self, "supports_masking", type(self).compute_mask is not Layer.compute_mask)
         self._own_trainable = []
         self._own_non_trainable = []
         self._inbound_nodes = []
@@ -618,6 +646,8 @@ class Layer:
         self._maybe_build(args, kwargs)
         assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
         training = kwargs.get("training")
+        kwargs, previous_mask = self._populate_masks(args, kwargs)
+        first = args[0] if args else next(iter(kwargs.values()), None)
         args, kwargs, _ = self._prepare_call(args, kwargs)
         scope = current_scope()
         if scope is None:
@@ -626,9 +656,68 @@ class Layer:
                                  rng=random_state.next_key() if training and _not_tracing() else None)
             with scope:
                 outputs = self._call_with_scope(args, kwargs)
+                self._attach_output_mask(first, outputs, previous_mask)
             self._losses_last_call = list(scope.losses)
             return outputs
-        return self._call_with_scope(args, kwargs)
+        outputs = self._call_with_scope(args, kwargs)
+        self._attach_output_mask(first, outputs, previous_mask)
+        return outputs
+
+    # --- masks (Keras 3: they travel with the tensors as `_keras_mask`) -------------------
+    def _masks_compute(self):
+        return self.supports_masking or type(self).compute_mask is not Layer.compute_mask
+
+    def _populate_masks(self, args, kwargs):
+        """Keras 3's hand-off of masks: a ``call`` taking ``mask=`` that was not given one gets
+        the mask attached to its only tensor argument; with several tensor arguments, each
+        ``<arg>_mask`` parameter gets the mask of ``<arg>``. Returns ``(kwargs, previous_mask)``,
+        the mask ``compute_mask`` starts from (the one passed, else the first input's)."""
+        info = _call_signature_info(type(self).call)
+        mask_params = info["mask_params"]
+        if kwargs.get("mask") is None and (info["mask"] or mask_params):
+            named = info["positional"]
+            tensors = [(named[i] if i < len(named) else None, a) for i, a in enumerate(args)
+                       if _holds_tensors(a)]
+            tensors += [(k, v) for k, v in kwargs.items() if k != "mask" and not k.endswith("_mask")
+                        and _holds_tensors(v)]
+            if len(tensors) == 1 and info["mask"]:
+                m = _mask_of(tensors[0][1])
+                if m is not None:
+                    kwargs = dict(kwargs, mask=m)
+            elif len(tensors) > 1:
+                for name, value in tensors:
+                    key = f"{name}_mask"
+                    if name is None or key not in mask_params or kwargs.get(key) is not None:
+                        continue
+                    if key in named and named.index(key) < len(args):
+                        continue  # passed positionally
+                    m = _mask_of(value)
+                    if m is not None:
+                        kwargs = dict(kwargs, **{key: m})
+        previous = kwargs.get("mask")
+        if previous is None and self._masks_compute():
+            previous = _mask_of(args[0] if args else next(iter(kwargs.values()), None))
+        return kwargs, previous
+
+    def _attach_output_mask(self, first, outputs, previous_mask):
+        """Set ``_keras_mask`` on the outputs of a layer that supports masking (Keras 3's
+        ``_set_mask_metadata``): ``compute_mask(inputs, previous_mask)``, unless every output
+        already carries a mask."""
+        if not self._masks_compute():
+            return
+        if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
+            return
+        flat = [o for o in jax.tree_util.tree_leaves(outputs) if _is_tensor_like(o)]
+        if not flat or all(get_keras_mask(o) is not None for o in flat):
+            return
+        masks = self.compute_mask(first, previous_mask)
+        if masks is None:
+            return
+        flat_masks = jax.tree_util.tree_leaves(masks, is_leaf=lambda m: m is None) \
+            if isinstance(masks, (list, tuple, dict)) else [masks]
+        for o, m in zip(flat, flat_masks):
+            if m is not None and get_keras_mask(o) is None:
+                set_keras_mask(o, m)
 
     def _call_with_scope(self, args, kwargs):
         with jax.named_scope(self.name):
@@ -650,6 +739,9 @@ class Layer:
     def _symbolic_call(self, args, kwargs):
         self._maybe_build(args, kwargs)
         assert_input_compatibility(self.input_spec, args[0] if args else None, self.name)
+        # The masks attached to the input KerasTensors reach `call` while its output is
+        # inferred, but they are not recorded in the node: a Functional model recomputes them.
+        call_kwargs, previous_mask = self._populate_masks(args, kwargs)
 
         def fn(*a, **k):
             if a:
@@ -659,8 +751,13 @@ class Layer:
                 return self.call(*a2, **k2)
 
         try:
-            out_spec = self.compute_output_spec(*args, **kwargs) if self._has_custom_output_spec() \
-                else symbolic.eval_output_spec(fn, args, kwargs)
+            if self._has_custom_output_spec():
+                spec_info = _call_signature_info(type(self).compute_output_spec)
+                spec_kwargs = call_kwargs if spec_info["var_kw"] else {
+                    k: v for k, v in call_kwargs.items() if k in kwargs or k in spec_info["params"]}
+                out_spec = self.compute_output_spec(*args, **spec_kwargs)
+            else:
+                out_spec = symbolic.eval_output_spec(fn, args, call_kwargs)
         except Exception as e:  # noqa: BLE001
             raise type(e)(
                 f"Exception encountered when calling {type(self).__name__}.call() "
@@ -670,7 +767,30 @@ class Layer:
             lambda s: KerasTensor(s.shape, s.dtype) if isinstance(s, KerasTensor) else s,
             out_spec, is_leaf=lambda x: isinstance(x, KerasTensor))
         symbolic.Node(self, args, kwargs, outputs)
+        self._attach_symbolic_mask(args, call_kwargs, outputs, previous_mask)
         return outputs
+
+    def _attach_symbolic_mask(self, args, kwargs, outputs, previous_mask):
+        """``_keras_mask`` on output KerasTensors: the spec of ``compute_mask`` (no graph node)."""
+        if not self._masks_compute():
+            return
+        if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
+            return
+        first = args[0] if args else next(iter(kwargs.values()), None)
+
+        def mask_fn(x, m):
+            with BindingScope(symbolic=True, training=False):
+                return self.compute_mask(x, m)
+
+        masks = symbolic.eval_output_spec(mask_fn, (first, previous_mask), {})
+        if masks is None:
+            return
+        flat = symbolic.flatten(outputs)
+        flat_masks = jax.tree_util.tree_leaves(masks, is_leaf=lambda m: m is None or isinstance(m, KerasTensor)) \
+            if isinstance(masks, (list, tuple, dict)) else [masks]
+        for o, m in zip(flat, flat_masks):
+            if isinstance(o, KerasTensor) and isinstance(m, KerasTensor):
+                o._keras_mask = m
 
     def _has_custom_output_spec(self):
         return type(self).compute_output_spec is not Layer.compute_output_spec

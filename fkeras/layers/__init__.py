@@ -39,3 +39,28 @@ from fkeras.layers.einsum_dense import EinsumDense
 from fkeras.layers.reshaping_extra import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector,
                                            UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                                            ZeroPadding2D, ZeroPadding3D)
+
+
+def serialize(layer):
+    """The layer's config as a JSON-able dict, in Keras 3's format (``keras.layers.serialize``).
+
+    Example:
+        config = keras.layers.serialize(keras.layers.Dense(3))
+        layer = keras.layers.deserialize(config)
+    """
+    from fkeras.saving import registry
+
+    return registry.serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A new layer from a config written by ``serialize`` (or by Keras); custom layer classes
+    come from ``custom_objects`` or the registered objects (``keras.layers.deserialize``)."""
+    from fkeras.saving import registry
+
+    here = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
+    obj = registry.deserialize_keras_object(config, custom_objects=custom_objects, module_objects=here)
+    if not isinstance(obj, Layer):
+        raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
+                         f"`keras.layers.Layer`. Received: {config}")
+    return obj

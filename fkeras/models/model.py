@@ -1,11 +1,25 @@
 """``keras.Model``: subclassed models, and the dispatch to Functional for ``Model(inputs, outputs)``."""
 from __future__ import annotations
 
-import jax
-
 from fkeras.engine.layer import Layer, _silence_nodes
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.trainers.trainer import Trainer
+
+
+class _GraphEndpoint:
+    """``model.inputs`` & co.: the Functional graph's, when the model has one. A non-data
+    descriptor, so a subclass may still assign ``self.inputs = ...`` itself."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        g = obj.__dict__.get("_functional_graph")
+        if g is not None:
+            return getattr(g, self.name)
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {self.name!r}")
 
 
 class Model(Trainer, Layer):
@@ -48,6 +62,28 @@ class Model(Trainer, Layer):
         if g is not None:
             return g.layers
         return self._sublayers()
+
+    # A subclass that called super().__init__(inputs=..., outputs=...) is a Functional model in
+    # Keras 3 (its class gains Functional as a base): it exposes the graph's endpoints. A plain
+    # subclassed model has none of them, as in Keras (and may assign such attributes itself).
+    inputs = _GraphEndpoint("inputs")
+    outputs = _GraphEndpoint("outputs")
+    input_shape = _GraphEndpoint("input_shape")
+    output_shape = _GraphEndpoint("output_shape")
+    input_names = _GraphEndpoint("input_names")
+    output_names = _GraphEndpoint("output_names")
+
+    @property
+    def input(self):
+        """The symbolic input(s) of the model's graph (Keras's ``model.input``)."""
+        g = self.__dict__.get("_functional_graph")
+        return g.input if g is not None else Layer.input.fget(self)
+
+    @property
+    def output(self):
+        """The symbolic output(s) of the model's graph (Keras's ``model.output``)."""
+        g = self.__dict__.get("_functional_graph")
+        return g.output if g is not None else Layer.output.fget(self)
 
     def _sublayers(self):
         g = self.__dict__.get("_functional_graph")

@@ -271,8 +271,9 @@ def _pad_batch(batch, batch_size):
 _warned_processes = False
 
 
-def _parallel_items(dataset, n, workers, queue_size):
-    """``dataset[0..n)`` in order, fetched by ``workers`` threads at most ``queue_size`` ahead.
+def _parallel_items(dataset, indices, workers, queue_size):
+    """``dataset[i] for i in indices``, in that order, fetched by ``workers`` threads at most
+    ``queue_size`` ahead.
 
     ``use_multiprocessing=True`` is served by threads as well: JAX does not support forking a
     process that has initialized it, and numpy/PIL/IO-bound ``__getitem__``s release the GIL.
@@ -285,15 +286,16 @@ def _parallel_items(dataset, n, workers, queue_size):
         warnings.warn("PyDataset(use_multiprocessing=True): fkeras reads batches with worker threads "
                       "(forking a process that runs JAX is unsafe).", stacklevel=4)
     ahead = max(workers, queue_size)
+    n = len(indices)
     with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fkeras-pydataset") as pool:
         futures = {}
         for i in range(min(ahead, n)):
-            futures[i] = pool.submit(dataset.__getitem__, i)
+            futures[i] = pool.submit(dataset.__getitem__, indices[i])
         for i in range(n):
             item = futures.pop(i).result()
             nxt = i + ahead
             if nxt < n:
-                futures[nxt] = pool.submit(dataset.__getitem__, nxt)
+                futures[nxt] = pool.submit(dataset.__getitem__, indices[nxt])
             yield item
 
 
@@ -302,11 +304,13 @@ class IterableData:
 
     kind = "iterable"
 
-    def __init__(self, data, steps=None, class_weight=None):
+    def __init__(self, data, steps=None, class_weight=None, shuffle=False):
         self.data = data
         self.class_weight = class_weight
         self.is_pydataset = isinstance(data, PyDataset) or (
             hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (list, tuple, dict)))
+        # Keras shuffles the order of a PyDataset's batches every epoch (not the rows inside one).
+        self.shuffle = bool(shuffle) and self.is_pydataset
         if isinstance(data, PyDataset):
             data._ensure_init()
         self.steps = steps
@@ -317,15 +321,17 @@ class IterableData:
         self.batch_size = None
         self.exhausted = False
 
-    def _batches_once(self):
+    def _batches_once(self, rng=None):
         if self.is_pydataset:
             n = len(self.data)
+            indices = rng.permutation(n).tolist() if self.shuffle and rng is not None else range(n)
             workers = int(getattr(self.data, "workers", 1) or 1) if isinstance(self.data, PyDataset) else 1
             if workers <= 1:
-                for i in range(n):
+                for i in indices:
                     yield self.data[i]
                 return
-            yield from _parallel_items(self.data, n, workers, int(getattr(self.data, "max_queue_size", 10) or 10))
+            yield from _parallel_items(self.data, indices, workers,
+                                       int(getattr(self.data, "max_queue_size", 10) or 10))
             return
         if self._iterator is None:
             self._iterator = iter(self.data)
@@ -358,19 +364,25 @@ class IterableData:
         return self._first
 
     def first_batch(self):
-        return unpack_x_y_sample_weight(self.peek())
+        batch = unpack_x_y_sample_weight(self.peek())
+        if self.shuffle and self.batch_size is None:  # batch 0 sets the size, not a partial last one
+            self.batch_size = next(iter(num_samples(standardize_arrays(batch[0], "x"))))
+        return batch
 
-    def epoch_batches(self, steps=None):
-        """Yield padded ``((x, y, sw), mask)`` host batches for one epoch."""
+    def epoch_batches(self, steps=None, rng=None):
+        """Yield padded ``((x, y, sw), mask)`` host batches for one epoch; a shuffled PyDataset
+        reads its batches in an order drawn from ``rng`` (a fresh one per pass)."""
         steps = steps if steps is not None else self.steps
-        src = self._batches_once()
+        if self.shuffle and self.batch_size is None:
+            self.first_batch()
+        src = self._batches_once(rng)
         count = 0
         while steps is None or count < steps:
             try:
                 item = next(src)
             except StopIteration:
                 if self.is_pydataset and steps is not None and count < steps:
-                    src = self._batches_once()  # a PyDataset can be read again
+                    src = self._batches_once(rng)  # a PyDataset can be read again
                     continue
                 if steps is not None and count < steps:
                     self.exhausted = True
@@ -452,7 +464,7 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
             )
         if sample_weight is not None:
             raise ValueError("`sample_weight` argument is not supported when using a generator or PyDataset.")
-        return IterableData(x, steps=steps, class_weight=class_weight)
+        return IterableData(x, steps=steps, class_weight=class_weight, shuffle=shuffle)
     if batch_size is None:
         batch_size = 32
     return ArrayData(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps,

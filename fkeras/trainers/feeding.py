@@ -459,7 +459,7 @@ class EpochIterator:
         if d.kind == "arrays":
             feeds = self._arrays(epoch, seed, skip)
         else:
-            feeds = self._stream_iterable(skip)
+            feeds = self._stream_iterable(skip, np.random.default_rng([seed, epoch]))
         try:
             yield from feeds
         except GeneratorExit:  # the loop stopped early (stop_training): the epoch still ends
@@ -552,10 +552,10 @@ class EpochIterator:
         if self.pool is not None:
             self.pool.give(buf)
 
-    def _stream_iterable(self, skip):
+    def _stream_iterable(self, skip, rng=None):
         d = self.data
         put = self.put
-        batches = d.epoch_batches()
+        batches = d.epoch_batches(rng=rng)  # a shuffled PyDataset's batch order: from (seed, epoch)
 
         def produce(feeder):
             for i, ((bx, by, bsw), mask) in enumerate(batches):

@@ -41,12 +41,17 @@ def disable_jit_cache():
 
 
 def enable_unsafe_deserialization():
-    """Allow loading Python lambdas from model files (runs code from the file)."""
+    """Turn safe mode off for every load in this process, as Keras 3 does: a ``Lambda`` layer's
+    Python bytecode stored in a model file is then loaded (and runs), as if every call passed
+    ``safe_mode=False``. Only for processes that load nothing but files they trust; prefer
+    ``load_model(path, safe_mode=False)`` for one trusted file. The allow-list of objects a
+    config may name (see ``docs/security.md``) applies either way."""
     global _UNSAFE_DESERIALIZATION
     _UNSAFE_DESERIALIZATION = True
 
 
 def is_unsafe_deserialization_enabled():
+    """Whether ``enable_unsafe_deserialization()`` was called in this process."""
     return _UNSAFE_DESERIALIZATION
 
 

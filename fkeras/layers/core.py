@@ -168,23 +168,25 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=None):
         from fkeras.saving import registry
-        from fkeras.saving.registry import _scoped_objects
 
         config = dict(config)
         fn = config.pop("function")
-        safe = getattr(_SAFE_MODE, "value", True) if safe_mode is None else safe_mode
-        if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
+        function_type = config.pop("function_type", None)  # tf.keras: "lambda" or "raw"
+        config.pop("module", None)
+        config.pop("output_shape_module", None)
+        if config.pop("output_shape_type", None) == "lambda":
+            config.pop("output_shape", None)  # never loaded: fkeras infers the output shape
+        safe = registry.in_safe_mode() if safe_mode is None else registry.effective_safe_mode(safe_mode)
+        is_lambda = isinstance(fn, dict) and fn.get("class_name") == "__lambda__"
+        if function_type == "lambda" and isinstance(fn, (list, tuple, str)):
+            is_lambda, fn = True, {"class_name": "__lambda__",
+                                   "config": list(fn) if not isinstance(fn, str) else [fn]}
+        if is_lambda:
+            what = f"the Python lambda of `Lambda` layer {config.get('name')!r}"
             if safe:
-                raise ValueError(
-                    "Requested the deserialization of a `Lambda` layer whose function is a Python "
-                    "lambda. Loading it runs arbitrary code from the file, which is disallowed in safe "
-                    "mode. Pass `safe_mode=False` to the loading function only if you trust the source."
-                )
-            inner = fn["config"]
-            code = marshal.loads(base64.b64decode(inner["code"]))
-            fn = types.FunctionType(code, globals())
-            if inner.get("defaults"):
-                fn.__defaults__ = tuple(inner["defaults"])
+                raise registry.lambda_refused_error(what)
+            with registry.safe_mode_scope(False):
+                fn = registry.load_lambda(fn["config"], globs=globals(), what=what)
         else:
             fn = registry.deserialize_keras_object(fn, custom_objects)
         if "dtype" in config and isinstance(config["dtype"], dict):

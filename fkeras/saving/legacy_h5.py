@@ -121,7 +121,8 @@ def save_weights_to_group(group, model):
 
 
 def _load_subset(group):
-    return [np.asarray(group[name][()]) for name in _load_attributes(group, "weight_names")]
+    return [np.asarray(saving_lib.checked_dataset(group, name, "HDF5 model file")[()])
+            for name in _load_attributes(group, "weight_names")]
 
 
 def _set_weights(owner_desc, weights, values, skip_mismatch):

@@ -4,19 +4,130 @@ Configs follow Keras 3's layout::
 
     {"module": "keras.layers", "class_name": "Dense", "config": {...}, "registered_name": None}
 
-so files move between fkeras and Keras. Nothing here unpickles or evaluates code.
+so files move between fkeras and Keras.
+
+Deserialization works by allow-list. A config may resolve to:
+
+- a *modeling object* of fkeras: a layer or model, loss, metric, optimizer, learning-rate
+  schedule, initializer, regularizer, constraint, dtype policy or seed generator (classes), or
+  a built-in activation, loss, metric, initializer, regularizer, constraint or ``keras.ops``
+  function;
+- an object the caller trusts: registered with ``@keras.saving.register_keras_serializable()``,
+  passed in ``custom_objects`` or made visible with ``keras.saving.custom_object_scope``.
+
+Any other name - a function or class from any other module, fkeras's own utilities,
+callbacks, checkpointers, file helpers - is refused with an error naming it; nothing outside
+the allow-list is imported, constructed or called. Nothing here unpickles, and a Python
+lambda's bytecode is loaded only when safe mode is off (``safe_mode=False`` for one call, or
+``keras.config.enable_unsafe_deserialization()``). Safe mode is a context variable: it holds
+for the current thread (or asyncio task) only, and is restored on every exit path.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
+import contextvars
 import importlib
 import inspect
+import marshal
+import sys
 import threading
 import types
 
 _GLOBAL_CUSTOM_OBJECTS: dict[str, object] = {}
 _GLOBAL_CUSTOM_NAMES: dict[object, str] = {}
 _scope = threading.local()
+
+# ------------------------------------------------------------------------------------------
+# Safe mode (per call, per thread)
+# ------------------------------------------------------------------------------------------
+
+# None: no load in progress in this context; True/False: the effective mode of the enclosing load.
+_SAFE_MODE: contextvars.ContextVar = contextvars.ContextVar("fkeras_safe_mode", default=None)
+
+
+def _unsafe_enabled_globally() -> bool:
+    config = sys.modules.get("fkeras.config")
+    if config is None:
+        try:
+            config = importlib.import_module("fkeras.config")
+        except ImportError:  # pragma: no cover
+            return False
+    return bool(config.is_unsafe_deserialization_enabled())
+
+
+def effective_safe_mode(safe_mode=True) -> bool:
+    """The safe mode a load asked for with ``safe_mode`` runs under: off when the caller passes
+    ``False`` or ``keras.config.enable_unsafe_deserialization()`` was called, else on."""
+    if _unsafe_enabled_globally():
+        return False
+    return safe_mode is not False
+
+
+def in_safe_mode() -> bool:
+    """Whether the deserialization running in this thread/task refuses Python bytecode."""
+    value = _SAFE_MODE.get()
+    if value is None:
+        return not _unsafe_enabled_globally()
+    return value
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode=True):
+    """Run the block with safe mode set for this thread/task only (restored on every exit).
+
+    ``safe_mode=False`` (or the global opt-in) turns it off; anything else turns it on.
+    """
+    token = _SAFE_MODE.set(effective_safe_mode(safe_mode))
+    try:
+        yield
+    finally:
+        _SAFE_MODE.reset(token)
+
+
+def _scoped_safe_mode(safe_mode):
+    """The mode for a ``deserialize_keras_object`` call: an enclosing load's mode wins (nested
+    ``from_config`` calls pass no ``safe_mode``), else the argument and the global opt-in."""
+    value = _SAFE_MODE.get()
+    if value is not None:
+        return value
+    return effective_safe_mode(safe_mode)
+
+
+def lambda_refused_error(what="a Python lambda"):
+    return ValueError(
+        f"Requested the deserialization of {what}, whose bytecode is stored in the file: loading it "
+        "runs arbitrary code, which is disallowed in safe mode. Pass `safe_mode=False` to the loading "
+        "function (or call `keras.config.enable_unsafe_deserialization()`) only if you trust the "
+        "source of the file."
+    )
+
+
+def load_lambda(inner, globs=None, what="a Python lambda"):
+    """A function from a stored lambda (``{"code": base64 marshal, "defaults": ...}``); only
+    outside safe mode."""
+    if in_safe_mode():
+        raise lambda_refused_error(what)
+    if isinstance(inner, (list, tuple)):  # tf.keras: [code, defaults, closure]
+        inner = {"code": inner[0], "defaults": inner[1] if len(inner) > 1 else None}
+    try:
+        raw = inner["code"]
+        code = marshal.loads(base64.b64decode(raw.encode("ascii") if isinstance(raw, str) else raw))
+    except (KeyError, TypeError, ValueError, EOFError) as e:
+        raise ValueError(f"Could not load {what}: its stored bytecode is invalid or was written by another "
+                         f"Python version ({type(e).__name__}: {e}).") from e
+    if not isinstance(code, types.CodeType):
+        raise ValueError(f"Could not load {what}: the stored data is not Python bytecode.")
+    fn = types.FunctionType(code, dict(globs) if globs is not None else {"__builtins__": __builtins__})
+    defaults = inner.get("defaults")
+    if defaults:
+        fn.__defaults__ = tuple(defaults)
+    return fn
+
+
+# ------------------------------------------------------------------------------------------
+# Custom objects
+# ------------------------------------------------------------------------------------------
 
 
 def _scoped_objects() -> dict:
@@ -84,6 +195,199 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return None
 
 
+def _trusted_object(name, custom_objects):
+    """An object the caller vouched for: scoped, registered or passed in ``custom_objects``."""
+    if not isinstance(name, str):
+        return None
+    scoped = _scoped_objects()
+    if name in scoped:
+        return scoped[name]
+    if name in _GLOBAL_CUSTOM_OBJECTS:
+        return _GLOBAL_CUSTOM_OBJECTS[name]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# The allow-list of modeling objects
+# ------------------------------------------------------------------------------------------
+
+# fkeras sub-packages whose classes/functions a config may name (the class or function itself
+# is still checked against the modeling bases below).
+_MODELING_NAMESPACES = frozenset({
+    "layers", "models", "losses", "metrics", "optimizers", "initializers", "regularizers",
+    "constraints", "activations", "ops", "random", "mixed_precision", "dtype_policies",
+})
+# Packages whose public functions are modeling functions (activations, losses, metrics, ...).
+_FUNCTION_PACKAGES = ("fkeras.activations", "fkeras.losses", "fkeras.metrics", "fkeras.ops",
+                      "fkeras.initializers", "fkeras.regularizers", "fkeras.constraints")
+# Helpers of those packages that are not modeling functions.
+_NON_MODELING_FUNCTIONS = frozenset({"get", "serialize", "deserialize"})
+# fkeras writes a class's module as its top-level package (``keras.optimizers`` for a schedule).
+_SUBPACKAGE_PROBES = {"fkeras.optimizers": ["fkeras.optimizers.schedules"]}
+# Where Keras's "builtins" functions (configs holding only a name) are looked up.
+_BUILTIN_FUNCTION_MODULES = ("fkeras.activations", "fkeras.losses", "fkeras.metrics")
+
+_WHAT_IS_ALLOWED = ("a model file may only name modeling objects (layers, models, losses, metrics, "
+                    "optimizers, learning-rate schedules, initializers, regularizers, constraints, "
+                    "activations) and custom objects the caller registered")
+_HOW_TO_REGISTER = ("If it is your own object and you trust the file, decorate it with "
+                    "`@keras.saving.register_keras_serializable()` or pass it in "
+                    "`custom_objects={...}` (or a `keras.saving.custom_object_scope`).")
+
+
+def _modeling_bases():
+    from fkeras.constraints import Constraint
+    from fkeras.engine.dtype_policy import DTypePolicy
+    from fkeras.engine.layer import Layer
+    from fkeras.initializers.initializer import Initializer
+    from fkeras.losses.loss import Loss
+    from fkeras.metrics.metric import Metric
+    from fkeras.optimizers.base import Optimizer
+    from fkeras.optimizers.schedules.learning_rate_schedule import LearningRateSchedule
+    from fkeras.random import SeedGenerator
+    from fkeras.regularizers import Regularizer
+
+    return (Layer, Loss, Metric, Optimizer, LearningRateSchedule, Initializer, Regularizer, Constraint,
+            DTypePolicy, SeedGenerator)
+
+
+def is_modeling_object(obj) -> bool:
+    """Whether ``obj`` (a class or function of fkeras) may be named by a model file."""
+    if inspect.isclass(obj):
+        return issubclass(obj, _modeling_bases())
+    if isinstance(obj, types.ModuleType) or not callable(obj):
+        return False
+    module, name = getattr(obj, "__module__", None), getattr(obj, "__name__", None)
+    if not isinstance(module, str) or not isinstance(name, str):
+        return False
+    if name.startswith("_") or name in _NON_MODELING_FUNCTIONS:
+        return False
+    return any(module == p or module.startswith(p + ".") for p in _FUNCTION_PACKAGES)
+
+
+def _refuse(qualname, kind="object"):
+    return ValueError(
+        f"Refusing to deserialize the {kind} `{qualname}`: it is not a modeling object, and loading "
+        f"never constructs or calls anything else ({_WHAT_IS_ALLOWED}). {_HOW_TO_REGISTER}"
+    )
+
+
+def _checked(obj, qualname, kind="object"):
+    if not is_modeling_object(obj):
+        raise _refuse(qualname, kind)
+    return obj
+
+
+def _fkeras_module_name(module):
+    """The fkeras module a Keras module path names, and its namespace (``layers``, ...)."""
+    parts = module.split(".")
+    if parts[0] not in ("keras", "fkeras"):
+        return None, None
+    if len(parts) >= 2 and parts[1] == "src":
+        parts = parts[:3]  # keras.src.layers.core.dense -> fkeras.layers
+        rest = parts[2:]
+    else:
+        rest = parts[1:]
+    if not rest:
+        return "fkeras", ""
+    return "fkeras." + ".".join(rest), rest[0]
+
+
+def _lookup_in_module(module, name, kind):
+    """``name`` in the fkeras counterpart of Keras module ``module``: imported only within the
+    modeling namespaces, and the object found checked against the allow-list."""
+    modname, namespace = _fkeras_module_name(module)
+    if modname is None:
+        return None
+    qualname = f"{module}.{name}"
+    allowed = not namespace or namespace in _MODELING_NAMESPACES
+    probes = [modname] if modname == "fkeras" else [modname, modname.rsplit(".", 1)[0]]
+    probes += _SUBPACKAGE_PROBES.get(modname, [])
+    for probe in probes:
+        if allowed:
+            try:
+                mod = importlib.import_module(probe)
+            except (ImportError, ValueError, TypeError):
+                mod = None
+        else:
+            mod = sys.modules.get(probe)  # never import anything outside the modeling namespaces
+        if mod is None:
+            continue
+        obj = vars(mod).get(name)
+        if obj is not None and not isinstance(obj, types.ModuleType):
+            return _checked(obj, qualname, kind)
+    if not allowed:
+        raise _refuse(qualname, kind)
+    return None
+
+
+def _lookup_module_objects(name, module_objects, kind):
+    if module_objects and isinstance(name, str) and name in module_objects:
+        return _checked(module_objects[name], name, kind)
+    return None
+
+
+def _resolve_class(config, custom_objects, module_objects):
+    """The class (or function) a ``{"class_name", "module", "registered_name"}`` config names,
+    or None; a non-modeling object raises."""
+    class_name = config["class_name"]
+    registered_name = config.get("registered_name") or class_name
+    for name in (registered_name, class_name):
+        obj = _trusted_object(name, custom_objects)
+        if obj is not None:
+            return obj
+    for name in (registered_name, class_name):
+        obj = _lookup_module_objects(name, module_objects, "class")
+        if obj is not None:
+            return obj
+    module = config.get("module")
+    if isinstance(module, str) and module and isinstance(class_name, str):
+        return _lookup_in_module(module, class_name, "class")
+    return None
+
+
+def _resolve_function(config, custom_objects, module_objects):
+    fn_name = config.get("config")
+    if not isinstance(fn_name, str):
+        raise TypeError(f"A function config needs its name (a string) in 'config'; received {config!r}.")
+    registered_name = config.get("registered_name")
+    for name in (registered_name, fn_name):
+        obj = _trusted_object(name, custom_objects)
+        if obj is not None:
+            return obj
+    for name in (registered_name, fn_name):
+        obj = _lookup_module_objects(name, module_objects, "function")
+        if obj is not None:
+            return obj
+    module = config.get("module")
+    if module == "builtins" or module is None:
+        for modname in _BUILTIN_FUNCTION_MODULES:
+            obj = vars(importlib.import_module(modname)).get(fn_name)
+            if obj is not None and is_modeling_object(obj):
+                return obj
+        # Keras <= 3.6 saved custom functions by bare name instead of "package>name".
+        for key, obj in {**_GLOBAL_CUSTOM_OBJECTS, **_scoped_objects(), **(custom_objects or {})}.items():
+            if isinstance(key, str) and key.endswith(">" + fn_name):
+                return obj
+        return None
+    if isinstance(module, str):
+        return _lookup_in_module(module, fn_name, "function")
+    return None
+
+
+def _not_found(kind, name, config):
+    module = config.get("module") if isinstance(config, dict) else None
+    where = f" from module '{module}'" if module else ""
+    return f"Could not locate {kind} '{name}'{where}: {_WHAT_IS_ALLOWED}. {_HOW_TO_REGISTER}"
+
+
+# ------------------------------------------------------------------------------------------
+# serialize / deserialize
+# ------------------------------------------------------------------------------------------
+
+
 def _public_module(obj) -> str:
     mod = getattr(obj, "__module__", "") or ""
     if mod.startswith("fkeras."):
@@ -148,90 +452,60 @@ def serialize_keras_object(obj):
     raise TypeError(f"Cannot serialize object {obj!r} of type {type(obj).__name__}.")
 
 
-def _resolve_class(config, custom_objects, module_objects):
-    class_name = config["class_name"]
-    registered_name = config.get("registered_name") or class_name
-    for name in (registered_name, class_name):
-        obj = get_registered_object(name, custom_objects, module_objects)
-        if obj is not None:
-            return obj
-    module = config.get("module")
-    if module:
-        candidates = []
-        if module.startswith("keras.src"):
-            parts = module.split(".")
-            candidates.append("fkeras." + parts[2] if len(parts) > 2 else "fkeras")
-        elif module.startswith("keras."):
-            candidates.append("fkeras." + module.split(".", 1)[1])
-        elif module == "keras":
-            candidates.append("fkeras")
-        for modname in candidates:
-            for probe in (modname, modname.rsplit(".", 1)[0]):
-                try:
-                    mod = importlib.import_module(probe)
-                except ImportError:
-                    continue
-                obj = getattr(mod, class_name, None)
-                if obj is not None:
-                    return obj
-    return None
-
-
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module_objects=None, **kwargs):
-    """Rebuild an object from a config written by ``serialize_keras_object`` (or by Keras)."""
+    """Rebuild an object from a config written by ``serialize_keras_object`` (or by Keras).
+
+    Only modeling objects and objects the caller registered (or passed in ``custom_objects``)
+    are resolved; see the module docstring. Inside a load, the load's safe mode applies.
+    """
+    mode = _scoped_safe_mode(safe_mode)
+    if _SAFE_MODE.get() is not mode:
+        with safe_mode_scope(mode):
+            return _deserialize(config, custom_objects, module_objects)
+    return _deserialize(config, custom_objects, module_objects)
+
+
+def _deserialize(config, custom_objects, module_objects):
     if config is None:
         return None
     if isinstance(config, (int, float, bool)):
         return config
     if isinstance(config, str):
-        obj = get_registered_object(config, custom_objects, module_objects)
+        obj = _trusted_object(config, custom_objects)
         if obj is None:
-            raise ValueError(f"Unknown object: {config!r}. Register it with "
-                             "@keras.saving.register_keras_serializable() or pass it in custom_objects.")
+            obj = _lookup_module_objects(config, module_objects, "object")
+        if obj is None:
+            raise ValueError(f"Unknown object: {config!r}. {_HOW_TO_REGISTER}")
         return obj
     if isinstance(config, (list, tuple)):
-        return [deserialize_keras_object(c, custom_objects, safe_mode, module_objects) for c in config]
+        return [_deserialize(c, custom_objects, module_objects) for c in config]
     if not isinstance(config, dict):
-        raise TypeError(f"Could not deserialize {config!r}")
+        raise TypeError(f"Could not deserialize {config!r} (of type {type(config).__name__}).")
     if "class_name" not in config:
-        return {k: deserialize_keras_object(v, custom_objects, safe_mode, module_objects)
+        return {k: _deserialize(v, custom_objects, module_objects)
                 if isinstance(v, dict) and "class_name" in v else v for k, v in config.items()}
     class_name = config["class_name"]
     inner = config.get("config")
+    if not isinstance(class_name, str):
+        raise TypeError(f"Could not deserialize {config!r}: 'class_name' must be a string.")
     if class_name in ("__numpy__", "__numpy_scalar__"):
         import numpy as np
 
-        return np.asarray(inner["value"], dtype=inner["dtype"])
+        if not isinstance(inner, dict) or "value" not in inner:
+            raise TypeError(f"Could not deserialize a numpy array from {config!r}.")
+        return np.asarray(inner["value"], dtype=np.dtype(inner.get("dtype", "float32")))
     if class_name == "__tuple__":
         return tuple(inner["value"])
     if class_name == "__lambda__":
-        if safe_mode:
-            raise ValueError(
-                "Requested the deserialization of a Python lambda, which runs arbitrary code. "
-                "This is disallowed in safe mode; pass `safe_mode=False` only for files you trust."
-            )
-        from fkeras.utils import python_utils
-
-        return python_utils.func_load(inner["code"])
+        return load_lambda(inner if isinstance(inner, dict) else {})
     if class_name == "function":
-        fn_name = config.get("registered_name") or inner
-        obj = get_registered_object(fn_name, custom_objects, module_objects)
+        obj = _resolve_function(config, custom_objects, module_objects)
         if obj is None:
-            obj = _resolve_class({"class_name": inner, "module": config.get("module")}, custom_objects,
-                                 module_objects)
-        if obj is None:
-            raise ValueError(
-                f"Could not locate function {fn_name!r}. Register it with "
-                "@keras.saving.register_keras_serializable() or pass it in custom_objects."
-            )
+            raise ValueError(_not_found("function", config.get("registered_name") or inner, config))
         return obj
     cls = _resolve_class(config, custom_objects, module_objects)
     if cls is None:
-        raise TypeError(
-            f"Could not locate class {class_name!r}. Make sure custom classes are decorated with "
-            "`@keras.saving.register_keras_serializable()` or passed in `custom_objects`. "
-            f"Full object config: {config}"
-        )
+        raise TypeError(_not_found("class", config.get("registered_name") or class_name, config))
     if not inspect.isclass(cls):
         return cls
     with CustomObjectScope(custom_objects or {}):

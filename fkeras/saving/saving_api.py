@@ -15,8 +15,6 @@ Example:
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 from fkeras.saving import file_utils, legacy_h5, saving_lib
 
@@ -46,7 +44,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 
     Args:
         model: the model.
-        filepath: a path ending in ``.keras`` (or ``.h5`` for the legacy tf.keras format).
+        filepath: a path ending in ``.keras`` (or ``.h5`` for the legacy tf.keras format); with
+            ``zipped=False``, a directory path that does not end in ``.keras`` (Keras 3's rule).
         overwrite: replace an existing file (the write is atomic either way).
         zipped: ``False`` writes the ``.keras`` content as a directory instead of a zip.
         include_optimizer: (``.h5`` only) also save the optimizer state (default True).
@@ -56,6 +55,15 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if kwargs:
         raise TypeError(f"save_model() got unexpected keyword arguments: {sorted(kwargs)}")
     filepath = os.fspath(filepath)
+    if zipped is False:
+        # Keras 3's rule: an unzipped model is a directory whose name does not end in `.keras`.
+        if str(filepath).endswith(".keras"):
+            raise ValueError("When using `zipped=False`, the `filepath` argument should not end in `.keras` "
+                             f"(it names a directory). Received: filepath={filepath}")
+        if not file_utils.check_overwrite(filepath, overwrite):
+            return
+        saving_lib.save_model_dir(model, filepath)
+        return
     kind = _kind(filepath)
     if save_format is not None:
         if save_format in ("h5", "hdf5"):
@@ -74,54 +82,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         return
     if kind == "h5":
         legacy_h5.save_model(model, filepath, include_optimizer=include_optimizer)
-    elif zipped is False:
-        _save_unzipped(model, filepath)
     else:
         saving_lib.save_model(model, filepath)
-
-
-def _save_unzipped(model, dirpath):
-    import zipfile
-
-    parent = os.path.dirname(os.path.abspath(dirpath))
-    os.makedirs(parent, exist_ok=True)
-    tmpdir = tempfile.mkdtemp(prefix="." + os.path.basename(dirpath) + ".", dir=parent)
-    try:
-        archive = os.path.join(tmpdir, "model.keras")
-        saving_lib.save_model(model, archive)
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(tmpdir)
-        os.remove(archive)
-        if os.path.isdir(dirpath):
-            old = dirpath + ".old-" + os.path.basename(tmpdir)
-            os.replace(dirpath, old)
-            os.replace(tmpdir, dirpath)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmpdir, dirpath)
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-
-
-def _load_unzipped(dirpath, custom_objects, compile, safe_mode):
-    import io
-    import json
-
-    cfg_path = os.path.join(dirpath, saving_lib.CONFIG_FILENAME)
-    w_path = os.path.join(dirpath, saving_lib.WEIGHTS_FILENAME)
-    for p in (cfg_path, w_path):
-        if not os.path.exists(p):
-            raise ValueError(f"Could not load the model directory {dirpath!r}: missing {os.path.basename(p)!r}.")
-    with open(cfg_path) as f:
-        config = json.load(f)
-    model = saving_lib.model_from_config(config, custom_objects=custom_objects, compile=compile,
-                                         safe_mode=safe_mode)
-    with open(w_path, "rb") as f:
-        data = f.read()
-    with saving_lib._open_h5(io.BytesIO(data), w_path) as h5:
-        saving_lib.read_weights(model, h5, load_optimizer=compile)
-    return model
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -137,9 +99,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             for files you trust.
     """
     filepath = os.fspath(filepath)
+    if not os.path.lexists(filepath) and file_utils.recoverable_dir(filepath, (saving_lib.CONFIG_FILENAME,)):
+        return saving_lib.load_model_dir(filepath, custom_objects, compile, safe_mode)
     if os.path.isdir(filepath):
         if os.path.exists(os.path.join(filepath, saving_lib.CONFIG_FILENAME)):
-            return _load_unzipped(filepath, custom_objects, compile, safe_mode)
+            return saving_lib.load_model_dir(filepath, custom_objects, compile, safe_mode)
         raise ValueError(f"{filepath!r} is a directory but not an unzipped `.keras` model (no config.json). "
                          "TensorFlow SavedModel directories cannot be loaded; use one of " + _FORMATS + ".")
     kind = _kind(filepath)

@@ -10,11 +10,11 @@ caller passes ``safe_mode=False``.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
 import inspect
 import io
 import json
+import os
 import warnings
 import zipfile
 
@@ -27,6 +27,19 @@ METADATA_FILENAME = "metadata.json"
 WEIGHTS_FILENAME = "model.weights.h5"
 # The Keras file-format version these files follow (read by nobody, written for humans).
 KERAS_FORMAT_VERSION = "3.15.1"
+
+# Bounds on what loading reads from a file (module attributes, so a user with a genuinely
+# larger file can raise them):
+# - a JSON member (config.json, metadata.json) is never larger than this;
+MAX_JSON_MEMBER_BYTES = 64 * 2**20
+# - a compressed zip member may expand to at most MAX_EXPANSION times its stored size (members
+#   up to EXPANSION_FLOOR_BYTES always may); an uncompressed one must declare its stored size;
+MAX_EXPANSION = 100
+EXPANSION_FLOOR_BYTES = 16 * 2**20
+# - an HDF5 dataset larger than H5_DATASET_FLOOR_BYTES may declare at most
+#   H5_DATASET_MAX_EXPANSION times the bytes it stores (a "shape bomb" stores almost nothing).
+H5_DATASET_FLOOR_BYTES = 64 * 2**20
+H5_DATASET_MAX_EXPANSION = 1000
 
 
 def _h5py():
@@ -42,25 +55,20 @@ def _h5py():
 # ------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
 def safe_mode_scope(safe_mode):
-    """While active, ``Lambda.from_config`` refuses Python bytecode unless ``safe_mode`` is False."""
-    from fkeras.layers import core
-
-    flag = core._SAFE_MODE
-    previous = getattr(flag, "value", True)
-    flag.value = True if safe_mode is None else bool(safe_mode)
-    try:
-        yield
-    finally:
-        flag.value = previous
+    """While active, this thread's deserialization refuses Python bytecode (a ``Lambda``'s
+    lambda) unless ``safe_mode`` is False or ``keras.config.enable_unsafe_deserialization()``
+    was called. A context variable: other threads keep their own mode."""
+    return registry.safe_mode_scope(safe_mode)
 
 
 def compile_config(model):
     """Keras 3's ``compile_config``: compile() arguments, the optimizer as a full config."""
     if not getattr(model, "compiled", False):
         return None
-    config = dict(model.get_compile_config() or {})
+    # A user's get_compile_config() may return objects (a loss function, a metric instance):
+    # serialize them, as Keras does; plain values and configs pass through unchanged.
+    config = registry.serialize_keras_object(dict(model.get_compile_config() or {}))
     if getattr(model, "optimizer", None) is not None:
         config["optimizer"] = registry.serialize_keras_object(model.optimizer)
     return config
@@ -168,6 +176,7 @@ def drop_unsupported_defaults(config, custom_objects=None):
 
 def model_from_config(config, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild (and build) a model from ``config.json``'s dict; compile it if asked."""
+    check_config_object(config, "the model config")
     config = drop_unsupported_defaults(dict(config), custom_objects)
     cc = config.pop("compile_config", None)
     with safe_mode_scope(safe_mode), registry.CustomObjectScope(custom_objects or {}):
@@ -200,8 +209,33 @@ def _write_dataset(group, key, value):
         group[key] = arr
 
 
-def _read_dataset(group, key):
+def checked_dataset(group, key, what="weights file"):
+    """``group[key]`` as an ``h5py.Dataset``, refusing what would read other files or expand far
+    beyond the stored bytes: links (soft or external), external or virtual storage, shape bombs."""
+    h5py = _h5py()
+    link = group.get(key, getlink=True)
+    if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+        raise ValueError(f"Not allowed in a {what}: '{key}' in '{group.name}' is a "
+                         f"{type(link).__name__} (it would read data from elsewhere).")
     ds = group[key]
+    if not isinstance(ds, h5py.Dataset):
+        raise ValueError(f"Invalid {what}: expected a dataset at '{ds.name}', found {type(ds).__name__}.")
+    if ds.external:
+        raise ValueError(f"Not allowed in a {what}: dataset '{ds.name}' stores its data in external "
+                         f"files {[e[0] for e in ds.external]}.")
+    if ds.is_virtual:
+        raise ValueError(f"Not allowed in a {what}: dataset '{ds.name}' is a virtual dataset (it maps "
+                         "data from other files).")
+    declared = int(np.prod(ds.shape, dtype=np.int64)) * ds.dtype.itemsize if ds.shape else ds.dtype.itemsize
+    stored = ds.id.get_storage_size()
+    if declared > H5_DATASET_FLOOR_BYTES and declared > H5_DATASET_MAX_EXPANSION * stored:
+        raise ValueError(f"Not allowed in a {what}: dataset '{ds.name}' declares {declared} bytes but stores "
+                         f"only {stored}; refusing a potential decompression/shape bomb.")
+    return ds
+
+
+def _read_dataset(group, key):
+    ds = checked_dataset(group, key)
     value = np.asarray(ds[()])
     if "dtype" in ds.attrs and ds.attrs["dtype"] in ("bfloat16", b"bfloat16"):
         import ml_dtypes
@@ -233,13 +267,28 @@ def _owner_of(model, optimizer):
     return None
 
 
-def _group_values(h5file, path):
+def _group_keys(h5file, path):
     name = _vars_group_name(path)
     if name not in h5file:
-        return []
+        return None, []
     group = h5file[name]
-    keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
+    return group, sorted((k for k in group.keys() if k.isdigit()), key=int)
+
+
+def _group_values(h5file, path, max_bytes=None):
+    group, keys = _group_keys(h5file, path)
+    if max_bytes is not None:
+        for k in keys:
+            ds = checked_dataset(group, k)
+            if ds.size * ds.dtype.itemsize > max_bytes:
+                raise ValueError(f"Invalid weights file: dataset '{ds.name}' ({tuple(ds.shape)}, {ds.dtype}) "
+                                 "is larger than any variable of the model.")
     return [_read_dataset(group, k) for k in keys]
+
+
+def _group_shapes(h5file, path):
+    group, keys = _group_keys(h5file, path)
+    return [tuple(checked_dataset(group, k).shape) for k in keys]
 
 
 def _describe(layer, path):
@@ -253,33 +302,36 @@ def read_weights(model, h5file, skip_mismatch=False, load_optimizer=True):
     A layer whose variable count or shapes differ raises a ``ValueError`` naming the layer
     and both shapes; with ``skip_mismatch=True`` it is skipped with a warning instead.
     """
-    for path, obj in keras_layout.saveables(model):
+    saveables = list(keras_layout.saveables(model))
+    # No optimizer slot is larger than the largest variable (stored as float64 at most).
+    largest = max((int(np.prod(v.shape, dtype=np.int64)) * 8 for _, obj in saveables
+                   if not keras_layout._is_optimizer(obj) for v in keras_layout.own_variables(obj)),
+                  default=0) + 4096
+    for path, obj in saveables:
         if keras_layout._is_optimizer(obj):
             if load_optimizer:
                 owner = _owner_of(model, obj)
-                values = _group_values(h5file, path)
+                values = _group_values(h5file, path, max_bytes=largest) if owner is not None else []
                 if owner is not None and values:
                     keras_layout.restore_optimizer(owner, values)
             continue
         variables = keras_layout.own_variables(obj)
-        values = _group_values(h5file, path)
-        if not variables and not values:
+        shapes = _group_shapes(h5file, path)  # checked before any data is read
+        if not variables and not shapes:
             continue
         problem = None
-        if len(values) != len(variables):
+        if len(shapes) != len(variables):
             problem = (
                 f"{_describe(obj, path)} expected {len(variables)} variables, but received "
-                f"{len(values)} variables during loading. Expected: "
-                f"{[(v.name, tuple(v.shape)) for v in variables]}; received shapes: "
-                f"{[tuple(np.shape(x)) for x in values]}"
+                f"{len(shapes)} variables during loading. Expected: "
+                f"{[(v.name, tuple(v.shape)) for v in variables]}; received shapes: {shapes}"
             )
         else:
-            for var, value in zip(variables, values):
-                if tuple(var.shape) != tuple(np.shape(value)):
+            for var, shape in zip(variables, shapes):
+                if tuple(var.shape) != shape:
                     problem = (
                         f"Shape mismatch in {_describe(obj, path)} for weight '{var.name}': the model "
-                        f"expects shape {tuple(var.shape)}, the saved weight has shape "
-                        f"{tuple(np.shape(value))}."
+                        f"expects shape {tuple(var.shape)}, the saved weight has shape {shape}."
                     )
                     break
         if problem is not None:
@@ -287,6 +339,7 @@ def read_weights(model, h5file, skip_mismatch=False, load_optimizer=True):
                 warnings.warn(f"Skipping loading weights: {problem}", stacklevel=3)
                 continue
             raise ValueError(problem + " Pass `skip_mismatch=True` to skip mismatching layers.")
+        values = _group_values(h5file, path)
         for var, value in zip(variables, values):
             var.assign(np.asarray(value).astype(var.dtype))
 
@@ -347,12 +400,12 @@ def load_weights_only(model, filepath, skip_mismatch=False):
 # ------------------------------------------------------------------------------------------
 
 
-def save_model(model, filepath):
-    """Write the ``.keras`` zip for ``model`` to ``filepath`` (atomically)."""
+def model_file_contents(model):
+    """``{member name: bytes}`` of the ``.keras`` file for ``model`` (config, metadata, weights)."""
     if not model.built:
         warnings.warn("You are saving a model that has not yet been built. It might not contain any "
                       "weights yet. Consider building the model first by calling it on some data.",
-                      stacklevel=3)
+                      stacklevel=4)
     h5py = _h5py()
     config_json = json.dumps(serialize_model(model))
     metadata_json = json.dumps({
@@ -363,11 +416,62 @@ def save_model(model, filepath):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         write_weights(model, f)
+    return {METADATA_FILENAME: metadata_json.encode("utf-8"), CONFIG_FILENAME: config_json.encode("utf-8"),
+            WEIGHTS_FILENAME: buffer.getvalue()}
+
+
+def save_model(model, filepath):
+    """Write the ``.keras`` zip for ``model`` to ``filepath`` (atomically)."""
+    contents = model_file_contents(model)
     with file_utils.atomic_path(filepath) as tmp:
         with zipfile.ZipFile(tmp, "w") as zf:
-            zf.writestr(METADATA_FILENAME, metadata_json)
-            zf.writestr(CONFIG_FILENAME, config_json)
-            _write_member(zf, WEIGHTS_FILENAME, buffer.getvalue())
+            zf.writestr(METADATA_FILENAME, contents[METADATA_FILENAME])
+            zf.writestr(CONFIG_FILENAME, contents[CONFIG_FILENAME])
+            _write_member(zf, WEIGHTS_FILENAME, contents[WEIGHTS_FILENAME])
+
+
+def save_model_dir(model, dirpath):
+    """Write the ``.keras`` content unzipped, as a directory (``model.save(path, zipped=False)``);
+    ``dirpath`` is replaced atomically (see ``file_utils.atomic_dir``)."""
+    contents = model_file_contents(model)
+    with file_utils.atomic_dir(dirpath) as tmp:
+        for name in (METADATA_FILENAME, CONFIG_FILENAME, WEIGHTS_FILENAME):
+            path = os.path.join(tmp, name)
+            with open(path, "wb") as f:
+                _write_file_member(f, name, contents[name])
+                f.flush()
+                os.fsync(f.fileno())
+
+
+def _write_file_member(f, name, data):
+    """Hook for tests (a slow writer simulates a crash mid-save of an unzipped model)."""
+    f.write(data)
+
+
+def load_model_dir(dirpath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved with ``zipped=False`` (a directory holding the ``.keras`` members)."""
+    dirpath = os.fspath(dirpath)
+    source = dirpath
+    if not os.path.isdir(dirpath):
+        aside = file_utils.recoverable_dir(dirpath, (CONFIG_FILENAME, WEIGHTS_FILENAME))
+        if aside is None:
+            raise ValueError(f"File not found: {dirpath!r} is not a model directory.")
+        source = aside  # a save to dirpath was interrupted between its two renames
+    paths = {n: os.path.join(source, n) for n in (CONFIG_FILENAME, WEIGHTS_FILENAME)}
+    for name, path in paths.items():
+        if not os.path.isfile(path):
+            raise ValueError(f"Could not load the model directory {dirpath!r}: missing {name!r}.")
+    size = os.path.getsize(paths[CONFIG_FILENAME])
+    if size > MAX_JSON_MEMBER_BYTES:
+        raise ValueError(f"Refusing to load {dirpath!r}: its '{CONFIG_FILENAME}' has {size} bytes, more than "
+                         f"the {MAX_JSON_MEMBER_BYTES} allowed (raise "
+                         "`fkeras.saving.saving_lib.MAX_JSON_MEMBER_BYTES` if the file is genuine).")
+    with open(paths[CONFIG_FILENAME], "rb") as f:
+        config = parse_config_json(f.read(MAX_JSON_MEMBER_BYTES + 1), dirpath)
+    model = model_from_config(config, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    with _open_h5(paths[WEIGHTS_FILENAME], paths[WEIGHTS_FILENAME]) as h5:
+        read_weights(model, h5, load_optimizer=compile)
+    return model
 
 
 def _write_member(zf, name, data):
@@ -385,21 +489,84 @@ def _fkeras_version():
 
 
 def _open_zip(filepath):
+    """The archive, opened for reading; refused when it names a member twice (which copy a
+    reader takes differs between tools, so such a file is ambiguous at best, crafted at worst)."""
     try:
-        return zipfile.ZipFile(filepath, "r")
-    except zipfile.BadZipFile as e:
+        zf = zipfile.ZipFile(filepath, "r")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
         raise ValueError(f"Could not read {filepath}: not a valid `.keras` zip archive (the file is "
                          f"truncated or corrupted). Underlying error: {e}") from e
+    seen, duplicates = set(), set()
+    for name in zf.namelist():
+        key = name.replace("\\", "/").lstrip("/")
+        while key.startswith("./"):
+            key = key[2:]
+        if key in seen:
+            duplicates.add(key)
+        seen.add(key)
+    if duplicates:
+        zf.close()
+        raise ValueError(f"Refusing to load {filepath}: the archive holds several members named "
+                         f"{sorted(duplicates)}. A `.keras` file names each member once; this one is "
+                         "corrupted or was crafted.")
+    return zf
 
 
-def _read_member(zf, filepath, name):
+def _read_member(zf, filepath, name, max_bytes=None):
+    """The bytes of member ``name``, read with a bound: a member whose declared size is above
+    ``max_bytes``, or far above what its stored size allows, is refused before reading."""
     if name not in zf.namelist():
         raise ValueError(f"Could not load {filepath}: the archive has no '{name}' entry (found "
                          f"{zf.namelist()}). The file is incomplete or not a Keras model file.")
+    info = zf.getinfo(name)
+    declared, stored = info.file_size, info.compress_size
+    if max_bytes is not None and declared > max_bytes:
+        raise ValueError(f"Refusing to load {filepath}: entry '{name}' declares {declared} bytes, more than "
+                         f"the {max_bytes} bytes allowed for it (raise "
+                         "`fkeras.saving.saving_lib.MAX_JSON_MEMBER_BYTES` if the file is genuine).")
+    if info.compress_type == zipfile.ZIP_STORED:
+        if declared != stored:
+            raise ValueError(f"Could not load {filepath}: entry '{name}' is stored uncompressed but declares "
+                             f"{declared} bytes for {stored} stored bytes (corrupted or crafted archive).")
+    elif declared > max(EXPANSION_FLOOR_BYTES, MAX_EXPANSION * stored):
+        raise ValueError(f"Refusing to load {filepath}: entry '{name}' declares {declared} bytes but stores "
+                         f"only {stored}, an expansion over {MAX_EXPANSION}x; refusing a potential "
+                         "decompression bomb.")
     try:
-        return zf.read(name)
-    except (zipfile.BadZipFile, zlib_error(), EOFError, OSError) as e:
+        with zf.open(info) as f:
+            chunks, total = [], 0
+            while True:
+                chunk = f.read(min(1 << 20, declared - total + 1))
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > declared:
+                    raise ValueError(f"Could not load {filepath}: entry '{name}' holds more data than "
+                                     "it declares (corrupted or crafted archive).")
+                chunks.append(chunk)
+        return b"".join(chunks)
+    except (zipfile.BadZipFile, zlib_error(), EOFError, OSError, NotImplementedError) as e:
         raise ValueError(f"Could not load {filepath}: entry '{name}' is corrupted ({e}).") from e
+
+
+def parse_config_json(data, where):
+    """``config.json``'s bytes as a dict, with clear errors for anything else."""
+    try:
+        config = json.loads(data)
+    except RecursionError as e:
+        raise ValueError(f"Could not load {where}: '{CONFIG_FILENAME}' is nested too deeply.") from e
+    except ValueError as e:
+        raise ValueError(f"Could not load {where}: '{CONFIG_FILENAME}' is not valid JSON ({e}).") from e
+    check_config_object(config, where)
+    return config
+
+
+def check_config_object(config, where):
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        got = type(config).__name__ if not isinstance(config, dict) else "an object without 'class_name'"
+        raise ValueError(f"Could not load {where}: the model config must be a JSON object with 'class_name', "
+                         f"'config' (and optionally 'module', 'compile_config'), as `model.save()` writes "
+                         f"it; received {got}.")
 
 
 def zlib_error():
@@ -412,13 +579,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a ``.keras`` archive: config -> model (built and compiled) -> weights -> optimizer."""
     filepath = str(filepath)
     with _open_zip(filepath) as zf:
-        config_bytes = _read_member(zf, filepath, CONFIG_FILENAME)
+        config = parse_config_json(_read_member(zf, filepath, CONFIG_FILENAME, MAX_JSON_MEMBER_BYTES),
+                                   filepath)
+        if WEIGHTS_FILENAME not in zf.namelist():
+            _read_member(zf, filepath, WEIGHTS_FILENAME)  # the "no such entry" error, before building
+        model = model_from_config(config, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
         weights_bytes = _read_member(zf, filepath, WEIGHTS_FILENAME)
-    try:
-        config = json.loads(config_bytes)
-    except ValueError as e:
-        raise ValueError(f"Could not load {filepath}: '{CONFIG_FILENAME}' is not valid JSON ({e}).") from e
-    model = model_from_config(config, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
     with _open_h5(io.BytesIO(weights_bytes), f"the weights in {filepath}") as f:
         read_weights(model, f, skip_mismatch=False, load_optimizer=compile)
     return model

@@ -203,17 +203,24 @@ def test_lambda_needs_safe_mode_off(tmp_path):
         saving_api.load_model(tmp_path / "l.keras")
     loaded = saving_api.load_model(tmp_path / "l.keras", safe_mode=False)
     np.testing.assert_allclose(_out(loaded, X), X * 2.0 + 1.0, rtol=1e-6)
-    from fkeras.layers import core
+    from fkeras.saving import registry
 
-    assert core._SAFE_MODE.value is True  # restored after loading
+    assert registry.in_safe_mode() is True  # restored after loading
+    assert registry._SAFE_MODE.get() is None
 
 
 def test_unzipped_directory(tmp_path):
     m = _randomized()
-    m.save(tmp_path / "dir.keras", zipped=False)
-    assert os.path.isdir(tmp_path / "dir.keras")
-    loaded = saving_api.load_model(tmp_path / "dir.keras")
+    with pytest.raises(ValueError, match="should not end in `.keras`"):  # Keras 3's path rule
+        m.save(tmp_path / "dir.keras", zipped=False)
+    m.save(tmp_path / "dir", zipped=False)
+    assert sorted(os.listdir(tmp_path / "dir")) == ["config.json", "metadata.json", "model.weights.h5"]
+    loaded = saving_api.load_model(tmp_path / "dir")
     np.testing.assert_array_equal(_out(loaded, X), _out(m, X))
+    m2 = _randomized(seed=1)
+    m2.save(tmp_path / "dir", zipped=False)  # replaces the directory
+    np.testing.assert_array_equal(_out(saving_api.load_model(tmp_path / "dir"), X), _out(m2, X))
+    assert sorted(os.listdir(tmp_path)) == ["dir"]
 
 
 # --------------------------------------------------------------------------------------
@@ -435,6 +442,9 @@ def test_kill_during_save_leaves_previous_file(tmp_path):
     assert path.read_bytes() == before
     loaded = saving_api.load_model(path)
     np.testing.assert_array_equal(_out(loaded, X), _out(m, X))
+    assert len(os.listdir(tmp_path)) == 3  # the killed save's temporary is still there ...
+    m.save(path)
+    assert sorted(os.listdir(tmp_path)) == ["m.keras", "started"]  # ... until the next save
 
 
 # --------------------------------------------------------------------------------------

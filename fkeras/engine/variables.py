@@ -296,6 +296,29 @@ Variable.__abs__ = lambda self: abs(self.value)
 Variable.__invert__ = lambda self: ~self.value
 
 
+def _handle_value(v):
+    return (v.value,), None
+
+
+def _as_array(_, children):
+    return children[0]
+
+
+def behaves_as_array(cls):
+    """Make JAX see instances of ``cls`` (a handle with a ``.value``) as their current value, as
+    Keras 3's variables are in JAX calls: a pytree node whose one leaf is the value and which
+    rebuilds as that array, so ``jax.jit(f)(variable)``, ``jax.device_put(model.trainable_variables,
+    sharding)`` and ``jax.tree_util.tree_map`` over variables see arrays; and ``__jax_array__``
+    so that ``jnp`` functions take one directly. (JAX no longer converts objects through
+    ``__jax_array__`` when they are passed to a jitted function.)"""
+    jax.tree_util.register_pytree_node(cls, _handle_value, _as_array)
+    cls.__jax_array__ = lambda self: jnp.asarray(self.value)
+    return cls
+
+
+behaves_as_array(Variable)
+
+
 def unwrap(tree):
     """Replace Variable handles in a tree by their current values."""
     return jax.tree_util.tree_map(_to_value, tree, is_leaf=lambda x: isinstance(x, Variable))

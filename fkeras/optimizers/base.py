@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from fkeras.engine.variables import behaves_as_array
 from fkeras.backend.config import floatx
 from fkeras.optimizers.schedules import learning_rate_schedule
 from fkeras.saving import registry
@@ -114,6 +115,7 @@ class _OptimizerVariable:
         return f"<OptimizerVariable name={self.name!r} shape={tuple(self.shape)} dtype={self.dtype}>"
 
 
+@behaves_as_array
 class _TrainerStateVariable(_OptimizerVariable):
     """A handle on one of Keras's optimizer variables of a model whose optimizer state lives in
     its trainer (``compile``/``fit``): reads and writes go through the Keras-ordered layout that
@@ -150,6 +152,7 @@ class _TrainerStateVariable(_OptimizerVariable):
         return self
 
 
+@behaves_as_array
 class _StateVariable(_OptimizerVariable):
     """A minimal mutable handle over one leaf of the optax state (private to the optimizer)."""
 

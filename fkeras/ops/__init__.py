@@ -1,5 +1,6 @@
 """``keras.ops``: the flat op namespace (``keras.ops.matmul``) plus the submodules
-``keras.ops.numpy``, ``keras.ops.nn``, ``keras.ops.linalg``, ``keras.ops.math``, ``keras.ops.core``.
+``keras.ops.numpy``, ``keras.ops.nn``, ``keras.ops.linalg``, ``keras.ops.math``, ``keras.ops.core``,
+``keras.ops.image``.
 
 Example:
     >>> from fkeras import ops
@@ -7,7 +8,7 @@ Example:
     (2, 4)
 """
 # ruff: noqa: F401, A004
-from fkeras.ops import core, linalg, math, nn, numpy
+from fkeras.ops import core, image, linalg, math, nn, numpy
 from fkeras.ops.core import (
     associative_scan, cast, cond, convert_to_numpy, convert_to_tensor, custom_gradient, dtype,
     dynamic_update_slice, fori_loop, is_tensor, map, saturate_cast, scan, scatter,

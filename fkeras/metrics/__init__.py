@@ -57,8 +57,15 @@ from fkeras.metrics.confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from fkeras.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from fkeras.metrics.f_score_metrics import F1Score, FBetaScore
 from fkeras.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
+from fkeras.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from fkeras.metrics.metric import Metric
 from fkeras.metrics.probabilistic_metrics import (
     BinaryCrossentropy,
@@ -100,6 +107,10 @@ ALL_OBJECTS = (
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
     # F-score
     F1Score, FBetaScore,
+    # Correlation
+    ConcordanceCorrelation, PearsonCorrelation,
+    # IoU
+    IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
 )
 
 # As in Keras 3: class names and their snake_case forms give classes (so `get` returns an
@@ -121,6 +132,7 @@ _FUNCTIONS = (
     categorical_focal_crossentropy, sparse_categorical_crossentropy, categorical_hinge, hinge,
     squared_hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
     mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, poisson,
+    pearson_correlation, concordance_correlation,
 )
 
 
@@ -199,6 +211,8 @@ __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
     "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "F1Score", "FBetaScore",
+    "ConcordanceCorrelation", "PearsonCorrelation", "IoU", "BinaryIoU", "MeanIoU", "OneHotIoU",
+    "OneHotMeanIoU", "pearson_correlation", "concordance_correlation",
     "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",

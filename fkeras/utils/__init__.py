@@ -4,11 +4,25 @@ from fkeras.utils.numerical_utils import normalize, to_categorical
 from fkeras.utils.progbar import Progbar
 from fkeras.utils.py_dataset import PyDataset, Sequence
 from fkeras.utils.sequence_utils import pad_sequences
-from fkeras.saving.registry import (custom_object_scope, get_custom_objects, get_registered_name,
+from fkeras.saving.registry import (CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
                                     get_registered_object, register_keras_serializable,
                                     serialize_keras_object, deserialize_keras_object)
 from fkeras.utils.file_utils import get_file
 from fkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
-from fkeras.utils.dataset_utils import image_dataset_from_directory, text_dataset_from_directory
+from fkeras.utils.dataset_utils import image_dataset_from_directory, split_dataset, text_dataset_from_directory
+from fkeras.utils.timeseries_dataset_utils import timeseries_dataset_from_array
+from fkeras.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from fkeras.utils.graph_utils import get_source_inputs, is_keras_tensor
+from fkeras.utils.session_utils import clear_session
 from fkeras.utils.model_visualization import model_to_dot, plot_model
 from fkeras.utils.profiling import profile, trace_annotation
+
+__all__ = [
+    "set_random_seed", "normalize", "to_categorical", "Progbar", "PyDataset", "Sequence", "pad_sequences",
+    "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+    "get_registered_object", "register_keras_serializable", "serialize_keras_object", "deserialize_keras_object",
+    "get_file", "array_to_img", "img_to_array", "load_img", "save_img", "image_dataset_from_directory",
+    "split_dataset", "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
+    "unpack_x_y_sample_weight", "get_source_inputs", "is_keras_tensor", "clear_session", "model_to_dot",
+    "plot_model", "profile", "trace_annotation",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 
 import numpy as np
 
@@ -17,7 +18,8 @@ from fkeras.backend.random_state import draw_seed
 from fkeras.utils import image_utils
 from fkeras.utils.py_dataset import PyDataset
 
-__all__ = ["image_dataset_from_directory", "text_dataset_from_directory", "DirectoryDataset", "index_directory"]
+__all__ = ["image_dataset_from_directory", "text_dataset_from_directory", "DirectoryDataset", "index_directory",
+           "ArrayDataset", "split_dataset"]
 
 ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
@@ -142,6 +144,10 @@ class _DatasetMethods:
     def shuffle(self, buffer_size=None, seed=None, reshuffle_each_iteration=True):
         """Shuffle the order of the elements (batches, for a batched dataset) at every epoch."""
         return _ShuffleView(self, seed, reshuffle_each_iteration)
+
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None):
+        """Group consecutive elements into batches of ``batch_size`` (stacked along a new first axis)."""
+        return _BatchView(self, batch_size, drop_remainder)
 
     def prefetch(self, buffer_size=None):
         return self
@@ -289,8 +295,238 @@ class _ShuffleView(_View):
         self._perm = np.random.default_rng([self._seed, self._epoch]).permutation(len(self._parent))
 
 
+class _BatchView(_View):
+    def __init__(self, parent, batch_size, drop_remainder):
+        super().__init__(parent)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+        self.batch_size = int(batch_size)
+        self._drop_remainder = bool(drop_remainder)
+
+    def __len__(self):
+        n = len(self._parent)
+        return n // self.batch_size if self._drop_remainder else math.ceil(n / self.batch_size)
+
+    def __getitem__(self, i):
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"Index {i} out of range for a dataset of {n} batches.")
+        stop = min((i + 1) * self.batch_size, len(self._parent))
+        return collate([self._parent[j] for j in range(i * self.batch_size, stop)])
+
+
 def _stack(items):
     return np.stack(items)
+
+
+def _map_structure(fn, *trees):
+    """Apply ``fn`` leaf-wise over matching tuples / lists / dicts (lists come back as tuples)."""
+    first = trees[0]
+    if isinstance(first, dict):
+        return {k: _map_structure(fn, *(t[k] for t in trees)) for k in first}
+    if isinstance(first, (tuple, list)):
+        return tuple(_map_structure(fn, *parts) for parts in zip(*trees))
+    return fn(*trees)
+
+
+def collate(items, concatenate=False):
+    """Stack a list of same-structure samples (or concatenate batches) into one batch."""
+    join = np.concatenate if concatenate else np.stack
+    return _map_structure(lambda *leaves: join([np.asarray(x) for x in leaves]), *items)
+
+
+# ---------------------------------------------------------------------------------------------------
+# In-memory arrays
+# ---------------------------------------------------------------------------------------------------
+
+class ArrayDataset(_DatasetMethods, PyDataset):
+    """Samples (or batches) sliced from in-memory arrays: an array, a tuple of arrays (e.g.
+    ``(x, y)``) or a dict of arrays, all with the same first dimension. ``batch_size=None`` gives
+    one sample per element (``.batch(n)`` groups them); ``model.fit`` reads a batched one directly."""
+
+    def __init__(self, arrays, batch_size=None, shuffle=False, seed=None):
+        super().__init__()
+        self._arrays = arrays
+        sizes = {int(np.shape(a)[0]) for a in _leaves(arrays)}
+        if len(sizes) != 1:
+            raise ValueError(f"All arrays must have the same number of samples. Received sizes: {sorted(sizes)}")
+        self._num_samples = sizes.pop()
+        self.batch_size = batch_size
+        self._shuffle = shuffle
+        self._seed = (int(seed) if seed is not None else draw_seed()) & 0xFFFFFFFFFFFFFFFF
+        self._epoch = 0
+        self._order = np.arange(self._num_samples)
+
+    @property
+    def arrays(self):
+        """The underlying arrays (in their original order)."""
+        return self._arrays
+
+    def __len__(self):
+        if self.batch_size is None:
+            return self._num_samples
+        return math.ceil(self._num_samples / self.batch_size)
+
+    def on_epoch_end(self):
+        self._epoch += 1
+        if self._shuffle:
+            self._order = np.random.default_rng([self._seed, self._epoch]).permutation(self._num_samples)
+
+    def __getitem__(self, i):
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"Index {i} out of range for a dataset of {n} elements.")
+        if self.batch_size is None:
+            idx = int(self._order[i])
+        else:
+            idx = self._order[i * self.batch_size:(i + 1) * self.batch_size]
+        return _map_structure(lambda a: a[idx], self._arrays)
+
+
+def _leaves(tree):
+    if isinstance(tree, dict):
+        return [x for v in tree.values() for x in _leaves(v)]
+    if isinstance(tree, (tuple, list)):
+        return [x for v in tree for x in _leaves(v)]
+    return [tree]
+
+
+# ---------------------------------------------------------------------------------------------------
+# split_dataset
+# ---------------------------------------------------------------------------------------------------
+
+def _as_array(a, where):
+    if isinstance(a, np.ndarray):
+        return a
+    if hasattr(a, "__array__") and hasattr(a, "shape"):
+        return np.asarray(a)
+    raise ValueError(f"Expected {where} to be a NumPy array (or an array-like with a shape). Received: {type(a)}")
+
+
+def _dataset_to_arrays(dataset):
+    """``(arrays, batch_size)``: the samples of ``dataset`` as a structure of arrays."""
+    if isinstance(dataset, (tuple, list)):
+        if len(dataset) == 0:
+            raise ValueError("Received an empty list/tuple dataset. Please provide a non-empty tuple of arrays.")
+        arrays = tuple(_as_array(a, f"element {i} of the `dataset` {type(dataset).__name__}")
+                       for i, a in enumerate(dataset))
+        lengths = [a.shape[0] if a.ndim else None for a in arrays]
+        if None in lengths or len(set(lengths)) != 1:
+            raise ValueError(f"Received a {type(dataset).__name__} of arrays with different lengths: "
+                             f"{[a.shape for a in arrays]}. Please provide arrays of the same length.")
+        return arrays, None
+    if isinstance(dataset, dict):
+        arrays = {k: _as_array(v, f"`dataset[{k!r}]`") for k, v in dataset.items()}
+        if len({a.shape[0] for a in arrays.values()}) != 1:
+            raise ValueError("Received a dict of arrays with different lengths: "
+                             f"{ {k: a.shape for k, a in arrays.items()} }.")
+        return arrays, None
+    if isinstance(dataset, np.ndarray) or (hasattr(dataset, "__array__") and hasattr(dataset, "shape")):
+        arrays = np.asarray(dataset)
+        if arrays.ndim == 0:
+            raise ValueError("Received a scalar `dataset`; expected an array of samples.")
+        return arrays, None
+    if isinstance(dataset, PyDataset) or hasattr(dataset, "__iter__"):
+        batch_size = getattr(dataset, "batch_size", None)
+        items = list(dataset)
+        if not items:
+            raise ValueError("Received an empty dataset. Argument `dataset` must hold at least one sample.")
+        try:
+            return collate(items, concatenate=batch_size is not None), batch_size
+        except ValueError as e:
+            raise ValueError(f"All `dataset` samples must have the same structure and shape ({e}).") from None
+    raise TypeError("The `dataset` argument must be a NumPy array, a list/tuple or dict of arrays of the same "
+                    f"length, or a dataset of samples (e.g. a keras.utils.PyDataset). Received: dataset={dataset!r} "
+                    f"of type {type(dataset)}")
+
+
+def _is_int(x):
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_float(x):
+    return isinstance(x, (float, np.floating))
+
+
+def _split_sizes(left_size, right_size, total):
+    for name, v in (("left_size", left_size), ("right_size", right_size)):
+        if v is not None and not (_is_int(v) or _is_float(v)):
+            raise TypeError(f"Invalid `{name}` type. Expected: int or float or None. Received: type({name})={type(v)}")
+    if left_size is None and right_size is None:
+        raise ValueError("At least one of the `left_size` or `right_size` must be specified. "
+                         "Received: left_size=None and right_size=None")
+    if left_size == 0 and right_size == 0:
+        raise ValueError("Both `left_size` and `right_size` are zero. At least one of the split sizes must be "
+                         "non-zero.")
+    for name, v in (("left_size", left_size), ("right_size", right_size)):
+        if (_is_int(v) and not 0 < v < total) or (_is_float(v) and not 0 < v < 1):
+            raise ValueError(f"`{name}` should be either a positive integer smaller than {total}, or a float within "
+                             f"the range `[0, 1]`. Received: {name}={v}")
+    if _is_float(left_size) and _is_float(right_size) and left_size + right_size > 1:
+        raise ValueError("The sum of `left_size` and `right_size` is greater than 1. It must be less than or "
+                         "equal to 1.")
+    left = round(left_size * total) if _is_float(left_size) else left_size
+    right = round(right_size * total) if _is_float(right_size) else right_size
+    if left is None:
+        left = total - right
+    elif right is None:
+        right = total - left
+    if left + right > total:
+        raise ValueError(f"The sum of `left_size` and `right_size` should be smaller than the {total}. Received: "
+                         f"left_size + right_size = {left + right} and total_length = {total}")
+    for side, n in (("left", left), ("right", right)):
+        if n == 0:
+            raise ValueError(f"With `dataset` of length={total}, `left_size`={left} and `right_size`={right}. "
+                             f"Resulting {side} side dataset split will be empty. Adjust any of the aforementioned "
+                             "parameters")
+    return int(left), int(right)
+
+
+def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None, preferred_backend=None):
+    """Split a dataset into a left part and a right part (e.g. train / test).
+
+    Args:
+        dataset: a NumPy array, a list/tuple (or dict) of arrays with the same first dimension,
+            or a dataset (a ``keras.utils.PyDataset`` such as the ``*_dataset_from_*`` utilities
+            return, or any iterable of samples).
+        left_size: a float in ``(0, 1)`` (fraction of the samples) or an int (number of
+            samples) for the left part; ``None``: the complement of ``right_size``.
+        right_size: the same for the right part (``None``: the complement of ``left_size``).
+        shuffle: whether to shuffle the samples before splitting.
+        seed: the shuffling seed (the same permutation as Keras for the same seed).
+        preferred_backend: accepted for Keras compatibility; fkeras always returns the same type.
+
+    Returns:
+        ``(left, right)``: two ``ArrayDataset`` objects (``keras.utils.PyDataset``s; Keras
+        returns ``tf.data.Dataset``s). Each element is one sample (an array, or a tuple/dict of
+        arrays); ``.batch(n)`` batches them, and the splits of a batched dataset come back
+        batched with its batch size. ``.arrays`` holds the split arrays.
+
+    Example:
+
+    >>> data = np.random.random(size=(1000, 4))
+    >>> left_ds, right_ds = keras.utils.split_dataset(data, left_size=0.8)
+    >>> len(left_ds), len(right_ds)
+    (800, 200)
+    """
+    arrays, batch_size = _dataset_to_arrays(dataset)
+    total = int(np.shape(_leaves(arrays)[0])[0])
+    left, right = _split_sizes(left_size, right_size, total)
+    order = list(range(total))
+    if shuffle:
+        if seed is None:
+            seed = draw_seed() % 1_000_001
+        # Keras seeds Python's `random` and shuffles the list of samples: the same permutation.
+        random.Random(seed).shuffle(order)
+    order = np.asarray(order, dtype=np.int64)
+    left_idx, right_idx = order[:left], order[total - right:]
+    left_ds = ArrayDataset(_map_structure(lambda a: a[left_idx], arrays), batch_size=batch_size)
+    right_ds = ArrayDataset(_map_structure(lambda a: a[right_idx], arrays), batch_size=batch_size)
+    return left_ds, right_ds
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -38,6 +38,52 @@ def _check_numeric_targets(y):
                 "on them, and use 'sparse_categorical_crossentropy' for integer classes.")
 
 
+def check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight):
+    """``fit``'s scalar arguments, checked before any data is touched."""
+    def is_int(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if not is_int(epochs) or epochs < 0:
+        raise ValueError(f"`epochs` must be a non-negative integer; received epochs={epochs!r}.")
+    if not is_int(initial_epoch) or initial_epoch < 0:
+        raise ValueError(f"`initial_epoch` must be a non-negative integer; received initial_epoch={initial_epoch!r}.")
+    if (isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.floating, np.integer))
+            or not 0 <= validation_split < 1):
+        raise ValueError("`validation_split` must be a number in [0, 1) (the fraction of the data held out "
+                         f"for validation); received validation_split={validation_split!r}.")
+    # (a float such as tf.keras's documented `len(x_train) / 32` is rounded up by fit)
+    if steps_per_epoch is not None and (isinstance(steps_per_epoch, bool)
+                                        or not isinstance(steps_per_epoch, (int, float, np.integer, np.floating))
+                                        or not 0 < steps_per_epoch < float("inf")):
+        raise ValueError("`steps_per_epoch` must be None or a positive number of batches; "
+                         f"received steps_per_epoch={steps_per_epoch!r}.")
+    if class_weight is not None:
+        if not isinstance(class_weight, dict):
+            raise ValueError("`class_weight` must be a dict mapping class indices (integers) to weights; "
+                             f"received {type(class_weight).__name__}.")
+        bad = [k for k in class_weight if not is_int(k) or k < 0]
+        if bad:
+            raise ValueError("`class_weight` keys must be class indices (non-negative integers); received "
+                             f"{bad[:3]!r}. Map string class names to their integer labels first.")
+        bad = {k: v for k, v in class_weight.items()
+               if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))}
+        if bad:
+            raise ValueError(f"`class_weight` values must be numbers; received {bad!r}.")
+
+
+def _check_label_range(labels, classes, name, loss_name):
+    """Integer class labels of a sparse loss lie in [0, classes) (checked on host arrays only)."""
+    if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu" or labels.size == 0 or not classes:
+        return
+    lo, hi = int(labels.min()), int(labels.max())
+    if lo < 0 or hi >= classes:
+        bad = lo if lo < 0 else hi
+        raise ValueError(
+            f"Loss {loss_name!r} for output {name!r} expects integer class labels in [0, {classes}) (the model "
+            f"predicts {classes} classes), but `y` holds {bad}. Check the labels, or give the last layer as "
+            "many units as there are classes.")
+
+
 def _batch_shape(shape):
     """``(batch, 3)`` for a per-sample shape ``(3,)``."""
     return "(" + ", ".join(["batch"] + [str(d) for d in shape]) + ")"
@@ -55,8 +101,9 @@ class DataChecks:
                 losses_module.get(s)  # raises with a did-you-mean hint for unknown strings
 
     # --- building against data ----------------------------------------------------------
-    def _build_for_data(self, x, y, need_loss=True):
-        """Build the model and resolve losses/metrics from a sample batch's shapes."""
+    def _build_for_data(self, x, y, need_loss=True, all_y=None):
+        """Build the model and resolve losses/metrics from a sample batch's shapes (``all_y``: every
+        target, when in memory, for the checks that need them all)."""
         _check_numeric_targets(y)
         spec = _spec_of(x)
         if not self.built:
@@ -72,7 +119,7 @@ class DataChecks:
             self._compile_loss.build(y, y_pred_spec, names)
         if self._compile_metrics is not None and not self._compile_metrics.built:
             self._compile_metrics.build(y, y_pred_spec, names, self._compile_loss)
-        self._check_targets(y, y_pred_spec, names)
+        self._check_targets(y, y_pred_spec, names, all_y)
         self._output_names_cached = names
 
     def _output_spec_for(self, spec):
@@ -87,7 +134,7 @@ class DataChecks:
                 cache[key] = self.compute_output_spec(spec)
         return cache[key]
 
-    def _check_targets(self, y, y_pred_spec, names):
+    def _check_targets(self, y, y_pred_spec, names, all_y=None):
         if y is None or self._compile_loss is None or not self._compile_loss.built:
             return
         yt = _flatten_struct(y, names)
@@ -97,7 +144,10 @@ class DataChecks:
                 f"Model {self.name!r} has {len(yp)} output(s) {names} but {len(yt)} target array(s) were given."
             )
 
-        for t, p, fn, name in zip(yt, yp, self._compile_loss.fns, names):
+        every = _flatten_struct(all_y, names) if all_y is not None else [None] * len(yt)
+        if len(every) != len(yt):
+            every = [None] * len(yt)
+        for t, p, fn, name, full in zip(yt, yp, self._compile_loss.fns, names, every):
             if fn is None or t is None:
                 continue
             ts, ps = tuple(np.shape(t)[1:]), tuple(p.shape[1:])
@@ -111,6 +161,7 @@ class DataChecks:
                         f"(batch,) or (batch, 1) for predictions of shape {_batch_shape(ps)}, but the targets have "
                         f"shape {_batch_shape(ts)}. For one-hot labels use 'categorical_crossentropy'."
                     )
+                _check_label_range(full if full is not None else t, ps[-1] if ps else None, name, fn.name)
             elif "Categorical" in kind or "categorical" in getattr(getattr(fn, "fn", None), "__name__", ""):
                 if ts != ps:
                     hint = (" For integer labels use 'sparse_categorical_crossentropy'."

@@ -10,6 +10,7 @@ fit, evaluate and predict are each one loop over the feeds of an ``EpochIterator
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 import weakref
 
@@ -21,7 +22,7 @@ from fkeras.backend import random_state
 from fkeras.trainers import data_adapters as da
 from fkeras.trainers import feeding
 from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics
-from fkeras.trainers.data_checks import DataChecks, _spec_of
+from fkeras.trainers.data_checks import DataChecks, _spec_of, check_fit_arguments
 from fkeras.trainers.loops import (
     TrainLoop,
     _lazy_logs,
@@ -285,6 +286,9 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("fit")
+        check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight)
+        if steps_per_epoch is not None:
+            steps_per_epoch = int(math.ceil(steps_per_epoch))
         keras_form = self._keras_form("train")  # the model overrides Keras's train_step
         if self._compile_loss is None and not keras_form:
             raise ValueError(
@@ -305,7 +309,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         bx, by = da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y")
         if by is None:
             raise ValueError("`fit` needs targets: pass `y`, or data that yields `(x, y)` batches.")
-        self._build_for_data(bx, by)
+        self._build_for_data(bx, by, all_y=data.y if data.kind == "arrays" else None)
         val = None
         if validation_data is not None:
             if da._is_iterator_like(validation_data) or isinstance(validation_data, da.PyDataset):

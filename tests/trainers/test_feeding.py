@@ -496,6 +496,36 @@ def test_string_labels_fail_before_any_step_saying_how_to_encode_them():
     assert int(m.optimizer.iterations) == 0
 
 
+@pytest.mark.parametrize("kwargs, names", [
+    (dict(validation_split=1.5), "validation_split=1.5"),
+    (dict(validation_split=-0.1), "validation_split=-0.1"),
+    (dict(steps_per_epoch=-1), "steps_per_epoch=-1"),
+    (dict(epochs=-1), "epochs=-1"),
+    (dict(epochs=2.5), "epochs=2.5"),
+    (dict(class_weight={"cat": 1.0}), "['cat']"),
+    (dict(class_weight={0: "heavy"}), "heavy"),
+])
+def test_bad_fit_arguments_fail_before_any_step_naming_the_argument(kwargs, names):
+    x, y = data(40)
+    m = model()
+    with pytest.raises(ValueError, match=re.escape(names)):
+        m.fit(x, y, batch_size=BATCH, verbose=0, **kwargs)
+    assert int(m.optimizer.iterations) == 0 and not m.trace_counts
+
+
+def test_sparse_labels_outside_the_classes_fail_before_any_step():
+    x, y = data(40)
+    y = y.copy()
+    y[-1] = 7  # the model predicts 3 classes; the bad label is in the last batch, not the first
+    m = model()
+    with pytest.raises(ValueError, match=r"labels in \[0, 3\).*`y` holds 7"):
+        m.fit(x, y, batch_size=BATCH, verbose=0)
+    assert int(m.optimizer.iterations) == 0
+    # tf.keras's documented `steps_per_epoch=len(x) / batch_size` (a float) is rounded up
+    m.fit(x, np.minimum(y, 2), batch_size=BATCH, steps_per_epoch=40 / BATCH, verbose=0)
+    assert int(m.optimizer.iterations) == 3
+
+
 @pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
 def test_bad_batch_size_fails_before_any_step(batch_size):
     x, y = data(64)

@@ -180,6 +180,20 @@ def _tree_shapes(x):
     return s
 
 
+def own_variables(layer):
+    """A layer's own variables in Keras's order (trainable, then non-trainable), without its
+    sublayers'. A layer with a ``_saved_variables()`` method (LoRA layers, which merge ``a @ b``
+    into the base weight on save as Keras 3 does) says itself what goes into its slots."""
+    if callable(getattr(type(layer), "_saved_variables", None)):
+        return list(layer._saved_variables())
+    out, seen = [], set()
+    for v in list(layer._own_trainable) + list(layer._own_non_trainable):
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
 class Layer:
     """Base class of all layers (Keras 3's ``keras.layers.Layer``).
 
@@ -429,6 +443,36 @@ class Layer:
         return out
 
     variables = weights
+
+    # --- saving hooks (Keras 3): what `model.save` / `save_weights` store for this layer ------
+    def save_own_variables(self, store):
+        """Write this layer's own variables (not its sublayers') into ``store``, a dict-like
+        object, under the keys "0", "1", ... in Keras's order. Override it (calling ``super()``
+        or not) to save other state next to them; ``load_own_variables`` reads it back."""
+        for i, v in enumerate(own_variables(self)):
+            store[str(i)] = np.asarray(v.numpy())
+
+    def load_own_variables(self, store):
+        """Assign this layer's own variables from ``store`` (what ``save_own_variables`` wrote)."""
+        variables = own_variables(self)
+        keys = sorted((k for k in store.keys() if str(k).isdigit()), key=int)
+        if len(keys) != len(variables):
+            raise ValueError(f"Layer {self.name!r} expected {len(variables)} variables, but received "
+                             f"{len(keys)} variables during loading. Expected: "
+                             f"{[(v.name, tuple(v.shape)) for v in variables]}")
+        for v, k in zip(variables, keys):
+            value = np.asarray(store[k])
+            if tuple(value.shape) != tuple(v.shape):
+                raise ValueError(f"Shape mismatch in layer {self.name!r} for weight {v.name!r}: the layer "
+                                 f"expects shape {tuple(v.shape)}, the saved weight has shape {value.shape}.")
+            v.assign(value.astype(v.dtype))
+
+    def save_assets(self, dir_path):
+        """Write files this layer needs (a vocabulary, ...) into the folder ``dir_path``; they
+        go into the ``.keras`` archive under ``assets/<layer path>/``. Nothing by default."""
+
+    def load_assets(self, dir_path):
+        """Read back what ``save_assets`` wrote, from the folder ``dir_path``. Nothing by default."""
 
     @property
     def trainable_weights(self):

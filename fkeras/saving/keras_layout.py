@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fkeras.utils import naming
+from fkeras.engine.layer import own_variables  # noqa: F401  (re-exported: saving_lib reads it here)
 
 # Engine-private attributes that may reference layers but are not part of the object tree.
 _ALWAYS_SKIP = frozenset({
@@ -128,16 +129,6 @@ def saveables(model):
                 visit_container(item, _join(path, _unique("container", used)), seen)
 
     visit(model, "")
-    return out
-
-
-def own_variables(layer):
-    """A layer's own variables in Keras's order (trainable, then non-trainable)."""
-    out, seen = [], set()
-    for v in list(layer._own_trainable) + list(layer._own_non_trainable):
-        if id(v) not in seen:
-            seen.add(id(v))
-            out.append(v)
     return out
 
 

@@ -15,6 +15,7 @@ import inspect
 import io
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 
@@ -255,9 +256,51 @@ def write_weights(model, h5file):
             arrays = keras_layout.optimizer_arrays(owner) if owner is not None else None
             for i, (_, value) in enumerate(arrays or []):
                 _write_dataset(group, str(i), value)
+        elif _hook(obj, "save_own_variables"):  # a layer's own saving (Keras 3's hook)
+            store = {}
+            obj.save_own_variables(store)
+            for key, value in store.items():
+                _write_dataset(group, str(key), value)
         else:
             for i, var in enumerate(keras_layout.own_variables(obj)):
                 _write_dataset(group, str(i), var.numpy())
+
+
+def _hook(obj, name):
+    """Whether ``obj`` (a layer) overrides Keras's saving hook ``name`` (the base Layer's
+    versions are what fkeras does anyway, with its own checks)."""
+    from fkeras.engine.layer import Layer
+
+    method = getattr(type(obj), name, None)
+    return method is not None and method is not getattr(Layer, name, None)
+
+
+class _GroupStore:
+    """What ``load_own_variables`` reads: the datasets of a layer's group, by key, each read only
+    when asked for (and checked like every other weight)."""
+
+    def __init__(self, group):
+        self._group = group
+
+    def keys(self):
+        return list(self._group.keys()) if self._group is not None else []
+
+    def __contains__(self, key):
+        return self._group is not None and str(key) in self._group
+
+    def __len__(self):
+        return len(self.keys())
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __getitem__(self, key):
+        if key not in self:
+            raise KeyError(key)
+        return _read_dataset(self._group, str(key))
+
+    def items(self):
+        return [(k, self[k]) for k in self.keys()]
 
 
 def _owner_of(model, optimizer):
@@ -314,6 +357,9 @@ def read_weights(model, h5file, skip_mismatch=False, load_optimizer=True):
                 values = _group_values(h5file, path, max_bytes=largest) if owner is not None else []
                 if owner is not None and values:
                     keras_layout.restore_optimizer(owner, values)
+            continue
+        if _hook(obj, "load_own_variables"):  # the layer reads its own state (Keras 3's hook)
+            obj.load_own_variables(_GroupStore(_group_keys(h5file, path)[0]))
             continue
         variables = keras_layout.own_variables(obj)
         shapes = _group_shapes(h5file, path)  # checked before any data is read
@@ -417,7 +463,61 @@ def model_file_contents(model):
     with h5py.File(buffer, "w") as f:
         write_weights(model, f)
     return {METADATA_FILENAME: metadata_json.encode("utf-8"), CONFIG_FILENAME: config_json.encode("utf-8"),
-            WEIGHTS_FILENAME: buffer.getvalue()}
+            WEIGHTS_FILENAME: buffer.getvalue(), **_asset_members(model)}
+
+
+ASSETS_DIR = "assets"
+
+
+def _asset_prefix(path):
+    return f"{ASSETS_DIR}/{path}/" if path else f"{ASSETS_DIR}/"
+
+
+def _asset_members(model):
+    """``{member name: bytes}``: the files each layer's ``save_assets`` writes, under
+    ``assets/<layer path>/`` as in Keras 3's archives."""
+    members = {}
+    for path, obj in keras_layout.saveables(model):
+        if keras_layout._is_optimizer(obj) or not _hook(obj, "save_assets"):
+            continue
+        with tempfile.TemporaryDirectory(prefix="fkeras-assets-") as tmp:
+            obj.save_assets(tmp)
+            for root, _, files in os.walk(tmp):
+                for name in files:
+                    rel = os.path.relpath(os.path.join(root, name), tmp).replace(os.sep, "/")
+                    with open(os.path.join(root, name), "rb") as f:
+                        members[_asset_prefix(path) + rel] = f.read()
+    return members
+
+
+def _load_assets(model, read, names, where):
+    """Call each overriding layer's ``load_assets`` on a folder holding its files (``names``:
+    the members there are; ``read(name)``: one member's bytes). A member whose name would leave
+    the folder is refused."""
+    for path, obj in keras_layout.saveables(model):
+        if keras_layout._is_optimizer(obj) or not _hook(obj, "load_assets"):
+            continue
+        prefix = _asset_prefix(path)
+        with tempfile.TemporaryDirectory(prefix="fkeras-assets-") as tmp:
+            for name in names:
+                if not name.startswith(prefix) or name.endswith("/"):
+                    continue
+                rel = name[len(prefix):]
+                parts = rel.split("/")
+                if any(p in ("", ".", "..") or "\\" in p or ":" in p for p in parts):
+                    raise ValueError(f"Refusing to load {where}: asset member {name!r} would be "
+                                     "written outside its layer's folder.")
+                if path == "" and len(parts) > 1 and parts[0] in _layer_asset_roots(model):
+                    continue  # the model's own folder holds its layers' folders, not its files
+                target = os.path.join(tmp, *parts)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(read(name))
+            obj.load_assets(tmp)
+
+
+def _layer_asset_roots(model):
+    return {p.split("/")[0] for p, _ in keras_layout.saveables(model) if p}
 
 
 def save_model(model, filepath):
@@ -428,6 +528,9 @@ def save_model(model, filepath):
             zf.writestr(METADATA_FILENAME, contents[METADATA_FILENAME])
             zf.writestr(CONFIG_FILENAME, contents[CONFIG_FILENAME])
             _write_member(zf, WEIGHTS_FILENAME, contents[WEIGHTS_FILENAME])
+            for name, data in contents.items():
+                if name.startswith(ASSETS_DIR + "/"):
+                    zf.writestr(name, data)
 
 
 def save_model_dir(model, dirpath):
@@ -435,8 +538,9 @@ def save_model_dir(model, dirpath):
     ``dirpath`` is replaced atomically (see ``file_utils.atomic_dir``)."""
     contents = model_file_contents(model)
     with file_utils.atomic_dir(dirpath) as tmp:
-        for name in (METADATA_FILENAME, CONFIG_FILENAME, WEIGHTS_FILENAME):
-            path = os.path.join(tmp, name)
+        for name in contents:
+            path = os.path.join(tmp, *name.split("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
                 _write_file_member(f, name, contents[name])
                 f.flush()
@@ -471,6 +575,15 @@ def load_model_dir(dirpath, custom_objects=None, compile=True, safe_mode=True):
     model = model_from_config(config, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
     with _open_h5(paths[WEIGHTS_FILENAME], paths[WEIGHTS_FILENAME]) as h5:
         read_weights(model, h5, load_optimizer=compile)
+    names = []
+    for root, _, files in os.walk(os.path.join(source, ASSETS_DIR)):
+        names += [os.path.relpath(os.path.join(root, f), source).replace(os.sep, "/") for f in files]
+
+    def read(name):
+        with open(os.path.join(source, *name.split("/")), "rb") as f:
+            return f.read()
+
+    _load_assets(model, read, names, dirpath)
     return model
 
 
@@ -585,6 +698,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             _read_member(zf, filepath, WEIGHTS_FILENAME)  # the "no such entry" error, before building
         model = model_from_config(config, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
         weights_bytes = _read_member(zf, filepath, WEIGHTS_FILENAME)
-    with _open_h5(io.BytesIO(weights_bytes), f"the weights in {filepath}") as f:
-        read_weights(model, f, skip_mismatch=False, load_optimizer=compile)
+        with _open_h5(io.BytesIO(weights_bytes), f"the weights in {filepath}") as f:
+            read_weights(model, f, skip_mismatch=False, load_optimizer=compile)
+        _load_assets(model, lambda name: _read_member(zf, filepath, name), zf.namelist(), filepath)
     return model

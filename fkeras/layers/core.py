@@ -4,16 +4,113 @@ from __future__ import annotations
 import base64
 import marshal
 import types
-import warnings
 
-import jax
 import jax.numpy as jnp
+import numpy as np
 
 from fkeras import activations, constraints, initializers, regularizers
 from fkeras.engine.layer import InputSpec, Layer
 
 
-class Dense(Layer):
+class _MergedLoraWeight:
+    """The slot a LoRA layer's frozen base weight fills in a weights file (Keras 3's rule).
+
+    Keras 3 saves ``base + (alpha / rank) * a @ b`` in the base weight's place and writes no
+    LoRA variables; loading assigns the base weight and resets ``a`` and ``b`` to zeros. This
+    view gives the saving code that behaviour through the ``numpy``/``assign`` it already uses.
+    """
+
+    def __init__(self, layer):
+        self._layer = layer
+        self._base = layer._var_attrs[layer._lora_base]
+        self.name, self.shape, self.dtype = self._base.name, self._base.shape, self._base.dtype
+        self.path = self._base.path
+
+    def numpy(self):
+        return np.asarray(self._layer._lora_merged(self._base.value).astype(self.dtype))
+
+    def assign(self, value):
+        self._base.assign(value)
+        for name in self._layer._lora_names:
+            var = self._layer._var_attrs[name]
+            var.assign(jnp.zeros(var.shape, var.dtype))
+
+
+class _LoraMixin:
+    """Keras 3's LoRA: ``enable_lora(rank)`` freezes the base weight and learns ``a @ b``.
+
+    The effective weight ``base + (lora_alpha / lora_rank) * a @ b`` is computed inside ``call``
+    from the bound values (``_lora_weight``), so ``apply``/``jit``/``fit`` see a pure function of
+    the variable tree. Subclasses set ``_lora_base`` (the base weight's name) and
+    ``_lora_names`` (the names of ``a`` and ``b``).
+    """
+
+    _lora_base = "kernel"
+    _lora_names = ("lora_kernel_a", "lora_kernel_b")
+
+    def _lora_check(self, constraint, what, argument):
+        if constraint:
+            raise ValueError(
+                f"Lora is incompatible with {what} constraints. In order to enable lora on this layer, "
+                f"remove the `{argument}` argument.")
+        if not self.built:
+            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
+        if self.lora_enabled:
+            raise ValueError("lora is already enabled. This can only be done once per layer.")
+
+    def _lora_add(self, rank, lora_alpha, a_shape, b_shape, a_initializer, b_initializer, regularizer):
+        if not isinstance(rank, (int, np.integer)) or isinstance(rank, bool) or rank <= 0:
+            raise ValueError(f"`rank` must be a positive integer. Received: rank={rank!r}")
+        rank = int(rank)
+        # float32, as in Keras: the low-rank factors must not underflow during fine-tuning.
+        for name, shape, init in ((self._lora_names[0], (*a_shape, rank), a_initializer),
+                                  (self._lora_names[1], (rank, *b_shape), b_initializer)):
+            setattr(self, name, self.add_weight(name=name, shape=shape, initializer=initializers.get(init),
+                                                dtype="float32", regularizer=regularizer))
+        base = self._var_attrs[self._lora_base]
+        base.trainable = False
+        self._own_trainable = [v for v in self._own_trainable if v is not base]
+        self._own_non_trainable.insert(0, base)
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def _lora_merged(self, base):
+        """``base + (alpha / rank) * a @ b`` from the (bound) values; ``base`` unchanged without LoRA."""
+        if not self.lora_enabled:
+            return base
+        a, b = (self._read_variable(self._var_attrs[n]) for n in self._lora_names)
+        delta = (self.lora_alpha / self.lora_rank) * jnp.matmul(a, b)
+        return (base + delta).astype(self.compute_dtype if self.autocast else base.dtype)
+
+    def _lora_weight(self):
+        """The effective base weight inside ``call``."""
+        return self._lora_merged(self._read_variable(self._var_attrs[self._lora_base]))
+
+    # Keras's weight order with LoRA is creation order ([kernel, bias, lora_kernel_a, lora_kernel_b])
+    # even though the base weight became non-trainable.
+    @property
+    def weights(self):
+        ws = Layer.weights.fget(self)
+        if not self.lora_enabled:
+            return ws
+        base = self._var_attrs[self._lora_base]
+        return [base] + [w for w in ws if w is not base]
+
+    variables = weights
+
+    def _saved_variables(self):
+        """What ``save_weights`` / ``.keras`` write in this layer's slots: its own variables, with
+        LoRA merged into the base weight and the LoRA factors left out (Keras 3's rule)."""
+        own = list({id(v): v for v in self._own_trainable + self._own_non_trainable}.values())
+        if not self.lora_enabled:
+            return own
+        base = self._var_attrs[self._lora_base]
+        lora = [self._var_attrs[n] for n in self._lora_names]
+        return [_MergedLoraWeight(self)] + [w for w in own if w is not base and not any(w is v for v in lora)]
+
+
+class Dense(_LoraMixin, Layer):
     """A densely-connected layer: ``activation(inputs @ kernel + bias)``.
 
     Example:
@@ -24,7 +121,7 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
-                 **kwargs):
+                 lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
@@ -40,6 +137,8 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -60,9 +159,22 @@ class Dense(Layer):
             self.bias = None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze ``kernel`` and learn ``lora_kernel_a @ lora_kernel_b`` scaled by ``lora_alpha / rank``.
+
+        Example:
+            layer.enable_lora(4)   # trainable: bias, lora_kernel_a (in, 4), lora_kernel_b (4, units)
+        """
+        self._lora_check(self.kernel_constraint, "kernel", "kernel_constraint")
+        kernel = self._var_attrs["kernel"]
+        self._lora_add(rank, lora_alpha, kernel.shape[:-1], kernel.shape[-1:], a_initializer, b_initializer,
+                       self.kernel_regularizer)
 
     def call(self, inputs):
-        x = jnp.matmul(inputs, self.kernel)
+        x = jnp.matmul(inputs, self._lora_weight() if self.lora_enabled else self.kernel)
         if self.use_bias:
             x = x + self.bias
         return self.activation(x) if self.activation is not None else x
@@ -82,6 +194,7 @@ class Dense(Layer):
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
         return config
 
 

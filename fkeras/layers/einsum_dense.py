@@ -8,6 +8,7 @@ import jax.numpy as jnp
 
 from fkeras import activations, constraints, initializers, regularizers
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.layers.core import _LoraMixin
 from fkeras.initializers.initializer import Initializer
 
 
@@ -131,7 +132,7 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, where=
     return kernel_shape, bias_shape, out, in_axes, out_axes
 
 
-class EinsumDense(Layer):
+class EinsumDense(_LoraMixin, Layer):
     """A dense layer computing ``einsum(equation, inputs, kernel) + bias``.
 
     Args:
@@ -150,9 +151,6 @@ class EinsumDense(Layer):
                  bias_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
                  lora_alpha=None, gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
-        if lora_rank:
-            raise NotImplementedError(
-                f"EinsumDense {self.name!r}: LoRA (`lora_rank={lora_rank!r}`) is not supported yet.")
         if quantization_config is not None:
             raise NotImplementedError(
                 f"EinsumDense {self.name!r}: quantized layers (`quantization_config`) are not supported.")
@@ -222,6 +220,19 @@ class EinsumDense(Layer):
         else:
             self.bias = None
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze ``kernel`` and learn ``lora_kernel_a @ lora_kernel_b`` scaled by ``lora_alpha / rank``.
+
+        ``lora_kernel_a`` has the kernel's shape with the last axis replaced by ``rank``;
+        ``lora_kernel_b`` is ``(rank, kernel.shape[-1])`` (Keras 3's shapes).
+        """
+        self._lora_check(self.kernel_constraint, "kernel", "kernel_constraint")
+        kernel = self._var_attrs["kernel"]
+        self._lora_add(rank, lora_alpha, kernel.shape[:-1], kernel.shape[-1:], a_initializer, b_initializer,
+                       self.kernel_regularizer)
 
     def compute_output_shape(self, input_shape):
         _, _, out, _, _ = analyze_einsum_string(self.equation, self.bias_axes, tuple(input_shape),
@@ -229,7 +240,7 @@ class EinsumDense(Layer):
         return tuple(out)
 
     def call(self, inputs):
-        x = jnp.einsum(self.equation, inputs, self.kernel)
+        x = jnp.einsum(self.equation, inputs, self._lora_weight() if self.lora_enabled else self.kernel)
         if self.bias is not None:
             x = x + self.bias
         if self.activation is not None:
@@ -252,4 +263,7 @@ class EinsumDense(Layer):
             "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": None,
         })
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
         return config

@@ -8,7 +8,7 @@ import numpy as np
 
 from fkeras import constraints, initializers, regularizers
 from fkeras.engine.layer import Layer
-from fkeras.engine.variables import Variable
+from fkeras.layers.core import _LoraMixin
 
 __all__ = ["Embedding"]
 
@@ -22,7 +22,7 @@ def _positive_int(value, name):
     return int(value)
 
 
-class Embedding(Layer):
+class Embedding(_LoraMixin, Layer):
     """Turns nonnegative integer indices into dense vectors of size ``output_dim``.
 
     ``mask_zero=True`` makes index 0 padding: the layer emits the mask ``inputs != 0`` for
@@ -34,6 +34,9 @@ class Embedding(Layer):
                                   keras.layers.LSTM(32)])
         y = model(np.random.randint(1000, size=(32, 10)))   # (32, 32)
     """
+
+    _lora_base = "embeddings"
+    _lora_names = ("lora_embeddings_a", "lora_embeddings_b")
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
@@ -77,52 +80,14 @@ class Embedding(Layer):
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
-    # Keras's weight order with LoRA is [embeddings, lora_embeddings_a, lora_embeddings_b] even
-    # though `embeddings` becomes non-trainable.
-    @property
-    def weights(self):
-        ws = Layer.weights.fget(self)
-        if not self.lora_enabled:
-            return ws
-        emb = self._var_attrs["embeddings"]
-        return [emb] + [w for w in ws if w is not emb]
-
-    variables = weights
-
     def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
         """Freeze ``embeddings`` and learn a low-rank delta ``(lora_alpha / rank) * a @ b``."""
-        if self.embeddings_constraint:
-            raise ValueError(
-                "Lora is incompatible with embedding constraints. In order to enable lora on this "
-                "layer, remove the `embeddings_constraint` argument.")
-        if not self.built:
-            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
-        if self.lora_enabled:
-            raise ValueError("lora is already enabled. This can only be done once per layer.")
-        self.lora_embeddings_a = self.add_weight(
-            name="lora_embeddings_a", shape=(self.input_dim, rank), initializer=initializers.get(a_initializer),
-            dtype="float32", regularizer=self.embeddings_regularizer)
-        self.lora_embeddings_b = self.add_weight(
-            name="lora_embeddings_b", shape=(rank, self.output_dim), initializer=initializers.get(b_initializer),
-            dtype="float32", regularizer=self.embeddings_regularizer)
-        emb = self._var_attrs["embeddings"]
-        emb.trainable = False
-        self._own_trainable = [v for v in self._own_trainable if v is not emb]
-        self._own_non_trainable.insert(0, emb)
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+        self._lora_check(self.embeddings_constraint, "embedding", "embeddings_constraint")
+        self._lora_add(rank, lora_alpha, (self.input_dim,), (self.output_dim,), a_initializer, b_initializer,
+                       self.embeddings_regularizer)
 
     def _table(self):
-        emb = self.embeddings
-        if isinstance(emb, Variable):
-            emb = emb.value
-        if self.lora_enabled:
-            a, b = self.lora_embeddings_a, self.lora_embeddings_b
-            a = a.value if isinstance(a, Variable) else a
-            b = b.value if isinstance(b, Variable) else b
-            emb = emb + (self.lora_alpha / self.lora_rank) * jnp.matmul(a, b).astype(emb.dtype)
-        return emb
+        return self._lora_weight() if self.lora_enabled else self._read_variable(self._var_attrs["embeddings"])
 
     def call(self, inputs):
         inputs = jnp.asarray(inputs)

@@ -2,6 +2,7 @@
 from fkeras.models.model import Model
 from fkeras.models.functional import Functional
 from fkeras.models.sequential import Sequential
+from fkeras.models.cloning import clone_model
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -39,7 +39,27 @@ class KerasSteps:
         return getattr(type(self), name) is not getattr(KerasSteps, name)
 
     def _keras_form(self, kind):
-        return self._overrides({"train": "train_step", "test": "test_step", "predict": "predict_step"}[kind])
+        """Whether ``kind``'s steps run in Keras's JAX form: the model overrides that step, or
+        (train and test) ``compute_loss``, which only Keras's default steps call."""
+        if kind != "predict" and callable(getattr(type(self), "compute_metrics", None)):
+            raise NotImplementedError(
+                f"Model {self.name!r} overrides `compute_metrics`, which fkeras does not call yet; "
+                "update your metrics in an overridden `train_step` / `test_step` instead (Keras 3's "
+                "JAX form: `metric.stateless_update_state`).")
+        step = {"train": "train_step", "test": "test_step", "predict": "predict_step"}[kind]
+        return self._overrides(step) or kind != "predict" and self._overrides("compute_loss")
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``y_pred`` against ``y`` plus the model's regularization losses.
+        A model may override it (Keras 3); ``fit`` and ``evaluate`` then run Keras's default
+        steps, which call it."""
+        if self._compile_loss is None:
+            return jnp.zeros((), jnp.float32)
+        if not self._compile_loss.built:
+            self._build_for_data(x, y)
+        loss, _ = self._compile_loss(y, y_pred, sample_weight, None)
+        return loss + sum((jnp.asarray(l, jnp.float32) for l in self.losses), jnp.zeros((), jnp.float32))
+
 
     # --- Keras's default steps ---------------------------------------------------------------
     def compute_loss_and_updates(self, trainable_variables, non_trainable_variables, metrics_variables=None,

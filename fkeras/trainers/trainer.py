@@ -543,15 +543,6 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
                                     "batch": int(meta.get("batch", 0)), "fit_seed": int(meta.get("fit_seed", 0))}
 
     # --- custom-loop helpers (Keras 3 JAX API) --------------------------------------------------------
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss of ``y_pred`` against ``y`` plus the model's regularization losses."""
-        if self._compile_loss is None:
-            return jnp.zeros((), jnp.float32)
-        if not self._compile_loss.built:
-            self._build_for_data(x, y)
-        loss, _ = self._compile_loss(y, y_pred, sample_weight, None)
-        return loss + sum((jnp.asarray(l, jnp.float32) for l in self.losses), jnp.zeros((), jnp.float32))
-
     def get_compile_config(self):
         if self._compile_config is None:
             return None

@@ -154,3 +154,48 @@ def test_super_train_step_is_keras_default_step():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(h.history["loss"], hr.history["loss"], rtol=1e-5)
     np.testing.assert_allclose(h.history["mae"], hr.history["mae"], rtol=1e-5)
+
+
+class Penalized(keras.Model):
+    """The Keras 3 guide's `compute_loss` override: the compiled loss plus a penalty on y_pred."""
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return super().compute_loss(x, y, y_pred, sample_weight, training=training) + jnp.mean(y_pred ** 2)
+
+
+def test_an_overridden_compute_loss_is_what_fit_and_evaluate_minimise_and_report():
+    x, y = _data(64)
+    inputs = keras.Input(shape=(4,))
+    model = Penalized(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    w0 = [np.asarray(w) for w in model.get_weights()]
+    pred = np.asarray(model.predict(x, verbose=0))
+    expected = float(np.mean((y - pred) ** 2) + np.mean(pred ** 2))
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=64, verbose=0), expected, rtol=1e-5)
+    model.fit(x, y, batch_size=64, epochs=1, shuffle=False, verbose=0)
+    # one full-batch SGD step on the penalized loss, by hand
+    k, b = w0
+    p = x @ k + b
+    g = 2 * (p - y) / len(x) + 2 * p / len(x)
+    np.testing.assert_allclose(model.get_weights()[0], k - 0.05 * x.T @ g, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model.get_weights()[1], b - 0.05 * g.sum(0), rtol=1e-4, atol=1e-6)
+
+
+def test_an_overridden_compute_metrics_is_refused_before_any_step():
+    class OwnMetrics(keras.Model):
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            return {}
+
+    x, y = _data(16)
+    inputs = keras.Input(shape=(4,))
+    model = OwnMetrics(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.evaluate(x, y, verbose=0)):
+        try:
+            call()
+        except NotImplementedError as e:
+            assert "compute_metrics" in str(e) and "train_step" in str(e)
+        else:
+            raise AssertionError("compute_metrics was silently ignored")
+    assert model.predict(x, verbose=0).shape == (16, 1)
+    assert int(model.optimizer.iterations) == 0

@@ -34,9 +34,18 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     Example:
         features = keras.applications.VGG16(weights=None, include_top=False, input_shape=(64, 64, 3))
     """
+    return build_vgg(_BLOCKS, "vgg16", (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP),
+                     include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name)
+
+
+def build_vgg(blocks, family, weight_files, include_top, weights, input_tensor, input_shape, pooling, classes,
+              classifier_activation, name):
+    """A VGG network of ``blocks`` ((3x3 convs, filters) per block) with Keras's layer names;
+    ``weight_files``: the ImageNet files' URLs and hashes, with and without the top."""
     from fkeras import layers
     from fkeras.models import Functional
 
+    path, path_no_top, file_hash, file_hash_no_top = weight_files
     imagenet_utils.check_weights_argument(weights)
     imagenet_utils.check_classes(weights, include_top, classes)
     imagenet_utils.check_pooling(pooling)
@@ -47,12 +56,11 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                                                     data_format=backend_config.image_data_format(),
                                                     require_flatten=include_top, weights=weights)
     weights_path = imagenet_utils.resolve_weights(
-        weights, include_top, "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-        "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP,
-        WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP)
+        weights, include_top, f"{family}_weights_tf_dim_ordering_tf_kernels.h5",
+        f"{family}_weights_tf_dim_ordering_tf_kernels_notop.h5", path, path_no_top, file_hash, file_hash_no_top)
     img_input = imagenet_utils.make_input(input_tensor, input_shape)
     x = img_input
-    for b, (n_convs, filters) in enumerate(_BLOCKS, start=1):
+    for b, (n_convs, filters) in enumerate(blocks, start=1):
         for c in range(1, n_convs + 1):
             x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same", name=f"block{b}_conv{c}")(x)
         x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{b}_pool")(x)

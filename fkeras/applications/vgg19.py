@@ -1,8 +1,7 @@
 """``keras.applications.VGG19`` (Simonyan & Zisserman, 2014), with Keras's layer names and weight files."""
 from __future__ import annotations
 
-from fkeras.applications import imagenet_utils
-from fkeras.backend import config as backend_config
+from fkeras.applications.vgg16 import build_vgg, decode_predictions, preprocess_input  # noqa: F401  (VGG19's too)
 
 WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
                 "vgg19_weights_tf_dim_ordering_tf_kernels.h5")
@@ -34,48 +33,5 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     Example:
         features = keras.applications.VGG19(weights=None, include_top=False, input_shape=(64, 64, 3))
     """
-    from fkeras import layers
-    from fkeras.models import Functional
-
-    imagenet_utils.check_weights_argument(weights)
-    imagenet_utils.check_classes(weights, include_top, classes)
-    imagenet_utils.check_pooling(pooling)
-    if include_top:
-        imagenet_utils.validate_activation(classifier_activation, weights)
-    input_shape = imagenet_utils.shape_from_tensor(input_shape, input_tensor)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
-                                                    data_format=backend_config.image_data_format(),
-                                                    require_flatten=include_top, weights=weights)
-    weights_path = imagenet_utils.resolve_weights(
-        weights, include_top, "vgg19_weights_tf_dim_ordering_tf_kernels.h5",
-        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP,
-        WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP)
-    img_input = imagenet_utils.make_input(input_tensor, input_shape)
-    x = img_input
-    for b, (n_convs, filters) in enumerate(_BLOCKS, start=1):
-        for c in range(1, n_convs + 1):
-            x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same", name=f"block{b}_conv{c}")(x)
-        x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{b}_pool")(x)
-
-    if include_top:
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Dense(4096, activation="relu", name="fc1")(x)
-        x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-
-    model = Functional(imagenet_utils.model_inputs(input_tensor, img_input), x, name=name)
-    return imagenet_utils.finish(model, weights_path)
-
-
-def preprocess_input(x, data_format=None):
-    """Caffe-style preprocessing: RGB -> BGR and subtract the ImageNet mean pixel (no scaling)."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    """Top-``top`` ``(class_id, class_name, score)`` tuples per sample of a ``(samples, 1000)`` batch."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+    return build_vgg(_BLOCKS, "vgg19", (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP, WEIGHTS_HASH, WEIGHTS_HASH_NO_TOP),
+                     include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name)

@@ -1,6 +1,9 @@
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Keras 3 (a test dependency, for parity tests) must use its JAX backend: with its default (TensorFlow)
+# `import keras` fails here and `pytest.importorskip("keras")` would silently skip every parity test.
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

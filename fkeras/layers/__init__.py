@@ -15,6 +15,9 @@ from fkeras.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePo
                                    GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                                    GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                                    MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from fkeras.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                                            AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,
+                                            AdaptiveMaxPooling3D)
 from fkeras.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                          RMSNormalization, UnitNormalization)
 from fkeras.layers.regularization import Dropout

@@ -36,6 +36,30 @@ from fkeras.ops.math import (
     erf, erfinv, extract_sequences, fft, fft2, ifft2, in_top_k, irfft, logdet, logsumexp, qr,
     rfft, rsqrt, segment_max, segment_sum, top_k,
 )
+# The rest of Keras 3's op set, defined in family modules (and re-exported by numpy/nn/linalg/math).
+from fkeras.ops.array_manipulation import (
+    array_split, diagflat, dsplit, empty_like, fliplr, flipud, geomspace, hsplit, kron, unique,
+    unravel_index, vander, vectorize, view, vsplit,
+)
+from fkeras.ops.ctc import ctc_decode, ctc_loss
+from fkeras.ops.einops import rearrange
+from fkeras.ops.elementwise import (
+    allclose, angle, bitwise_left_shift, bitwise_not, bitwise_right_shift, cbrt, deg2rad, fabs, fmax,
+    fmin, fmod, gcd, heaviside, i0, isin, isneginf, isposinf, isreal, lcm, ldexp, left_shift,
+    logaddexp2, nextafter, rad2deg, right_shift, signbit, sinc,
+)
+from fkeras.ops.linalg import cholesky_inverse, jvp, matrix_rank, pinv
+from fkeras.ops.math import (
+    cdist, erfc, istft, polar, segment_min, segment_prod, stft, view_as_complex, view_as_real,
+)
+from fkeras.ops.signal import bartlett, blackman, hamming, hanning, kaiser
+from fkeras.ops.spatial import (
+    adaptive_average_pool, adaptive_max_pool, depth_to_space, fold, space_to_depth, unfold,
+)
+from fkeras.ops.statistics import (
+    corrcoef, histogram, nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian,
+    nanmin, nanpercentile, nanprod, nanquantile, nanstd, nansum, nanvar, percentile, ptp, trapezoid,
+)
 from fkeras.ops.linalg import (
     cholesky, det, eig, eigh, inv, lstsq, lu_factor, norm, slogdet, solve, solve_triangular,
     svd,

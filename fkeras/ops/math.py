@@ -8,6 +8,7 @@ from jax import lax
 
 from fkeras.ops._dispatch import keras_op
 from fkeras.ops._helpers import arr, to_float
+from fkeras.ops.signal import istft, stft  # noqa: F401  (keras.ops.stft / istft live in keras.ops.math)
 
 
 @keras_op
@@ -41,6 +42,12 @@ def in_top_k(targets, predictions, k):
 
 def _segment(op, data, segment_ids, num_segments, sorted):
     data, segment_ids = arr(data), arr(segment_ids)
+    if segment_ids.ndim != 1:
+        raise ValueError("Argument `segment_ids` must be a 1-D tensor (flatten `data` and `segment_ids`, or "
+                         f"vmap, for more dimensions). Received: segment_ids.shape={segment_ids.shape}")
+    if data.ndim == 0 or data.shape[0] != segment_ids.shape[0]:
+        raise ValueError("Arguments `segment_ids` and `data` must have the same leading dimension. "
+                         f"Received: segment_ids.shape={segment_ids.shape}, data.shape={data.shape}")
     if num_segments is None:
         num_segments = int(jnp.max(segment_ids)) + 1
     return op(data, segment_ids, num_segments=num_segments, indices_are_sorted=sorted)
@@ -59,6 +66,45 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
 
 
 @keras_op
+def segment_min(data, segment_ids, num_segments=None, sorted=False):
+    """Minima of ``data`` rows sharing a segment id.
+
+    Empty segments hold the largest value of the dtype (``inf`` for floats). Pass
+    ``num_segments`` under ``jit``: without it the count is read from ``segment_ids``.
+
+    Args:
+        data: Tensor whose leading axis is segmented.
+        segment_ids: 1-D integer tensor, one id per row of ``data``.
+        num_segments: Number of segments (output rows).
+        sorted: Whether ``segment_ids`` is sorted (a speed hint).
+
+    Returns:
+        A tensor of shape ``(num_segments,) + data.shape[1:]``.
+
+    Example:
+        >>> segment_min(jnp.array([3.0, 1.0, 5.0]), jnp.array([0, 0, 1]), num_segments=2)
+        Array([1., 5.], dtype=float32)
+    """
+    return _segment(jax.ops.segment_min, data, segment_ids, num_segments, sorted)
+
+
+@keras_op
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):
+    """Products of ``data`` rows sharing a segment id (empty segments give 1).
+
+    Args:
+        data: Tensor whose leading axis is segmented.
+        segment_ids: 1-D integer tensor, one id per row of ``data``.
+        num_segments: Number of segments (give it under ``jit``).
+        sorted: Whether ``segment_ids`` is sorted (a speed hint).
+
+    Returns:
+        A tensor of shape ``(num_segments,) + data.shape[1:]``.
+    """
+    return _segment(jax.ops.segment_prod, data, segment_ids, num_segments, sorted)
+
+
+@keras_op
 def erf(x):
     return jss.erf(to_float(arr(x)))
 
@@ -66,6 +112,106 @@ def erf(x):
 @keras_op
 def erfinv(x):
     return jss.erfinv(to_float(arr(x)))
+
+
+@keras_op
+def erfc(x):
+    """Complementary error function ``1 - erf(x)``, accurate for large ``x``.
+
+    Args:
+        x: Input tensor (integers promote to floatx).
+
+    Returns:
+        A floating tensor.
+
+    Example:
+        >>> erfc([0.0])
+        Array([1.], dtype=float32)
+    """
+    return jss.erfc(to_float(arr(x)))
+
+
+@keras_op
+def cdist(x, y):
+    """Pairwise Euclidean distances between the rows of ``x`` and of ``y``.
+
+    Args:
+        x: Tensor ``(..., P, M)``.
+        y: Tensor ``(..., R, M)`` (batch dims broadcast against ``x``'s).
+
+    Returns:
+        A tensor ``(..., P, R)`` with ``out[..., i, j] = ||x[..., i, :] - y[..., j, :]||``.
+
+    Example:
+        >>> cdist(jnp.array([[0.0, 0.0]]), jnp.array([[3.0, 4.0], [0.0, 1.0]]))
+        Array([[5., 1.]], dtype=float32)
+    """
+    x, y = to_float(arr(x)), to_float(arr(y))
+    if x.ndim < 2 or y.ndim < 2:
+        raise ValueError(f"`cdist` inputs must have rank >= 2. Received: x.shape={x.shape}, y.shape={y.shape}")
+    if x.shape[-1] != y.shape[-1]:
+        raise ValueError("The last dimensions of the inputs to `cdist` must match. "
+                         f"Received: x.shape={x.shape}, y.shape={y.shape}")
+    diff = x[..., :, None, :] - y[..., None, :, :]
+    return jnp.sqrt(jnp.sum(diff * diff, axis=-1))
+
+
+@keras_op
+def view_as_complex(x):
+    """Combine a real tensor ``(..., 2)`` of (real, imaginary) pairs into a complex64 tensor.
+
+    Args:
+        x: Real tensor whose last dimension has size 2.
+
+    Returns:
+        A complex64 tensor of shape ``x.shape[:-1]``.
+
+    Example:
+        >>> view_as_complex(jnp.array([[1.0, 2.0]]))
+        Array([1.+2.j], dtype=complex64)
+    """
+    x = arr(x)
+    if x.ndim < 1 or x.shape[-1] != 2:
+        raise ValueError("`view_as_complex`: the last dimension of the input must have size 2 (real and "
+                         f"imaginary parts). Received shape: {x.shape}")
+    return lax.complex(x[..., 0].astype("float32"), x[..., 1].astype("float32"))
+
+
+@keras_op
+def view_as_real(x):
+    """Split a complex tensor into a real tensor ``(..., 2)`` of (real, imaginary) pairs.
+
+    Args:
+        x: Complex (or real) tensor.
+
+    Returns:
+        A real tensor of shape ``x.shape + (2,)``.
+    """
+    x = arr(x)
+    return jnp.stack([jnp.real(x), jnp.imag(x)], axis=-1)
+
+
+@keras_op
+def polar(abs_, angle):
+    """The complex tensor ``abs_ * (cos(angle) + i sin(angle))`` from magnitudes and phases.
+
+    Args:
+        abs_: Floating tensor of magnitudes.
+        angle: Floating tensor of phase angles in radians (broadcast against ``abs_``).
+
+    Returns:
+        A complex tensor.
+
+    Example:
+        >>> polar(jnp.array([2.0]), jnp.array([0.0]))
+        Array([2.+0.j], dtype=complex64)
+    """
+    abs_, angle = arr(abs_), arr(angle)
+    for name, value in (("abs_", abs_), ("angle", angle)):
+        if not jnp.issubdtype(value.dtype, jnp.floating):
+            raise ValueError(f"`polar`: `{name}` must be a floating tensor. Received dtype: {value.dtype}")
+    real, imag = abs_ * jnp.cos(angle), abs_ * jnp.sin(angle)
+    return lax.complex(real, imag)
 
 
 @keras_op

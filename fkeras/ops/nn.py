@@ -16,6 +16,18 @@ from fkeras.backend import config
 from fkeras.ops._dispatch import keras_op
 from fkeras.ops._helpers import arr, standardize_dtype, to_float
 
+# Re-exported so that keras.ops.nn.<name> works; each family lives in its own module.
+from fkeras.ops.ctc import ctc_decode, ctc_loss  # noqa: F401
+from fkeras.ops.math import polar  # noqa: F401
+from fkeras.ops.spatial import (  # noqa: F401
+    adaptive_average_pool,
+    adaptive_max_pool,
+    depth_to_space,
+    fold,
+    space_to_depth,
+    unfold,
+)
+
 # --- activations ------------------------------------------------------------------------------
 
 

@@ -19,6 +19,13 @@ from fkeras.backend import config
 from fkeras.ops._dispatch import keras_op
 from fkeras.ops._helpers import arr, arr_or_scalar, arrs, standardize_dtype, to_float
 
+# More keras.ops.numpy ops, kept in family modules (each lists its names in __all__).
+from fkeras.ops.array_manipulation import *  # noqa: F403
+from fkeras.ops.elementwise import *  # noqa: F403
+from fkeras.ops.linalg import slogdet  # noqa: F401
+from fkeras.ops.signal import bartlett, blackman, hamming, hanning, kaiser  # noqa: F401
+from fkeras.ops.statistics import *  # noqa: F403
+
 _S = arr_or_scalar
 
 

@@ -25,7 +25,12 @@ from fkeras.layers.regularization_extra import (ActivityRegularization, AlphaDro
                                                 GaussianNoise, SpatialDropout1D, SpatialDropout2D,
                                                 SpatialDropout3D)
 from fkeras.layers.reshaping import Flatten, Reshape
-from fkeras.layers.wrappers_jax import FlaxModule, FunctionLayer
+from fkeras.layers.wrappers_jax import FlaxLayer, FlaxModule, FunctionLayer, JaxLayer
+from fkeras.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from fkeras.layers.group_query_attention import GroupedQueryAttention, GroupQueryAttention
+from fkeras.layers.spectral_normalization import SpectralNormalization
+from fkeras.layers.reversible_embedding import ReversibleEmbedding
+from fkeras.layers.preprocessing.categorical import HashedCrossing
 from fkeras.layers import experimental
 from fkeras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup,
                                          Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
@@ -36,6 +41,15 @@ from fkeras.layers.masking import Masking
 from fkeras.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                                      StackedRNNCells)
 from fkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
+from fkeras.layers.preprocessing.color import (RandomColorDegeneration, RandomColorJitter, RandomGaussianBlur,
+                                               RandomGrayscale, RandomHue, RandomInvert, RandomPosterization,
+                                               RandomSaturation, RandomSharpness, Solarization)
+from fkeras.layers.preprocessing.histogram import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization,
+                                                   Equalization)
+from fkeras.layers.preprocessing.policies import AugMix, RandAugment
+from fkeras.layers.preprocessing.geometric import (RandomElasticTransform, RandomErasing, RandomPerspective,
+                                                   RandomShear)
+from fkeras.layers.preprocessing.mixing import CutMix, MaxNumBoundingBoxes, MixUp, Pipeline
 from fkeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from fkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from fkeras.layers.einsum_dense import EinsumDense

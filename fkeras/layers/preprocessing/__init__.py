@@ -12,3 +12,30 @@ __all__ = [
     "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
     "RandomZoom", "Rescaling", "Resizing", "StringLookup", "TextVectorization",
 ]
+
+from fkeras.layers.preprocessing.color import (  # noqa: E402
+    RandomColorDegeneration, RandomColorJitter, RandomGaussianBlur, RandomGrayscale, RandomHue, RandomInvert,
+    RandomPosterization, RandomSaturation, RandomSharpness, Solarization)
+from fkeras.layers.preprocessing.histogram import (  # noqa: E402
+    AutoContrast, ContrastLimitedAdaptiveHistogramEqualization, Equalization)
+
+__all__ += [
+    "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "RandomColorDegeneration",
+    "RandomColorJitter", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPosterization",
+    "RandomSaturation", "RandomSharpness", "Solarization",
+]
+
+from fkeras.layers.preprocessing.geometric import (  # noqa: E402
+    RandomElasticTransform, RandomErasing, RandomPerspective, RandomShear)
+from fkeras.layers.preprocessing.mixing import CutMix, MaxNumBoundingBoxes, MixUp, Pipeline  # noqa: E402
+
+__all__ += ["CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomElasticTransform", "RandomErasing",
+            "RandomPerspective", "RandomShear"]
+
+from fkeras.layers.preprocessing.categorical import HashedCrossing  # noqa: E402
+
+__all__ += ["HashedCrossing"]
+
+from fkeras.layers.preprocessing.policies import AugMix, RandAugment  # noqa: E402
+
+__all__ += ["AugMix", "RandAugment"]

@@ -1,4 +1,4 @@
-"""Categorical preprocessing: ``CategoryEncoding``, ``Discretization`` and ``Hashing``."""
+"""Categorical preprocessing: ``CategoryEncoding``, ``Discretization``, ``Hashing`` and ``HashedCrossing``."""
 from __future__ import annotations
 
 import jax.numpy as jnp
@@ -316,3 +316,158 @@ class Hashing(Layer):
         config.update({"num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
                        "output_mode": self.output_mode, "sparse": self.sparse})
         return config
+
+
+# --- HashedCrossing ---------------------------------------------------------------------------
+
+_CROSS_HASH_KEY = 0xDECAFCAFFE  # TensorFlow's default `hash_key` of `tf.sparse.cross_hashed`
+_CAT_MUL = 0xC6A4A7935BD1E995
+_U64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _fingerprint_cat64(fp1, fp2):
+    """TensorFlow's ``FingerprintCat64``: combine two unsigned 64-bit fingerprints."""
+    def shift_mix(v):
+        return v ^ (v >> 47)
+
+    out = fp1 ^ _CAT_MUL
+    out ^= (shift_mix((fp2 * _CAT_MUL) & _U64) * _CAT_MUL) & _U64
+    out = (out * _CAT_MUL) & _U64
+    out = (shift_mix(out) * _CAT_MUL) & _U64
+    return shift_mix(out)
+
+
+def _cross_feature_hash(value):
+    """The per-feature hash of ``tf.sparse.cross_hashed``: FarmHash of a string, the raw int64 of an int."""
+    if isinstance(value, (bytes, str)):
+        return _hash.fingerprint64(value)
+    return int(value) & _U64
+
+
+def hash_cross(features, num_bins):
+    """Bin of the cross of one value per feature, exactly as ``tf.sparse.cross_hashed`` computes it.
+
+    Args:
+        features: Sequence of per-feature values (``str``/``bytes`` or ints), in input order.
+        num_bins: Number of bins.
+
+    Returns:
+        An int in ``[0, num_bins)``.
+    """
+    out = _CROSS_HASH_KEY
+    for v in features:
+        out = _fingerprint_cat64(out, _cross_feature_hash(v))
+    return out % num_bins
+
+
+class HashedCrossing(Layer):
+    """Crosses categorical features by hashing each combination of values into ``num_bins`` bins.
+
+    Called on a list/tuple of at least two inputs of equal shape ``()``, ``(batch,)`` or
+    ``(batch, 1)``, each holding integers or strings; row ``i`` of the output is the bin of the
+    tuple ``(x1[i], x2[i], ...)``. Bins match Keras's (TensorFlow's ``tf.sparse.cross_hashed``:
+    FarmHash ``Fingerprint64`` of strings, integers as they are, chained with ``FingerprintCat64``)
+    bit for bit, without TensorFlow. Like ``Hashing``, it runs on host data (numpy arrays,
+    lists): use it in the input pipeline, not inside ``jit``.
+
+    Args:
+        num_bins: Number of hash bins.
+        output_mode: ``"int"`` (bin ids, default) or ``"one_hot"`` (one-hot rows of ``num_bins``).
+        sparse: Must be False (sparse outputs need TensorFlow, as in Keras on other backends).
+        name: Optional layer name.
+        dtype: Output dtype (default ``"int64"`` for ``"int"``, ``"float32"`` for ``"one_hot"``).
+        **kwargs: Other base layer arguments.
+
+    Returns:
+        numpy array: bin ids of the inputs' shape, or ``(batch, num_bins)`` one-hot rows.
+
+    Example:
+        layer = keras.layers.HashedCrossing(num_bins=5)
+        layer((np.array(["A", "B", "A", "B", "A"]), np.array([101, 101, 101, 102, 102])))
+        # array([1, 4, 1, 1, 3])
+    """
+
+    def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None, **kwargs):
+        if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)) or num_bins <= 0:
+            raise ValueError(f"HashedCrossing: `num_bins` must be a positive integer. Received: num_bins={num_bins!r}")
+        check_choice(output_mode, ("int", "one_hot"), "output_mode", "HashedCrossing")
+        if sparse:
+            raise ValueError("`sparse=True` can only be used with the TensorFlow backend (HashedCrossing "
+                             "returns dense arrays in fkeras).")
+        if isinstance(dtype, dict):  # a serialized dtype policy
+            dtype = dtype.get("config", {}).get("name")
+        if dtype is None:
+            dtype = "int64" if output_mode == "int" else "float32"
+        try:
+            self._out_dtype = str(np.dtype(dtype))
+        except TypeError:
+            raise ValueError(f"HashedCrossing: invalid `dtype`. Received: dtype={dtype!r}") from None
+        super().__init__(name=name, **kwargs)
+        self.num_bins = int(num_bins)
+        self.output_mode = output_mode
+        self.sparse = False
+        self.built = True
+
+    @property
+    def output_dtype(self):
+        return self._out_dtype
+
+    def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, (list, tuple)) and not any(isinstance(x, KerasTensor) or is_tracer(x)
+                                                         for x in inputs):
+            return self.call(inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _check_inputs(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"`HashedCrossing` should be called on a list or tuple of inputs. Received: "
+                             f"inputs={inputs!r}")
+        if len(inputs) < 2:
+            raise ValueError(f"`HashedCrossing` should be called on at least two inputs. Received: "
+                             f"{len(inputs)} input(s)")
+        shapes = [tuple(np.shape(x)) if not isinstance(x, KerasTensor) else tuple(x.shape) for x in inputs]
+        first = shapes[0]
+        if len(first) > 2 or (len(first) == 2 and first[-1] != 1):
+            raise ValueError("All `HashedCrossing` inputs should have shape `()`, `(batch_size)` or "
+                             f"`(batch_size, 1)`. Received shapes: {shapes}")
+        if any(s != first for s in shapes[1:]):
+            raise ValueError(f"All `HashedCrossing` inputs should have equal shape. Received shapes: {shapes}")
+
+    def call(self, inputs):
+        self._check_inputs(inputs)
+        arrays = [to_host(x) for x in inputs]
+        for a in arrays:
+            if not (a.dtype.kind in "iuSU" or (a.dtype.kind == "O" and all(
+                    isinstance(v, (str, bytes, int, np.integer)) for v in a.reshape(-1)))):
+                raise ValueError("All `HashedCrossing` inputs should have an integer or string dtype. "
+                                 f"Received dtypes: {[str(x.dtype) for x in arrays]}")
+        shape = arrays[0].shape
+        columns = [a.reshape(-1).tolist() for a in arrays]
+        bins = np.asarray([hash_cross(row, self.num_bins) for row in zip(*columns, strict=True)], dtype=np.int64)
+        bins = bins.reshape(shape)
+        if self.output_mode == "int":
+            return bins.astype(self._out_dtype)
+        return encode_categorical(bins, "one_hot", self.num_bins, dtype=self._out_dtype, xp=np)
+
+    def compute_output_shape(self, input_shape):
+        if (not isinstance(input_shape, (list, tuple)) or len(input_shape) < 2
+                or not all(isinstance(s, (list, tuple)) for s in input_shape)):
+            raise ValueError(f"Expected as input a list/tuple of at least 2 shapes. Received input_shape={input_shape}")
+        first = tuple(input_shape[0])
+        if any(tuple(s)[-1:] != first[-1:] for s in input_shape[1:]):
+            raise ValueError(f"Expected the input tensors to have identical shapes. Received input_shape={input_shape}")
+        if self.output_mode == "int":
+            return first
+        if len(first) == 0:
+            return (1, self.num_bins)
+        if len(first) == 2 and first[-1] == 1:
+            return first[:-1] + (self.num_bins,)
+        return first + (self.num_bins,)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        self._check_inputs(inputs)
+        return KerasTensor(self.compute_output_shape([tuple(x.shape) for x in inputs]), self._out_dtype)
+
+    def get_config(self):
+        return {"num_bins": self.num_bins, "output_mode": self.output_mode, "sparse": self.sparse,
+                "name": self.name, "dtype": self._out_dtype}

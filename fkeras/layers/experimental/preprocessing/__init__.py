@@ -1,11 +1,5 @@
 """tf.keras's ``keras.layers.experimental.preprocessing.X`` names, resolving to the Keras 3 layers."""
-from fkeras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup,
-                                         Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
-                                         RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
-                                         StringLookup, TextVectorization)
+from fkeras.layers import preprocessing as _preprocessing
+from fkeras.layers.preprocessing import *  # noqa: F401,F403  (the same objects under the old path)
 
-__all__ = [
-    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Normalization",
-    "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-    "RandomZoom", "Rescaling", "Resizing", "StringLookup", "TextVectorization",
-]
+__all__ = list(_preprocessing.__all__)

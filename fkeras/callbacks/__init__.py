@@ -12,3 +12,5 @@ from fkeras.callbacks.remote_monitor import RemoteMonitor
 from fkeras.callbacks.tensorboard import TensorBoard
 from fkeras.callbacks.terminate_on_nan import TerminateOnNaN
 from fkeras.callbacks.backup_and_restore import BackupAndRestore
+from fkeras.callbacks.orbax_checkpoint import OrbaxCheckpoint
+from fkeras.callbacks.swap_ema_weights import SwapEMAWeights

@@ -22,9 +22,14 @@ from fkeras.optimizers.adamax import Adamax
 from fkeras.optimizers.base import OptaxOptimizer
 from fkeras.optimizers.base import Optimizer
 from fkeras.optimizers.ftrl import Ftrl
+from fkeras.optimizers.lamb import Lamb
 from fkeras.optimizers.lion import Lion
+from fkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from fkeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from fkeras.optimizers.muon import Muon
 from fkeras.optimizers.nadam import Nadam
 from fkeras.optimizers.rmsprop import RMSprop
+from fkeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from fkeras.optimizers.sgd import SGD
 from fkeras.saving import registry
 from fkeras.utils import naming
@@ -42,9 +47,16 @@ ALL_OBJECTS = (
     Nadam,
     Ftrl,
     Lion,
+    Lamb,
+    Muon,
+    ScheduleFreeAdamW,
+    LossScaleOptimizer,
+    MultiOptimizer,
 )
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
-_BUILTIN_NAMES = sorted(k for k in ALL_OBJECTS_DICT if k != "optimizer")
+# Names `get("...")` can build with no arguments (the wrappers need an inner optimizer).
+_BUILTIN_NAMES = sorted(k for k in ALL_OBJECTS_DICT
+                        if k not in ("optimizer", "lossscaleoptimizer", "multioptimizer"))
 
 
 def _edit_distance(a, b):
@@ -126,7 +138,7 @@ def get(identifier):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
         key = identifier.lower()
-        if key not in ALL_OBJECTS_DICT or key == "optimizer":
+        if key not in _BUILTIN_NAMES:
             raise unknown_identifier_error("optimizer", identifier, _BUILTIN_NAMES)
         obj = ALL_OBJECTS_DICT[key]()
     else:
@@ -147,12 +159,18 @@ __all__ = [
     "AdamW",
     "Adamax",
     "Ftrl",
+    "Lamb",
     "Lion",
+    "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "OptaxOptimizer",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
     "SGD",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",

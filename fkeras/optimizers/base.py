@@ -421,6 +421,24 @@ def _replace_lr(state, value):
     return rec(state)
 
 
+def _locate_counts(treedef):
+    """See ``Optimizer._locate_counts``: found by flattening a state of leaf indices."""
+    idx = jax.tree_util.tree_unflatten(treedef, list(range(treedef.num_leaves)))
+    out = []
+    injected = _find_lr_state(idx)
+    if injected is not None and isinstance(getattr(injected, "count", None), int):
+        out.append((injected.count, False))
+        for schedule_state in (getattr(injected, "hyperparams_states", None) or {}).values():
+            if isinstance(getattr(schedule_state, "count", None), int):  # the step a schedule is evaluated at
+                out.append((schedule_state.count, False))
+    for cls, field, per_update in ((GradientAccumulationState, "mini_step", False), (EMAState, "count", False),
+                                   (KerasOptimizerState, "count", True)):
+        found = _find_state(idx, cls)
+        if found is not None and isinstance(getattr(found, field), int):
+            out.append((getattr(found, field), per_update))
+    return out
+
+
 def _find_state(state, cls):
     if isinstance(state, cls):
         return state
@@ -662,6 +680,35 @@ class Optimizer:
         return found.hyperparams["learning_rate"]
 
     @property
+    def _iterations(self):
+        """Raw count of update calls. Once the optimizer is built it is read from the step counter
+        among ``variables`` (so values written back into them, as Keras's JAX custom-loop guide
+        does after ``stateless_apply``, are what ``iterations`` and a schedule see)."""
+        index = self._raw_count_index()
+        if index is not None:
+            return int(np.asarray(self._variables[index].value))
+        return self.__dict__.get("_iterations_value", 0)
+
+    def _raw_count_index(self):
+        """Index in ``variables`` of the counter of update calls, or None (not built / unknown)."""
+        if not self.__dict__.get("_variables"):
+            return None
+        for index, per_update in self.__dict__.get("_count_positions") or ():
+            if not per_update:
+                return index
+        return None
+
+    @_iterations.setter
+    def _iterations(self, value):
+        value = int(value)
+        self.__dict__["_iterations_value"] = value
+        positions = self.__dict__.get("_count_positions")
+        if positions and self._variables:
+            steps = self.gradient_accumulation_steps or 1
+            for index, per_update in positions:
+                self._variables[index].assign(value // steps if per_update else value)
+
+    @property
     def iterations(self):
         """Number of optimizer steps taken (divided by ``gradient_accumulation_steps`` if set); an
         ``int`` with Keras 3's variable API (``.numpy()``, ``.assign(n)``)."""
@@ -694,7 +741,7 @@ class Optimizer:
             parts.append(_unscale(self.loss_scale_factor))
         inner = optax.chain(
             _keras_clip(self.clipnorm, self.clipvalue, self.global_clipnorm),
-            _keras_update(self, learning_rate),
+            self._update_transformation(learning_rate),
         )
         if self.gradient_accumulation_steps:
             inner = _accumulate_gradients(inner, self.gradient_accumulation_steps)
@@ -705,6 +752,11 @@ class Optimizer:
         return optax.chain(*parts)
 
     # ---- the update rule (subclasses) -----------------------------------------------------
+
+    def _update_transformation(self, learning_rate):
+        """The transformation for weight decay + the update rule (a rule that cannot be written
+        per leaf with ``_update_leaf``, such as Muon's, overrides this)."""
+        return _keras_update(self, learning_rate)
 
     def _slot_names(self):
         return ()
@@ -786,17 +838,34 @@ class Optimizer:
             return
         var_list = list(var_list)
         values = [_value_of(v) for v in var_list]
-        self._trainable_variables = var_list
-        self._trainable_ids = {id(v): i for i, v in enumerate(var_list)}
-        self._var_decay_flags = [self._use_weight_decay(v) for v in var_list]
+        self._set_variable_info(var_list)
         state = self._write_hyperparams(self.tx.init(values))
         with_paths, treedef = jax.tree_util.tree_flatten_with_path(state)
+        self._adopt_state(
+            [_StateVariable(leaf, name=f"{self.name}{jax.tree_util.keystr(path)}") for path, leaf in with_paths],
+            treedef)
+
+    def _set_variable_info(self, var_list):
+        """Record the model variables the update runs over (order, identity, weight-decay flags)."""
+        self._trainable_variables = list(var_list)
+        self._trainable_ids = {id(v): i for i, v in enumerate(self._trainable_variables)}
+        self._var_decay_flags = [self._use_weight_decay(v) for v in self._trainable_variables]
+
+    def _locate_counts(self, treedef):
+        """``[(leaf index, per_update)]``: where the step counters sit among the flat state leaves
+        (``per_update``: counts applied updates, not calls, under gradient accumulation)."""
+        return _locate_counts(treedef)
+
+    def _adopt_state(self, handles, treedef):
+        """Make ``handles`` (one per leaf of a state with structure ``treedef``) this optimizer's
+        ``variables``; a wrapper shares a slice of its own handles with the optimizer it wraps."""
+        pending = self.__dict__.get("_iterations_value", 0)
         self._state_treedef = treedef
-        self._variables = [
-            _StateVariable(leaf, name=f"{self.name}{jax.tree_util.keystr(path)}")
-            for path, leaf in with_paths
-        ]
+        self._variables = list(handles)
+        self._count_positions = self._locate_counts(treedef)
         self.built = True
+        if pending:
+            self._iterations = pending  # counted before the build (restored, or trained by fit)
 
     @property
     def variables(self):
@@ -947,7 +1016,8 @@ class Optimizer:
             constraint = getattr(var, "constraint", None)
             if constraint is not None:
                 var.assign(constraint(_value_of(var)))
-        self._iterations += 1
+        if self._raw_count_index() is None:
+            self._iterations += 1  # a raw optax state without a counter we know: count here
 
     def apply_gradients(self, grads_and_vars):
         """Eager update from ``[(grad, variable), ...]``; returns ``iterations``."""
@@ -984,6 +1054,28 @@ class Optimizer:
         if ema is None:
             raise ValueError(f"Optimizer {self.name!r} keeps no moving average (use_ema=False).")
         return ema.average
+
+    def _replace_ema_average(self, opt_state, average):
+        """``opt_state`` with the moving average of the weights (``use_ema=True``) replaced by
+        ``average`` (a pytree like the params); used to swap EMA weights in and out."""
+        done = [False]
+
+        def rebuild(s):
+            if isinstance(s, EMAState) and not done[0]:
+                done[0] = True
+                return s._replace(average=average)
+            if isinstance(s, tuple) and hasattr(s, "_fields"):
+                return type(s)(*[rebuild(c) for c in s])
+            if isinstance(s, (tuple, list)):
+                return type(s)(rebuild(c) for c in s)
+            if isinstance(s, dict):
+                return {k: rebuild(v) for k, v in s.items()}
+            return s
+
+        new_state = rebuild(opt_state)
+        if not done[0]:
+            raise ValueError(f"Optimizer {self.name!r} keeps no moving average (use_ema=False).")
+        return new_state
 
     def set_weights(self, weights):
         """Set the optimizer's state from a list of arrays (one per ``variables`` entry)."""

@@ -11,7 +11,7 @@ from fkeras.backend import host_allocator as _host_allocator  # noqa: E402
 _host_allocator.prefer_inline_cpu_execution()
 
 from fkeras import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,  # noqa: E402
-                    losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving, utils)
+                    export, losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving, utils)
 from fkeras.engine.dtype_policy import DTypePolicy  # noqa: E402
 from fkeras.engine.layer import InputSpec, Layer  # noqa: E402
 from fkeras.engine.symbolic import KerasTensor  # noqa: E402

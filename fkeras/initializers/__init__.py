@@ -17,7 +17,6 @@ from fkeras.initializers.constant_initializers import (
     Identity,
     IdentityInitializer,
     Ones,
-    STFTInitializer,
     Zeros,
 )
 from fkeras.initializers.initializer import Initializer, initialize
@@ -37,6 +36,7 @@ from fkeras.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
+from fkeras.initializers.stft_initializer import STFT, STFTInitializer, stft
 from fkeras.saving import registry as _registry
 from fkeras.utils.naming import to_snake_case, unknown_identifier_error
 
@@ -60,7 +60,7 @@ orthogonal = Orthogonal
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
     "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
-    "OrthogonalInitializer", "RandomNormal", "RandomUniform", "STFTInitializer",
+    "OrthogonalInitializer", "RandomNormal", "RandomUniform", "STFT", "STFTInitializer", "stft",
     "TruncatedNormal", "VarianceScaling", "Zeros", "compute_fans", "constant", "deserialize",
     "get", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
     "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
@@ -86,6 +86,8 @@ ALL_OBJECTS_DICT.update({
     "identity_initializer": Identity,
     "one": Ones,
     "zero": Zeros,
+    "STFTInitializer": STFT,
+    "stft_initializer": STFT,
 })
 _INITIALIZERS = ALL_OBJECTS_DICT  # private name layers may import
 

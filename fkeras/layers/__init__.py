@@ -53,6 +53,7 @@ from fkeras.layers.preprocessing.mixing import CutMix, MaxNumBoundingBoxes, MixU
 from fkeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from fkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from fkeras.layers.einsum_dense import EinsumDense
+from fkeras.layers.audio import MelSpectrogram, STFTSpectrogram
 from fkeras.layers.reshaping_extra import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector,
                                            UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                                            ZeroPadding2D, ZeroPadding3D)

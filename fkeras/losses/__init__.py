@@ -63,9 +63,11 @@ from fkeras.losses.losses import (
     squared_hinge,
     tversky,
 )
+from fkeras.losses.metric_learning import Circle, circle
 from fkeras.saving import registry as _registry
 
 ALL_OBJECTS = (
+    Circle, circle,
     Loss, LossFunctionWrapper,
     KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy, CategoricalGeneralizedCrossEntropy,
@@ -155,4 +157,5 @@ __all__ = [
     "logcosh", "kl_divergence", "kld", "kullback_leibler_divergence", "poisson", "hinge",
     "squared_hinge", "categorical_hinge", "cosine_similarity", "dice", "tversky", "ctc",
     "mse", "mae", "mape", "msle", "bce", "MSE", "MAE", "MAPE", "MSLE", "KLD", "BCE",
+    "Circle", "circle",
 ]

@@ -198,6 +198,35 @@ class Model(Trainer, Layer):
 
             return functional_config.functional_from_config(cls, config, custom_objects)
         return super().from_config(config)
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Export the inference forward pass as an artifact that runs without fkeras.
+
+        ``format="jax"`` writes ``jax.export`` programs (StableHLO) that plain JAX loads with
+        ``jax.export.deserialize(...).call(x)``, for any batch size; ``"tf_saved_model"`` (Keras's
+        default) writes a TensorFlow SavedModel through ``jax2tf`` and needs TensorFlow. See
+        ``fkeras.export.export_lib`` for the layout and the keyword arguments.
+
+        Args:
+            filepath: Folder to write (replaced atomically).
+            format: ``"tf_saved_model"`` or ``"jax"``.
+            verbose: Whether to print the endpoints written (``None``: True).
+            input_signature: Input shapes/dtypes (``keras.InputSpec`` per positional argument);
+                ``None`` takes them from the model.
+            **kwargs: Format options (``embed_variables``, ``platforms``, ``is_static``, ``jax2tf_kwargs``).
+
+        Example:
+
+        ```python
+        model.export("artifact", format="jax")
+        exported = jax.export.deserialize(bytearray(open("artifact/serve.jax_exported", "rb").read()))
+        exported.call(x)
+        ```
+        """
+        from fkeras.export import export_lib
+
+        export_lib.export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
+                                **kwargs)
+
 
     def predict_classes(self, *args, **kwargs):
         raise AttributeError(

@@ -11,6 +11,7 @@ from fkeras.utils.file_utils import get_file
 from fkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from fkeras.utils.dataset_utils import image_dataset_from_directory, split_dataset, text_dataset_from_directory
 from fkeras.utils.timeseries_dataset_utils import timeseries_dataset_from_array
+from fkeras.utils.audio_dataset_utils import audio_dataset_from_directory
 from fkeras.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from fkeras.utils.graph_utils import get_source_inputs, is_keras_tensor
 from fkeras.utils.session_utils import clear_session
@@ -24,5 +25,5 @@ __all__ = [
     "get_file", "array_to_img", "img_to_array", "load_img", "save_img", "image_dataset_from_directory",
     "split_dataset", "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight", "get_source_inputs", "is_keras_tensor", "clear_session", "model_to_dot",
-    "plot_model", "profile", "trace_annotation",
+    "plot_model", "profile", "trace_annotation", "audio_dataset_from_directory",
 ]

@@ -19,6 +19,7 @@ from fkeras.engine.variables import Variable  # noqa: E402
 from fkeras.layers.input_layer import Input  # noqa: E402
 from fkeras.models import Functional, Model, Sequential  # noqa: E402
 from fkeras import applications, distribution, mixed_precision, random, tuner  # noqa: E402
+from fkeras import dtype_policies, quantizers  # noqa: E402
 from fkeras import tree  # noqa: E402
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from fkeras import activations, constraints, initializers, regularizers
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.layers.quantized import KernelQuantizeMixin
 
 
 class _MergedLoraWeight:
@@ -57,6 +58,10 @@ class _LoraMixin:
             raise ValueError("Cannot enable lora on a layer that isn't yet built.")
         if self.lora_enabled:
             raise ValueError("lora is already enabled. This can only be done once per layer.")
+        mode = getattr(self, "quantization_mode", None)
+        if mode not in (None, "int8", "int4"):
+            raise ValueError(f"Layer {self.name!r}: LoRA is not supported on a {mode}-quantized layer (as in Keras); "
+                             "it works on float, int8 and int4 layers.")
 
     def _lora_add(self, rank, lora_alpha, a_shape, b_shape, a_initializer, b_initializer, regularizer):
         if not isinstance(rank, (int, np.integer)) or isinstance(rank, bool) or rank <= 0:
@@ -68,9 +73,10 @@ class _LoraMixin:
             setattr(self, name, self.add_weight(name=name, shape=shape, initializer=initializers.get(init),
                                                 dtype="float32", regularizer=regularizer))
         base = self._var_attrs[self._lora_base]
-        base.trainable = False
-        self._own_trainable = [v for v in self._own_trainable if v is not base]
-        self._own_non_trainable.insert(0, base)
+        if base.trainable:  # a quantized base weight is non-trainable already
+            base.trainable = False
+            self._own_trainable = [v for v in self._own_trainable if v is not base]
+            self._own_non_trainable.insert(0, base)
         self.lora_enabled = True
         self.lora_rank = rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else rank
@@ -92,7 +98,7 @@ class _LoraMixin:
     @property
     def weights(self):
         ws = Layer.weights.fget(self)
-        if not self.lora_enabled:
+        if not self.lora_enabled or getattr(self, "quantization_mode", None) is not None:
             return ws
         base = self._var_attrs[self._lora_base]
         return [base] + [w for w in ws if w is not base]
@@ -110,8 +116,11 @@ class _LoraMixin:
         return [_MergedLoraWeight(self)] + [w for w in own if w is not base and not any(w is v for v in lora)]
 
 
-class Dense(_LoraMixin, Layer):
+class Dense(KernelQuantizeMixin, _LoraMixin, Layer):
     """A densely-connected layer: ``activation(inputs @ kernel + bias)``.
+
+    ``quantize("int8" | "int4" | "float8")`` switches it to quantized weights (see
+    ``fkeras.layers.quantized``); ``quantization_config`` rebuilds such a layer from its config.
 
     Example:
         layer = keras.layers.Dense(64, activation="relu")
@@ -121,7 +130,7 @@ class Dense(_LoraMixin, Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
-                 lora_alpha=None, **kwargs):
+                 lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
@@ -139,6 +148,7 @@ class Dense(_LoraMixin, Layer):
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.lora_enabled = False
+        self.quantization_config = quantization_config
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -149,9 +159,10 @@ class Dense(_LoraMixin, Layer):
                 f"Layer {self.name!r} (Dense): the last dimension of the inputs must be defined. "
                 f"Received input_shape={input_shape}."
             )
-        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if not self._built_quantized((input_dim, self.units)):
+            self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
+                                          initializer=self.kernel_initializer,
+                                          regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
@@ -169,11 +180,36 @@ class Dense(_LoraMixin, Layer):
             layer.enable_lora(4)   # trainable: bias, lora_kernel_a (in, 4), lora_kernel_b (4, units)
         """
         self._lora_check(self.kernel_constraint, "kernel", "kernel_constraint")
-        kernel = self._var_attrs["kernel"]
-        self._lora_add(rank, lora_alpha, kernel.shape[:-1], kernel.shape[-1:], a_initializer, b_initializer,
+        shape = getattr(self, "_float_kernel_shape", None) or self._var_attrs["kernel"].shape
+        self._lora_add(rank, lora_alpha, shape[:-1], shape[-1:], a_initializer, b_initializer,
                        self.kernel_regularizer)
 
-    def call(self, inputs):
+    # --- quantization hooks (fkeras.layers.quantized.KernelQuantizeMixin) -----------------------
+    _int4_descale_after = True
+
+    @staticmethod
+    def _q_contract(x, kernel):
+        int8 = x.dtype == jnp.int8 and kernel.dtype == jnp.int8
+        return jnp.matmul(x, kernel, preferred_element_type=jnp.int32 if int8 else None)
+
+    def _q_kernel_axes(self):
+        return (0,)
+
+    def _q_input_axes(self):
+        return (-1,)
+
+    def _q_int8_scale_shape(self, kernel_shape):
+        return (kernel_shape[-1],)
+
+    def _q_scale_out(self, scale, which):
+        return jnp.squeeze(scale, axis=0) if which == "kernel" else scale
+
+    def _q_scale_kernel(self, stored):
+        return jnp.reshape(stored, (1, -1))
+
+    def call(self, inputs, training=None):
+        if self.quantization_mode is not None:
+            return self._quantized_call(inputs, training)
         x = jnp.matmul(inputs, self._lora_weight() if self.lora_enabled else self.kernel)
         if self.use_bias:
             x = x + self.bias
@@ -191,11 +227,16 @@ class Dense(_LoraMixin, Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": self._quantization_config_entry(),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config(cls._read_quantization_config(config))
 
 
 class Activation(Layer):

@@ -8,8 +8,9 @@ import jax.numpy as jnp
 
 from fkeras import activations, constraints, initializers, regularizers
 from fkeras.engine.layer import InputSpec, Layer
-from fkeras.layers.core import _LoraMixin
 from fkeras.initializers.initializer import Initializer
+from fkeras.layers.core import _LoraMixin
+from fkeras.layers.quantized import KernelQuantizeMixin
 
 
 class _AxesAwareVarianceScaling(Initializer):
@@ -132,7 +133,42 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, where=
     return kernel_shape, bias_shape, out, in_axes, out_axes
 
 
-class EinsumDense(_LoraMixin, Layer):
+def full_einsum_specs(equation, ndim):
+    """The three index strings of an EinsumDense equation, with the ellipsis spelled out.
+
+    Args:
+        equation: ``"ab,bc->ac"``, ``"...ab,bc->...ac"`` or ``"ab...,bc->ac..."``.
+        ndim: the rank of the layer's input.
+
+    Returns:
+        ``(input_spec, kernel_spec, output_spec)``; the ellipsis becomes letters the equation does not use.
+    """
+    eq = re.sub(r"\.\.\.", "0", str(equation).replace(" ", ""))
+    forms = ((r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", None), (r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", "left"),
+             (r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", "right"))
+    m, side = next(((re.fullmatch(p, eq), side) for p, side in forms if re.fullmatch(p, eq)), (None, None))
+    if m is None:
+        raise ValueError(f"Invalid einsum equation {equation!r}.")
+    inp, w, out = m.groups()
+    if side is not None:
+        free = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in inp + w + out]
+        extra = "".join(free[:ndim - len(inp)])
+        inp, out = (extra + inp, extra + out) if side == "left" else (inp + extra, out + extra)
+    return inp, w, out
+
+
+def _to_output_layout(scale, spec, out):
+    """A keep-dims scale over the axes of ``spec`` (kernel or input) as it broadcasts against the
+    output: the contracted axes dropped, the others in output order, size 1 for output axes
+    ``spec`` lacks (Keras 3's stored layout)."""
+    kept = [c for c in spec if c in out]
+    scale = jnp.squeeze(jnp.asarray(scale), axis=tuple(i for i, c in enumerate(spec) if c not in out))
+    scale = jnp.transpose(scale, sorted(range(len(kept)), key=lambda j: out.index(kept[j])))
+    dims = iter(scale.shape)
+    return jnp.reshape(scale, [next(dims) if c in kept else 1 for c in out])
+
+
+class EinsumDense(KernelQuantizeMixin, _LoraMixin, Layer):
     """A dense layer computing ``einsum(equation, inputs, kernel) + bias``.
 
     Args:
@@ -151,9 +187,6 @@ class EinsumDense(_LoraMixin, Layer):
                  bias_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
                  lora_alpha=None, gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
-        if quantization_config is not None:
-            raise NotImplementedError(
-                f"EinsumDense {self.name!r}: quantized layers (`quantization_config`) are not supported.")
         if not isinstance(equation, str):
             raise ValueError(f"EinsumDense: `equation` must be a string. Received: equation={equation!r}")
         self.equation = equation
@@ -178,7 +211,7 @@ class EinsumDense(_LoraMixin, Layer):
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.lora_enabled = False
-        self.quantization_config = None
+        self.quantization_config = quantization_config
         # Validate the equation now, so a typo fails at construction time.
         self._check_equation_form()
 
@@ -212,8 +245,9 @@ class EinsumDense(_LoraMixin, Layer):
 
         if isinstance(kernel_init, VarianceScaling):
             kernel_init = _AxesAwareVarianceScaling(kernel_init, in_axes, out_axes)
-        self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape), initializer=kernel_init,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if not self._built_quantized(kernel_shape):
+            self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape), initializer=kernel_init,
+                                          regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if bias_shape is not None:
             self.bias = self.add_weight(name="bias", shape=tuple(bias_shape), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
@@ -230,16 +264,50 @@ class EinsumDense(_LoraMixin, Layer):
         ``lora_kernel_b`` is ``(rank, kernel.shape[-1])`` (Keras 3's shapes).
         """
         self._lora_check(self.kernel_constraint, "kernel", "kernel_constraint")
-        kernel = self._var_attrs["kernel"]
-        self._lora_add(rank, lora_alpha, kernel.shape[:-1], kernel.shape[-1:], a_initializer, b_initializer,
+        shape = getattr(self, "_float_kernel_shape", None) or self._var_attrs["kernel"].shape
+        self._lora_add(rank, lora_alpha, shape[:-1], shape[-1:], a_initializer, b_initializer,
                        self.kernel_regularizer)
+
+    # --- quantization hooks (fkeras.layers.quantized.KernelQuantizeMixin) -----------------------
+    def _q_specs(self):
+        return full_einsum_specs(self.equation, self.input_spec.ndim)
+
+    def _q_contract(self, x, kernel):
+        int8 = x.dtype == jnp.int8 and kernel.dtype == jnp.int8
+        return jnp.einsum(self.equation, x, kernel, preferred_element_type=jnp.int32 if int8 else None)
+
+    def _q_kernel_axes(self):
+        _, w, out = self._q_specs()
+        return tuple(i for i, c in enumerate(w) if c not in out)
+
+    def _q_input_axes(self):
+        inp, _, out = self._q_specs()
+        return tuple(i for i, c in enumerate(inp) if c not in out)
+
+    def _q_int8_scale_shape(self, kernel_shape):
+        _, w, out = self._q_specs()
+        return tuple(kernel_shape[w.index(c)] if c in w else 1 for c in out)
+
+    def _q_scale_out(self, scale, which):
+        inp, w, out = self._q_specs()
+        return _to_output_layout(scale, w if which == "kernel" else inp, out)
+
+    def _q_scale_kernel(self, stored):
+        _, w, out = self._q_specs()
+        shared = [c for c in out if c in w]
+        scale = jnp.reshape(stored, [stored.shape[out.index(c)] for c in shared])
+        scale = jnp.transpose(scale, [shared.index(c) for c in w if c in out])
+        dims = iter(scale.shape)
+        return jnp.reshape(scale, [next(dims) if c in out else 1 for c in w])
 
     def compute_output_shape(self, input_shape):
         _, _, out, _, _ = analyze_einsum_string(self.equation, self.bias_axes, tuple(input_shape),
                                                 self.partial_output_shape, where=self._where())
         return tuple(out)
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
+        if self.quantization_mode is not None:
+            return self._quantized_call(inputs, training)
         x = jnp.einsum(self.equation, inputs, self._lora_weight() if self.lora_enabled else self.kernel)
         if self.bias is not None:
             x = x + self.bias
@@ -261,9 +329,13 @@ class EinsumDense(_LoraMixin, Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": self._quantization_config_entry(),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config(cls._read_quantization_config(config))

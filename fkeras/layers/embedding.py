@@ -9,6 +9,7 @@ import numpy as np
 from fkeras import constraints, initializers, regularizers
 from fkeras.engine.layer import Layer
 from fkeras.layers.core import _LoraMixin
+from fkeras.layers.quantized import EmbeddingQuantizeMixin
 
 __all__ = ["Embedding"]
 
@@ -22,12 +23,12 @@ def _positive_int(value, name):
     return int(value)
 
 
-class Embedding(_LoraMixin, Layer):
+class Embedding(EmbeddingQuantizeMixin, _LoraMixin, Layer):
     """Turns nonnegative integer indices into dense vectors of size ``output_dim``.
 
     ``mask_zero=True`` makes index 0 padding: the layer emits the mask ``inputs != 0`` for
     downstream layers (RNNs skip those timesteps). tf.keras's ``input_length=`` is accepted and
-    ignored with a warning.
+    ignored with a warning. ``quantize("int8" | "int4")`` stores the table quantized per row.
 
     Example:
         model = keras.Sequential([keras.layers.Embedding(1000, 64, mask_zero=True),
@@ -46,10 +47,6 @@ class Embedding(_LoraMixin, Layer):
         input_length = kwargs.pop("input_length", None)
         if input_length is not None:
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
-        if quantization_config is not None:
-            raise NotImplementedError(
-                f"Embedding: quantization is not supported by fkeras (received "
-                f"quantization_config={quantization_config!r}).")
         super().__init__(**kwargs)
         self.input_dim = input_dim
         self.output_dim = output_dim
@@ -62,7 +59,7 @@ class Embedding(_LoraMixin, Layer):
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.lora_enabled = False
-        self.quantization_config = None
+        self.quantization_config = quantization_config
         if weights is not None:
             self.build()
             if not (isinstance(weights, list) and len(weights) == 1):
@@ -72,10 +69,11 @@ class Embedding(_LoraMixin, Layer):
     def build(self, input_shape=None):
         if self.built and "embeddings" in self._var_attrs:
             return
-        self.embeddings = self.add_weight(
-            shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
-            name="embeddings", regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint, trainable=True)
+        if not self._built_quantized((self.input_dim, self.output_dim)):
+            self.embeddings = self.add_weight(
+                shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
+                name="embeddings", regularizer=self.embeddings_regularizer,
+                constraint=self.embeddings_constraint, trainable=True)
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
@@ -90,6 +88,8 @@ class Embedding(_LoraMixin, Layer):
         return self._lora_weight() if self.lora_enabled else self._read_variable(self._var_attrs["embeddings"])
 
     def call(self, inputs):
+        if self.quantization_mode is not None:
+            return self._quantized_call(inputs)
         inputs = jnp.asarray(inputs)
         if inputs.dtype not in (jnp.int32, jnp.int64):
             inputs = inputs.astype(jnp.int32)
@@ -114,9 +114,13 @@ class Embedding(_LoraMixin, Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
-            "quantization_config": None,
+            "quantization_config": self._quantization_config_entry(),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config(cls._read_quantization_config(config))

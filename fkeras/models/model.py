@@ -128,6 +128,27 @@ class Model(Trainer, Layer):
         self._build_shapes = input_shape
         self._built_output_spec = spec
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize the weights of every layer that supports it (Keras 3's ``model.quantize``).
+
+        Args:
+            mode: ``"int8"``, ``"int4"`` or ``"float8"``; optional when ``config`` is given.
+                (``"gptq"`` and ``"awq"`` configs are accepted but raise: not implemented.)
+            config: a ``keras.quantizers.QuantizationConfig``.
+            filters: a regex (or list of regexes) over layer names, or a callable on layers:
+                only the matching layers are quantized.
+            **kwargs: ``type_check`` (default True): refuse subclasses of the quantizable layers.
+
+        Example:
+            >>> model.quantize("int8")
+        """
+        from fkeras.layers.quantized import quantize_model
+
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        quantize_model(self, mode, config=config, filters=filters, type_check=type_check)
+
     def get_layer(self, name=None, index=None):
         """A layer by ``name`` or by ``index`` (Keras's ``get_layer``)."""
         if index is not None and name is not None:
@@ -177,27 +198,6 @@ class Model(Trainer, Layer):
 
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
-    def to_json(self, **kwargs):
-        """The model's architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
-        import json
-
-        from fkeras.saving import registry
-
-        return json.dumps(registry.serialize_keras_object(self), **kwargs)
-
-    def to_yaml(self, **kwargs):
-        """tf.keras's ``to_yaml``, on ``yaml.safe_dump`` over the same config as ``to_json``."""
-        from fkeras.saving import yaml_io
-
-        return yaml_io.to_yaml(self, **kwargs)
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        if "layers" in config and "input_layers" in config and "output_layers" in config:
-            from fkeras.models import functional_config
-
-            return functional_config.functional_from_config(cls, config, custom_objects)
-        return super().from_config(config)
     def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
         """Export the inference forward pass as an artifact that runs without fkeras.
 
@@ -227,6 +227,27 @@ class Model(Trainer, Layer):
         export_lib.export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
                                 **kwargs)
 
+    def to_json(self, **kwargs):
+        """The model's architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
+        import json
+
+        from fkeras.saving import registry
+
+        return json.dumps(registry.serialize_keras_object(self), **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """tf.keras's ``to_yaml``, on ``yaml.safe_dump`` over the same config as ``to_json``."""
+        from fkeras.saving import yaml_io
+
+        return yaml_io.to_yaml(self, **kwargs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config and "output_layers" in config:
+            from fkeras.models import functional_config
+
+            return functional_config.functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
 
     def predict_classes(self, *args, **kwargs):
         raise AttributeError(

@@ -5,6 +5,7 @@ import warnings
 
 from fkeras.callbacks.callback import Callback
 from fkeras.callbacks.monitor_utils import comparison, resolve_mode
+from fkeras.utils import io_utils
 
 
 class EarlyStopping(Callback):
@@ -78,8 +79,8 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            io_utils.print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+                io_utils.print_msg(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)

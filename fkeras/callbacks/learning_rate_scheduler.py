@@ -7,6 +7,7 @@ import numpy as np
 
 from fkeras.callbacks.callback import Callback
 from fkeras.callbacks.reduce_lr_on_plateau import current_learning_rate
+from fkeras.utils import io_utils
 
 
 def _takes_two_args(fn):
@@ -68,12 +69,12 @@ class LearningRateScheduler(Callback):
             for idx, opt in enumerate(optimizer.optimizers):
                 lr = self._update_optimizer_lr(opt, epoch)
                 if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {opt.name}_{idx} learning rate "
+                    io_utils.print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {opt.name}_{idx} learning rate "
                           f"to {lr}.")
         else:
             lr = self._update_optimizer_lr(optimizer, epoch)
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+                io_utils.print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:

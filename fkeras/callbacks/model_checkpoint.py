@@ -9,6 +9,7 @@ import numpy as np
 from fkeras.callbacks import path_utils
 from fkeras.callbacks.callback import Callback
 from fkeras.callbacks.monitor_utils import comparison, resolve_mode
+from fkeras.utils import io_utils
 
 # Keys a callback commonly adds to the epoch logs besides the compiled metrics.
 _EXTRA_LOG_KEYS = ("learning_rate",)
@@ -183,7 +184,7 @@ class ModelCheckpoint(Callback):
     def _should_save_model(self, epoch, batch, logs, filepath):
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                io_utils.print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         current = (logs or {}).get(self.monitor)
         if current is None:
@@ -202,12 +203,12 @@ class ModelCheckpoint(Callback):
         best_str = "None" if self.best is None else f"{self.best:.5f}"
         if self.monitor_op(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
+                io_utils.print_msg(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_str} to {current:.5f}, "
                       f"saving model to {filepath}")
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_str}")
         return False
 
     def on_train_end(self, logs=None):
@@ -219,7 +220,7 @@ class ModelCheckpoint(Callback):
             if self._should_save_model(epoch, batch, logs, self.filepath):
                 step = self._checkpointer.save(self.model)
                 if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1}: saved the training state to {self.filepath} (step {step})")
+                    io_utils.print_msg(f"\nEpoch {epoch + 1}: saved the training state to {self.filepath} (step {step})")
             return
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, batch, logs, filepath):
@@ -237,4 +238,4 @@ class ModelCheckpoint(Callback):
         else:
             self.model.save(filepath, overwrite=True)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+            io_utils.print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")

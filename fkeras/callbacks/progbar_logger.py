@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fkeras.callbacks.callback import Callback
+from fkeras.utils import io_utils
 from fkeras.utils.progbar import Progbar
 
 
@@ -44,7 +45,7 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._reset()
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            io_utils.print_msg(f"Epoch {epoch + 1}/{self.epochs}")
         self._bar()  # its clock starts with the epoch: the first step's compile time counts
 
     def on_train_batch_end(self, batch, logs=None):

@@ -7,6 +7,7 @@ import numpy as np
 
 from fkeras.callbacks.callback import Callback
 from fkeras.callbacks.monitor_utils import comparison, resolve_mode
+from fkeras.utils import io_utils
 
 
 def current_learning_rate(optimizer, owner):
@@ -98,6 +99,6 @@ class ReduceLROnPlateau(Callback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     optimizer.learning_rate = new_lr
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+                        io_utils.print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from fkeras.callbacks.callback import Callback
+from fkeras.utils import io_utils
 
 
 class TerminateOnNaN(Callback):
@@ -33,5 +34,5 @@ class TerminateOnNaN(Callback):
                 raise RuntimeError(
                     f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
                     "Terminating training immediately.")
-            print(f"Batch {batch}: Invalid loss, terminating training")
+            io_utils.print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

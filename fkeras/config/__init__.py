@@ -89,3 +89,108 @@ def set_prefetch_depth(depth=None):
     from fkeras.trainers import feeding
 
     feeding.set_prefetch_depth(depth)
+
+
+# --- Keras 3's debugging and logging switches ------------------------------------------------------
+
+from fkeras.utils.io_utils import (disable_interactive_logging, enable_interactive_logging,  # noqa: E402
+                                   is_interactive_logging_enabled)
+from fkeras.utils.traceback_utils import (disable_traceback_filtering, enable_traceback_filtering,  # noqa: E402
+                                          is_traceback_filtering_enabled)
+
+
+def _env_limit(name):
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        limit = int(value)
+    except ValueError:
+        raise ValueError(f"The environment variable {name} must be a positive integer; received {value!r}") from None
+    return limit if limit > 0 else None
+
+
+def _check_limit(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be a positive integer or None; received {value!r}")
+    return value
+
+
+_LIMITS = {"max_epochs": _env_limit("KERAS_MAX_EPOCHS"),
+           "max_steps_per_epoch": _env_limit("KERAS_MAX_STEPS_PER_EPOCH")}
+
+
+def set_max_epochs(max_epochs):
+    """Cap the number of epochs of every ``fit`` call (a debugging aid: run a script end to end
+    quickly without editing it). Also read from the ``KERAS_MAX_EPOCHS`` environment variable.
+
+    Args:
+        max_epochs: a positive integer, or ``None`` for no cap.
+
+    Example:
+        keras.config.set_max_epochs(1)
+        model.fit(x, y, epochs=100)   # warns "Limiting epochs to 1" and trains one epoch
+    """
+    _LIMITS["max_epochs"] = _check_limit("max_epochs", max_epochs)
+
+
+def max_epochs():
+    """The cap set by ``set_max_epochs`` (or ``KERAS_MAX_EPOCHS``), or ``None``."""
+    return _LIMITS["max_epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Cap the number of steps of each epoch of ``fit`` and of every ``evaluate`` / ``predict``
+    call (a debugging aid). Also read from the ``KERAS_MAX_STEPS_PER_EPOCH`` environment variable.
+
+    Args:
+        max_steps_per_epoch: a positive integer, or ``None`` for no cap.
+    """
+    _LIMITS["max_steps_per_epoch"] = _check_limit("max_steps_per_epoch", max_steps_per_epoch)
+
+
+def max_steps_per_epoch():
+    """The cap set by ``set_max_steps_per_epoch`` (or ``KERAS_MAX_STEPS_PER_EPOCH``), or ``None``."""
+    return _LIMITS["max_steps_per_epoch"]
+
+
+_FLASH_ATTENTION = [None]
+
+
+def enable_flash_attention():
+    """Ask ``keras.ops.dot_product_attention`` (and the attention layers) to use a fused flash
+    attention kernel (cuDNN on NVIDIA GPUs); where none is available for the inputs, the call
+    raises instead of silently falling back."""
+    _FLASH_ATTENTION[0] = True
+
+
+def disable_flash_attention():
+    """Make attention use the plain XLA implementation, never a fused flash kernel."""
+    _FLASH_ATTENTION[0] = False
+
+
+def is_flash_attention_enabled():
+    """``True``/``False`` after ``enable_flash_attention``/``disable_flash_attention``; ``None`` (the
+    default) lets each call choose: a fused kernel where the platform and inputs allow, else XLA."""
+    return _FLASH_ATTENTION[0]
+
+
+def is_nnx_enabled():
+    """Whether Keras variables are Flax NNX variables: always ``False`` in fkeras, whose layers are
+    pure functions over explicit parameter pytrees (Flax modules are wrapped with
+    ``keras.layers.FlaxLayer`` instead)."""
+    return False
+
+
+def set_backend(backend):
+    """Keras 3 reloads itself with another backend; fkeras is JAX-only, so ``"jax"`` is accepted
+    (nothing to do) and any other backend is refused.
+
+    Raises:
+        ValueError: for a backend other than ``"jax"``.
+    """
+    if backend != "jax":
+        raise ValueError(f"fkeras runs on JAX only; `set_backend` accepts 'jax'. Received: backend={backend!r}. "
+                         "For the TensorFlow or PyTorch backends use Keras 3 itself.")

@@ -18,12 +18,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from fkeras.backend import random_state
-from fkeras.engine import dtype_policy as dtype_policies
-from fkeras.engine import symbolic
+from fkeras.engine import dtype_policy as dtype_policies, symbolic
 from fkeras.engine.masking import get_keras_mask, set_keras_mask
 from fkeras.engine.symbolic import KerasTensor
-from fkeras.engine.variables import BindingScope, Variable, current_scope, _SCOPE, _MISSING
-from fkeras.utils import naming
+from fkeras.engine.variables import _MISSING, _SCOPE, BindingScope, Variable, current_scope
+from fkeras.utils import naming, traceback_utils
 
 _NAME_STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("fkeras_name_stack", default=())
 
@@ -648,6 +647,7 @@ class Layer:
     def call(self, *args, **kwargs):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
 
+    @traceback_utils.filter_traceback
     def __call__(self, *args, **kwargs):
         if symbolic.any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)

@@ -36,11 +36,6 @@ from fkeras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretiz
                                          Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                          RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
                                          StringLookup, TextVectorization)
-from fkeras.layers.embedding import Embedding
-from fkeras.layers.masking import Masking
-from fkeras.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
-                                     StackedRNNCells)
-from fkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from fkeras.layers.preprocessing.color import (RandomColorDegeneration, RandomColorJitter, RandomGaussianBlur,
                                                RandomGrayscale, RandomHue, RandomInvert, RandomPosterization,
                                                RandomSaturation, RandomSharpness, Solarization)
@@ -50,6 +45,11 @@ from fkeras.layers.preprocessing.policies import AugMix, RandAugment
 from fkeras.layers.preprocessing.geometric import (RandomElasticTransform, RandomErasing, RandomPerspective,
                                                    RandomShear)
 from fkeras.layers.preprocessing.mixing import CutMix, MaxNumBoundingBoxes, MixUp, Pipeline
+from fkeras.layers.embedding import Embedding
+from fkeras.layers.masking import Masking
+from fkeras.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                                     StackedRNNCells)
+from fkeras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 from fkeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from fkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from fkeras.layers.einsum_dense import EinsumDense

@@ -624,10 +624,21 @@ def psnr(x1, x2, max_val):
 @keras_op
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
                           flash_attention=None, attn_logits_soft_cap=None):
-    """Scaled dot-product attention; inputs ``(batch, seq, heads, head_dim)``."""
+    """Scaled dot-product attention; inputs ``(batch, seq, heads, head_dim)``.
+
+    ``flash_attention``: ``None`` follows ``keras.config.enable_flash_attention`` /
+    ``disable_flash_attention`` (default: the XLA implementation); ``True`` runs JAX's fused cuDNN
+    kernel and raises where the platform or inputs do not allow one (it never silently falls back).
+    """
     q, k, v = arr(query), arr(key), arr(value)
     if scale is None:
         scale = 1.0 / _math.sqrt(q.shape[-1])
+    if flash_attention is None:
+        from fkeras import config
+
+        flash_attention = bool(config.is_flash_attention_enabled())
+    if flash_attention:
+        return _flash_dot_product_attention(q, k, v, bias, mask, scale, is_causal, attn_logits_soft_cap)
     logits = jnp.einsum("BTNH,BSNH->BNTS", q, k) * scale
     if attn_logits_soft_cap is not None:
         logits = attn_logits_soft_cap * jnp.tanh(logits / attn_logits_soft_cap)
@@ -642,3 +653,20 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         logits = jnp.where(causal, logits, big_neg)
     probs = jax.nn.softmax(logits.astype("float32"), axis=-1).astype(v.dtype)
     return jnp.einsum("BNTS,BSNH->BTNH", probs, v)
+
+
+def _flash_dot_product_attention(q, k, v, bias, mask, scale, is_causal, soft_cap):
+    platform = jax.default_backend()
+    if platform != "gpu":
+        raise ValueError(f"dot_product_attention: flash_attention=True needs a GPU with cuDNN; this process runs on "
+                         f"{platform!r}. Pass flash_attention=None (or keras.config.disable_flash_attention()).")
+    if soft_cap is not None:
+        raise ValueError("dot_product_attention: flash_attention=True does not support attn_logits_soft_cap; "
+                         f"received attn_logits_soft_cap={soft_cap}.")
+    try:
+        return jax.nn.dot_product_attention(q, k, v, bias=None if bias is None else arr(bias),
+                                            mask=None if mask is None else arr(mask).astype(bool), scale=scale,
+                                            is_causal=is_causal, implementation="cudnn")
+    except (ValueError, NotImplementedError, RuntimeError) as e:
+        raise ValueError(f"dot_product_attention: the cuDNN flash kernel cannot run these inputs (query "
+                         f"{q.shape} {q.dtype}, key {k.shape}, value {v.shape}): {e}") from e

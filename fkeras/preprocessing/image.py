@@ -36,7 +36,7 @@ import numpy as np
 
 from fkeras.backend import config
 from fkeras.backend.random_state import draw_seed
-from fkeras.utils import image_utils
+from fkeras.utils import image_utils, io_utils
 from fkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img, smart_resize
 from fkeras.utils.py_dataset import PyDataset
 
@@ -312,7 +312,7 @@ class DirectoryIterator(Iterator):
         self.samples = len(self.filenames)
         self.classes = np.asarray(labels, dtype="int32")
         self._filepaths = [os.path.join(directory, f) for f in self.filenames]
-        print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
+        io_utils.print_msg(f"Found {self.samples} images belonging to {self.num_classes} classes.")
         super().__init__(self.samples, batch_size, shuffle, seed)
 
     @property

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from fkeras.saving import file_utils, legacy_h5, saving_lib
+from fkeras.utils import traceback_utils
 
 _FORMATS = "`.keras` (whole model), `.weights.h5` (weights) or `.h5` (legacy tf.keras HDF5)"
 
@@ -39,6 +40,7 @@ def _unknown_format(filepath, what):
     )
 
 
+@traceback_utils.filter_traceback
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Save a whole model (architecture, weights, compile config, optimizer state).
 
@@ -86,6 +88,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         saving_lib.save_model(model, filepath)
 
 
+@traceback_utils.filter_traceback
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved with ``model.save`` (``.keras``, or legacy ``.h5``) by fkeras or Keras.
 

@@ -205,6 +205,14 @@ class ArrayData:
         self.steps = -(-self.n // self.batch_size)
         return True
 
+    def limit_steps(self, cap):
+        """Shorten every epoch to at most ``cap`` full batches (``keras.config.set_max_steps_per_epoch``);
+        True when it applied."""
+        if self.steps <= cap:
+            return False
+        self.steps, self._steps_from_data = cap, False  # cap full batches: no padded tail
+        return True
+
     @property
     def has_padding(self):
         """True when an epoch ends with a partial batch (padded to the fixed batch size)."""
@@ -368,6 +376,13 @@ class IterableData:
         if self.shuffle and self.batch_size is None:  # batch 0 sets the size, not a partial last one
             self.batch_size = next(iter(num_samples(standardize_arrays(batch[0], "x"))))
         return batch
+
+    def limit_steps(self, cap):
+        """Stop every epoch after at most ``cap`` batches; True when it applied."""
+        if self.steps is not None and self.steps <= cap:
+            return False
+        self.steps = cap
+        return True
 
     def epoch_batches(self, steps=None, rng=None):
         """Yield padded ``((x, y, sw), mask)`` host batches for one epoch; a shuffled PyDataset

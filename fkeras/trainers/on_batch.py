@@ -8,6 +8,7 @@ import numpy as np
 from fkeras.trainers import data_adapters as da
 from fkeras.trainers.data_checks import _spec_of
 from fkeras.trainers.programs import ProgramKey
+from fkeras.utils import traceback_utils
 
 
 class BatchMethods:
@@ -19,6 +20,7 @@ class BatchMethods:
         return da.make_put(self._active_distribution(), batch_axis=1)((one(x), one(y), one(sw), None))
 
     # --- single batches --------------------------------------------------------------------------
+    @traceback_utils.filter_traceback
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One training step on one batch; returns the loss (and metrics) of that batch."""
         self._assert_compiled("train_on_batch")
@@ -35,6 +37,7 @@ class BatchMethods:
         self._save_state(state)
         return self._format_batch_logs(logs, return_dict)
 
+    @traceback_utils.filter_traceback
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         x = da.standardize_arrays(x, "x")
@@ -45,6 +48,7 @@ class BatchMethods:
         state, logs = fn(self._eval_state(), self._single_batch(x, y, sample_weight))
         return self._format_batch_logs(logs, return_dict)
 
+    @traceback_utils.filter_traceback
     def predict_on_batch(self, x):
         x = da.standardize_arrays(x, "x")
         if not self.built:

@@ -18,11 +18,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from fkeras import config
 from fkeras.backend import random_state
-from fkeras.trainers import data_adapters as da
-from fkeras.trainers import feeding
+from fkeras.trainers import data_adapters as da, feeding
 from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from fkeras.trainers.data_checks import DataChecks, _spec_of, check_fit_arguments
+from fkeras.trainers.keras_steps import KerasSteps, real_rows
 from fkeras.trainers.loops import (
     TrainLoop,
     _lazy_logs,
@@ -30,10 +31,10 @@ from fkeras.trainers.loops import (
     _should_validate,
     for_each_batch,
 )
-from fkeras.trainers.keras_steps import KerasSteps, real_rows
 from fkeras.trainers.on_batch import BatchMethods
 from fkeras.trainers.programs import AUTO_STEPS, ProgramKey, StepPrograms
 from fkeras.trainers.state import Binding, TrainState, copy_tree, place_state
+from fkeras.utils import traceback_utils
 
 
 class _DefaultSteps(int):
@@ -274,6 +275,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         return it
 
     # --- fit ---------------------------------------------------------------------------------
+    @traceback_utils.filter_traceback
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
@@ -289,6 +291,10 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight)
         if steps_per_epoch is not None:
             steps_per_epoch = int(math.ceil(steps_per_epoch))
+        cap = config.max_epochs()
+        if cap is not None and cap < epochs:
+            warnings.warn(f"Limiting epochs to {cap} (keras.config.set_max_epochs).", stacklevel=_user_stacklevel())
+            epochs = cap
         keras_form = self._keras_form("train")  # the model overrides Keras's train_step
         if self._compile_loss is None and not keras_form:
             raise ValueError(
@@ -305,6 +311,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         data = da.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, steps=steps_per_epoch,
                             class_weight=class_weight)
         self._prepare_for_devices(data)
+        _limit_steps(data)
         bx, by, bsw = data.first_batch()
         bx, by = da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y")
         if by is None:
@@ -427,6 +434,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         cbs.on_test_end(out)
         return out
 
+    @traceback_utils.filter_traceback
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics on the given data (Keras's ``evaluate``)."""
@@ -440,6 +448,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         verbose = _resolve_verbose(verbose)
         data = da.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps)
         self._prepare_for_devices(data)
+        _limit_steps(data)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self)
         cbs.set_model(self)
@@ -453,6 +462,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         return values[0] if len(values) == 1 else values
 
     # --- predict ----------------------------------------------------------------------------------
+    @traceback_utils.filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Outputs for the given inputs, as numpy arrays (Keras's ``predict``)."""
         from fkeras.callbacks.callback import CallbackList
@@ -467,6 +477,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         else:
             data = da.make_data(x, steps=steps)
         self._prepare_for_devices(data)
+        _limit_steps(data)
         bx, _, _ = data.first_batch()
         bx = da.standardize_arrays(bx, "x")
         if not self.built:
@@ -562,3 +573,11 @@ def _user_stacklevel():
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def _limit_steps(data):
+    """Apply ``keras.config.set_max_steps_per_epoch`` to one call's data, warning as Keras does."""
+    cap = config.max_steps_per_epoch()
+    if cap is not None and data.limit_steps(cap):
+        warnings.warn(f"Limiting steps_per_epoch to {cap} (keras.config.set_max_steps_per_epoch).",
+                      stacklevel=_user_stacklevel())

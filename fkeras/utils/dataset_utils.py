@@ -15,7 +15,7 @@ import numpy as np
 
 from fkeras.backend import config
 from fkeras.backend.random_state import draw_seed
-from fkeras.utils import image_utils
+from fkeras.utils import image_utils, io_utils
 from fkeras.utils.py_dataset import PyDataset
 
 __all__ = ["image_dataset_from_directory", "text_dataset_from_directory", "DirectoryDataset", "index_directory",
@@ -85,9 +85,9 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         raise ValueError(f"No {what} found in directory {directory!r}. Allowed formats: {formats}")
     if verbose:
         if labels_out is None:
-            print(f"Found {len(paths)} files.")
+            io_utils.print_msg(f"Found {len(paths)} files.")
         else:
-            print(f"Found {len(paths)} files belonging to {len(class_names)} classes.")
+            io_utils.print_msg(f"Found {len(paths)} files belonging to {len(class_names)} classes.")
     if shuffle:
         if seed is None:
             seed = np.random.randint(1e6)
@@ -117,11 +117,11 @@ def get_training_or_validation_split(samples, labels, validation_split, subset, 
     cut = len(samples) - num_val
     if subset == "training":
         if verbose:
-            print(f"Using {cut} files for training.")
+            io_utils.print_msg(f"Using {cut} files for training.")
         return samples[:cut], (labels[:cut] if labels is not None else None)
     if subset == "validation":
         if verbose:
-            print(f"Using {num_val} files for validation.")
+            io_utils.print_msg(f"Using {num_val} files for validation.")
         return samples[cut:], (labels[cut:] if labels is not None else None)
     raise ValueError(f'`subset` must be either "training" or "validation", received: {subset}')
 

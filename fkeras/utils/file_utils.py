@@ -19,6 +19,7 @@ import warnings
 import zipfile
 
 from fkeras.backend import config as _config
+from fkeras.utils import io_utils
 
 __all__ = ["get_file", "hash_file", "validate_file", "extract_archive", "DownloadError"]
 
@@ -146,7 +147,7 @@ def _cache_base(cache_dir):
 
 def _download(origin, target):
     """Stream ``origin`` into ``target`` atomically (a ``.part`` file renamed at the end)."""
-    print(f"Downloading data from {origin}")
+    io_utils.print_msg(f"Downloading data from {origin}")
     part = target + ".part"
     try:
         with _open_url(origin) as response, open(part, "wb") as out:
@@ -244,7 +245,7 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
         if file_hash is not None and not validate_file(download_target, file_hash, algorithm=hash_algorithm):
             stale_reason = (f"The cached file {download_target} does not match the expected "
                             f"{'sha256' if len(str(file_hash)) == 64 else 'md5'} hash {file_hash}")
-            print(f"{stale_reason}; downloading it again.")
+            io_utils.print_msg(f"{stale_reason}; downloading it again.")
             download = True
     else:
         download = True

@@ -6,9 +6,12 @@ import os
 import sys
 import time
 
+from fkeras.utils import io_utils
 
 
 def _is_interactive():
+    if not io_utils.is_interactive_logging_enabled():
+        return False  # progress goes to the logger: whole lines only
     if "ipykernel" in sys.modules or "google.colab" in sys.modules:
         return True
     try:
@@ -113,17 +116,16 @@ class Progbar:
                 self._prev_width = len(line)
                 if finalize:
                     sys.stdout.write("\n")
+                sys.stdout.flush()
             else:
-                sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+                io_utils.print_msg(line)
         elif self.verbose == 2 and finalize:
             elapsed = now - self._start
             per = self._per_step(current, now)
             parts = [f"{current}/{self.target}" if self.target else f"{current}",
                      format_time(elapsed), format_per_unit(per, self.unit_name)]
             line = " - ".join(parts) + self._metrics_text()
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+            io_utils.print_msg(line)
         if finalize:
             self._finalized = True
 

@@ -60,42 +60,7 @@ class SwapEMAWeights(Callback):
         return optimizer
 
     def _pairs(self):
-        """``(pairs, write)``: ``[(variable, key, average)]`` for every variable the optimizer averages,
-        and ``write(new_averages)`` storing ``{key: array}`` back as the optimizer's averages."""
-        optimizer = self._check_optimizer()
-        model = self.model
-        state = model.__dict__.get("_opt_state")
-        if state is not None:  # the state fit/train_on_batch trains
-            from fkeras.saving import keras_layout
-
-            by_path = {tuple(p): v for p, v in keras_layout._trainable_items(model)}
-            average = optimizer._ema_average(state)
-            leaves = jax.tree_util.tree_flatten_with_path(average)[0]
-            pairs = []
-            for path, avg in leaves:
-                key = tuple(str(_key_str(k)) for k in path)
-                pairs.append((by_path[key], key, avg))
-
-            def write(new):
-                rebuilt = jax.tree_util.tree_map_with_path(
-                    lambda path, avg: new.get(tuple(str(_key_str(k)) for k in path), avg), average)
-                model._opt_state = optimizer._replace_ema_average(state, rebuilt)
-
-            return pairs, write
-        if optimizer.built:  # a custom loop's optimizer (built on the model's variables)
-            handles_state = optimizer._state_from_handles()
-            average = optimizer._ema_average(handles_state)
-            pairs = [(var, i, avg) for i, (var, avg) in enumerate(zip(optimizer._trainable_variables, average))
-                     if avg is not None]
-
-            def write(new):
-                rebuilt = [new.get(i, avg) for i, avg in enumerate(average)]
-                new_state = optimizer._replace_ema_average(handles_state, rebuilt)
-                for handle, value in zip(optimizer._variables, jax.tree_util.tree_leaves(new_state)):
-                    handle.assign(value)
-
-            return pairs, write
-        return [], None  # nothing trained yet: there is no average to swap in
+        return ema_pairs(self.model, self._check_optimizer())
 
     def _swap_variables(self):
         pairs, write = self._pairs()
@@ -146,3 +111,42 @@ class SwapEMAWeights(Callback):
         if self._ema_weights_in_model:
             self._swap_variables()
             self._ema_weights_in_model = False
+
+
+def ema_pairs(model, optimizer):
+    """``(pairs, write)``: ``[(variable, key, average)]`` for every variable of ``model`` that
+    ``optimizer`` (``use_ema=True``) averages, and ``write(new_averages)`` storing ``{key: array}``
+    back as the optimizer's averages. Used by this callback and by ``fit``, which ends with the
+    averages in the model as Keras's does."""
+    state = model.__dict__.get("_opt_state")
+    if state is not None:  # the state fit/train_on_batch trains
+        from fkeras.saving import keras_layout
+
+        by_path = {tuple(p): v for p, v in keras_layout._trainable_items(model)}
+        average = optimizer._ema_average(state)
+        leaves = jax.tree_util.tree_flatten_with_path(average)[0]
+        pairs = []
+        for path, avg in leaves:
+            key = tuple(str(_key_str(k)) for k in path)
+            pairs.append((by_path[key], key, avg))
+
+        def write(new):
+            rebuilt = jax.tree_util.tree_map_with_path(
+                lambda path, avg: new.get(tuple(str(_key_str(k)) for k in path), avg), average)
+            model._opt_state = optimizer._replace_ema_average(state, rebuilt)
+
+        return pairs, write
+    if optimizer.built:  # a custom loop's optimizer (built on the model's variables)
+        handles_state = optimizer._state_from_handles()
+        average = optimizer._ema_average(handles_state)
+        pairs = [(var, i, avg) for i, (var, avg) in enumerate(zip(optimizer._trainable_variables, average))
+                 if avg is not None]
+
+        def write(new):
+            rebuilt = [new.get(i, avg) for i, avg in enumerate(average)]
+            new_state = optimizer._replace_ema_average(handles_state, rebuilt)
+            for handle, value in zip(optimizer._variables, jax.tree_util.tree_leaves(new_state)):
+                handle.assign(value)
+
+        return pairs, write
+    return [], None  # nothing trained yet: there is no average to swap in

@@ -177,6 +177,10 @@ class CompileMetrics:
         self._metrics_spec = metrics
         self._weighted_spec = weighted_metrics
         self.built = False
+        # Set when a traced step finds a metric function that returns one value per batch (the
+        # hand-written F1 of many tutorials): such a value cannot leave padding rows out, so the
+        # trainer then runs a partial last batch with its real rows only, as Keras sees it.
+        self.per_batch_values = False
 
     def build(self, y_true, y_pred, output_names, compile_loss):
         from fkeras import metrics as metrics_module
@@ -261,7 +265,10 @@ class CompileMetrics:
                 out = m.stateless_update_state(vars_, per_output_losses[i], sample_weight=batch_weight)
             else:
                 sw = sws[i] if kind == "weighted" else None
-                sw = _combine_weight(sw, mask)
+                if mask is not None and _batch_valued(m, yt[i], yp[i]):
+                    self.per_batch_values = True  # one value per batch: counted once per batch, as Keras
+                else:
+                    sw = _combine_weight(sw, mask)
                 out = m.stateless_update_state(vars_, yt[i], yp[i], sample_weight=sw)
             new.append(tuple(out))
         return tuple(new)
@@ -290,6 +297,19 @@ def _as_struct(x):
     shape = tuple(1 if d is None else d for d in np.shape(x)) if not hasattr(x, "shape") else tuple(
         1 if d is None else d for d in x.shape)
     return jax.ShapeDtypeStruct(shape, getattr(x, "dtype", "float32"))
+
+
+def _batch_valued(metric, y_true, y_pred):
+    """Whether ``metric`` wraps a user function whose value for a batch is a scalar (checked on
+    shapes only, while the step is traced)."""
+    from fkeras.metrics.reduction_metrics import MeanMetricWrapper, _wrapped_values
+
+    if type(metric) is not MeanMetricWrapper or metric._jit_kwargs is not None:
+        return False  # built-in metrics return per-sample values
+    spec = lambda a: jax.ShapeDtypeStruct(jnp.shape(a), jnp.result_type(a))  # noqa: E731
+    out = jax.eval_shape(lambda t, p: _wrapped_values(metric._fn, metric._fn_kwargs, metric._rank1_as_samples, t, p),
+                         spec(y_true), spec(y_pred))
+    return len(out.shape) == 0 and len(jnp.shape(y_pred)) > 0
 
 
 def _combine_weight(sw, mask):

@@ -49,6 +49,14 @@ class KerasSteps:
         step = {"train": "train_step", "test": "test_step", "predict": "predict_step"}[kind]
         return self._overrides(step) or kind != "predict" and self._overrides("compute_loss")
 
+    def _exact_rows(self, kind):
+        """Whether a partial last batch runs with its real rows only (a program per tail size)
+        instead of padded and masked: for Keras-form steps, and for metrics valued per batch."""
+        if self._keras_form(kind):
+            return True
+        cm = getattr(self, "_compile_metrics", None)
+        return bool(cm is not None and cm.per_batch_values and self._active_distribution() is None)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss of ``y_pred`` against ``y`` plus the model's regularization losses.
         A model may override it (Keras 3); ``fit`` and ``evaluate`` then run Keras's default
@@ -70,7 +78,10 @@ class KerasSteps:
             trainable_variables, non_trainable_variables, x, training=training, return_losses=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=training)
         loss = loss + sum((jnp.sum(jnp.asarray(term, jnp.float32)) for term in losses), jnp.zeros((), jnp.float32))
-        return loss, (loss, y_pred, non_trainable_variables, metrics_variables)
+        unscaled = loss
+        if training and self.optimizer is not None:  # the gradients are divided back in stateless_apply
+            loss = _scaled(self.optimizer, loss, optimizer_variables)
+        return loss, (unscaled, y_pred, non_trainable_variables, metrics_variables)
 
     def train_step(self, state, data):
         """One training step in Keras 3's JAX form: ``(logs, state)`` (see the module docstring).
@@ -94,7 +105,7 @@ class KerasSteps:
         x, y, sw = da.unpack_x_y_sample_weight(data)
         grad_fn = jax.value_and_grad(self.compute_loss_and_updates, argnums=0, has_aux=True)
         (_, (loss, y_pred, non_trainable, metrics_vars)), grads = grad_fn(
-            trainable, non_trainable, metrics_vars, x, y, sw, training=True)
+            trainable, non_trainable, metrics_vars, x, y, sw, training=True, optimizer_variables=optimizer_vars)
         trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
         logs, metrics_vars = self._stateless_metrics(metrics_vars, loss, x, y, y_pred, sw)
         return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
@@ -186,3 +197,13 @@ def real_rows(feed, j):
         return 0
     n = int(np.sum(feed.real[j] > 0))
     return 0 if n == feed.real.shape[1] else n
+
+
+def _scaled(optimizer, loss, optimizer_variables):
+    """``optimizer.scale_loss(loss)``, reading a LossScaleOptimizer's scale from ``optimizer_variables``
+    when the step is traced with them (Keras 3 maps the optimizer's variables to them the same way)."""
+    from fkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+
+    if isinstance(optimizer, LossScaleOptimizer):
+        return optimizer.scale_loss(loss, optimizer_variables)
+    return optimizer.scale_loss(loss)

@@ -65,10 +65,13 @@ class TrainLoop:
             while j < feed.steps:
                 # fused calls start at multiples of spe (a chunk's length is one; its batch is cursor % length)
                 k = spe if feed.steps - j >= spe and j % spe == 0 and feed.length % spe == 0 else 1
+                exact = m._exact_rows("train")
+                if exact and k > 1 and any(real_rows(feed, i) for i in range(j, j + k)):
+                    k = 1  # the partial batch runs alone, with its real rows
                 if self.hooks:
                     cbs.on_train_batch_begin(s)
                 state = m._maybe_refresh_lr(state)
-                key, fn = self.program(k, real_rows(feed, j) if self.keras_form and k == 1 else 0)
+                key, fn = self.program(k, real_rows(feed, j) if exact and k == 1 else 0)
                 settle = m._settled(self.settles, key, fn, state, feed.arrays)
                 state = fn(state, feed.arrays)
                 if self.keras_form:

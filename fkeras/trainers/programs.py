@@ -119,6 +119,9 @@ class StepPrograms:
     def _scale_loss(self, loss, state):
         from fkeras.mixed_precision.loss_scale_optimizer import LossScaleState
 
+        factor = getattr(self.optimizer, "loss_scale_factor", None)
+        if factor is not None:  # a static factor: the optimizer's transform divides the gradients back
+            loss = loss * factor
         if isinstance(state.opt_state, LossScaleState):
             return loss * state.opt_state.scale  # the optimizer divides the gradients back
         return loss
@@ -204,7 +207,7 @@ class StepPrograms:
                 self._count_trace(key)
 
                 def body(s, _):
-                    return self._train_core(s, *take_batch(chunk, s.cursor), axis), None
+                    return self._train_core(s, *take_batch(chunk, s.cursor, key.rows), axis), None
 
                 if key.steps == 1:
                     state, _ = body(state, None)
@@ -215,7 +218,7 @@ class StepPrograms:
         elif key.kind == "test":
             def program(state, chunk):
                 self._count_trace(key)
-                state = self._test_core(state, *take_batch(chunk, state.cursor), axis)
+                state = self._test_core(state, *take_batch(chunk, state.cursor, key.rows), axis)
                 return state, self._logs(state)
             fn = self._jit(program, donate=(), specs=((rep, chunk_spec), rep), dist=dist)
         elif key.kind == "predict":

@@ -391,6 +391,11 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             if val_it is not None:
                 val_it.close()
         self._save_state(state)
+        if epochs > initial_epoch and _uses_ema(self.optimizer):  # the averages become the weights, as in Keras
+            from fkeras.callbacks.swap_ema_weights import ema_pairs
+
+            for var, _, average in ema_pairs(self, self.optimizer)[0]:
+                var.assign(average)
         cbs.on_train_end(epoch_logs)
         from fkeras.callbacks.history import History
 
@@ -406,8 +411,8 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         if not in_fit:
             self._build_for_data(da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y"))
         keras_form = self._keras_form("test")
+        cbs.on_test_begin()  # before the weights are read: a callback may swap them (SwapEMAWeights)
         state = self._keras_state("test") if keras_form else self._eval_state()
-        cbs.on_test_begin()
         hooks = cbs.needs_batch_hooks("test")
         settles = {} if self._runs_inline() else None  # see _settled
         it = iterator if iterator is not None else self._epoch_iterator(data)
@@ -416,7 +421,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         def body(feed, j, s):
             if hooks:
                 cbs.on_test_batch_begin(s)
-            key = ProgramKey("test", rows=real_rows(feed, j) if keras_form else 0)
+            key = ProgramKey("test", rows=real_rows(feed, j) if self._exact_rows("test") else 0)
             fn = self._program(key)
             settle = self._settled(settles, key, fn, run["state"], feed.arrays)
             run["state"], run["logs"] = fn(run["state"], feed.arrays)
@@ -487,13 +492,13 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         cbs.set_model(self)
         cbs.set_params({"verbose": verbose, "epochs": 1, "steps": data.steps})
         keras_form = self._keras_form("predict")
+        cbs.on_predict_begin()  # before the weights are read: a callback may swap them (SwapEMAWeights)
         if keras_form:
             t, nt = [v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables]
         else:
             t, nt = self._ensure_binding().trees(copy=False)
         hooks = cbs.needs_batch_hooks("predict")
         settles = {} if self._runs_inline() else None  # see _settled
-        cbs.on_predict_begin()
         outs, masks = [], []
         run = {"cursor": jnp.zeros((), jnp.int32)}
 
@@ -581,3 +586,8 @@ def _limit_steps(data):
     if cap is not None and data.limit_steps(cap):
         warnings.warn(f"Limiting steps_per_epoch to {cap} (keras.config.set_max_steps_per_epoch).",
                       stacklevel=_user_stacklevel())
+
+
+def _uses_ema(optimizer):
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    return any(getattr(o, "use_ema", False) for o in getattr(inner, "optimizers", None) or [inner])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import fkeras
+import fkeras as keras
 from fkeras import optimizers
 
 RNG = np.random.default_rng(3)
@@ -250,3 +251,27 @@ def test_multi_optimizer_fit_matches_keras_and_config_round_trips():
     from_keras = optimizers.deserialize(keras.optimizers.serialize(kopt))
     assert [type(o).__name__ for o in from_keras.optimizers] == ["Adam", "SGD"]
     assert from_keras._optimizer_map["net/enc/kernel"] is from_keras.optimizers[0]
+
+
+def test_loss_scale_factor_scales_the_loss_and_unscales_the_gradients_in_fit():
+    """``loss_scale_factor`` multiplies the loss before the gradients and divides them back: the
+    trained weights equal an unscaled run's (fkeras's fused step and Keras 3's train_step form)."""
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    y = np.random.default_rng(1).normal(size=(16, 1)).astype("float32")
+
+    class KerasForm(keras.Sequential):
+        def train_step(self, state, data):
+            return super().train_step(state, data)
+
+    for cls in (keras.Sequential, KerasForm):
+        weights = []
+        for factor in (None, 64.0):
+            keras.utils.set_random_seed(0)
+            model = cls([keras.Input((3,)), keras.layers.Dense(1)])
+            model.compile(keras.optimizers.SGD(0.1, loss_scale_factor=factor), "mse")
+            hist = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+            weights.append((model.get_weights(), hist.history["loss"]))
+        (w0, l0), (w1, l1) = weights
+        for a, b in zip(w0, w1):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=cls.__name__)
+        np.testing.assert_allclose(l0, l1, rtol=1e-5, err_msg=cls.__name__)  # logs report the unscaled loss

@@ -3,6 +3,7 @@ import jax
 import numpy as np
 import pytest
 
+import fkeras as keras
 from fkeras.layers.input_layer import Input
 from fkeras.layers.preprocessing import categorical, normalization
 
@@ -198,3 +199,17 @@ def test_hashing_config_and_errors():
         categorical.Hashing(2, salt="x")
     with pytest.raises(TypeError, match="jax.jit"):
         jax.jit(lambda a: categorical.Hashing(3).apply({}, a)[0])(np.arange(3))
+
+
+def test_normalization_mean_and_variance_attributes():
+    """Keras code reads ``layer.mean`` / ``layer.variance`` after ``adapt`` (broadcast-shaped)."""
+    data = np.array([[0.0, 10.0], [2.0, 14.0], [4.0, 12.0]], np.float32)
+    layer = keras.layers.Normalization()
+    assert not hasattr(layer, "mean")  # nothing adapted or built yet
+    layer.adapt(data)
+    np.testing.assert_allclose(np.asarray(layer.mean), data.mean(0, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(layer.variance), data.var(0, keepdims=True), rtol=1e-6)
+    given = keras.layers.Normalization(mean=[1.0, 2.0], variance=[4.0, 9.0])
+    given.build((None, 2))
+    np.testing.assert_allclose(np.asarray(given.mean), [[1.0, 2.0]])
+    np.testing.assert_allclose(np.asarray(given.variance), [[4.0, 9.0]])

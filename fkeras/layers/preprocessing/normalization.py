@@ -190,6 +190,23 @@ class Normalization(Layer):
                 f"data with an incompatible shape {tuple(shape)}."
             )
 
+    @property
+    def mean(self):
+        """The mean subtracted from the inputs, shaped to broadcast against them (e.g. ``(1, features)``):
+        the adapted statistics, or the ``mean`` given to the constructor. Exists once the layer is built."""
+        return self._stat_of("mean")
+
+    @property
+    def variance(self):
+        """The variance the inputs are divided by (its square root), shaped like ``mean``."""
+        return self._stat_of("variance")
+
+    def _stat_of(self, which):
+        if not self.built:
+            raise AttributeError(f"Normalization layer {self.name!r} has no `{which}` yet: call `adapt(data)`, "
+                                 f"or build it (call it on data) after passing `mean` and `variance`.")
+        return self._stats()[0 if which == "mean" else 1]
+
     # --- call -----------------------------------------------------------------------------
     def _stats(self):
         if self.input_mean is not None:

@@ -237,6 +237,10 @@ class Layer:
                  **kwargs):
         # tf.keras 2's `weights=[...]`: initial values, set once the layer is built.
         initial_weights = kwargs.pop("weights", None)
+        if kwargs:  # while loading a config: a newer Keras's default-valued fields are dropped, others named
+            from fkeras.saving import registry
+
+            kwargs = registry.unknown_fields(type(self).__name__, kwargs)
         if kwargs:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"

@@ -26,17 +26,29 @@ from fkeras.saving import registry as _registry
 _TRUNC_STD = 0.87962566103423978
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
     """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
 
-    Dense kernels ``(in, out)``; conv kernels ``(*spatial, in, out)`` multiply both by the
-    receptive field size ``prod(spatial)``; 1-D shapes use the length for both; scalars 1.
+    With ``input_axes`` and ``output_axes`` (lists of axes of ``shape``), the fans are the products
+    of those axes' sizes (an EinsumDense kernel such as ``(dim, heads, key_dim)``). Otherwise: dense
+    kernels ``(in, out)``; conv kernels ``(*spatial, in, out)`` multiply both by the receptive field
+    size ``prod(spatial)``; 1-D shapes use the length for both; scalars 1.
+
+    Args:
+        shape: the weight's shape (a tuple of ints).
+        input_axes: optional axes whose sizes multiply to ``fan_in``.
+        output_axes: optional axes whose sizes multiply to ``fan_out``.
+
+    Returns:
+        ``(fan_in, fan_out)`` as ints.
 
     Example:
         >>> compute_fans((3, 3, 16, 32))
         (144, 288)
     """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return int(math.prod(shape[a] for a in input_axes)), int(math.prod(shape[a] for a in output_axes))
     if len(shape) < 1:
         fan_in = fan_out = 1
     elif len(shape) == 1:
@@ -244,7 +256,13 @@ class VarianceScaling(RandomInitializer):
         (2, 2)
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
+        if (input_axes is None) != (output_axes is None):
+            raise ValueError(f"{type(self).__name__}: pass both `input_axes` and `output_axes`, or neither. "
+                             f"Received: input_axes={input_axes}, output_axes={output_axes}")
+        self.input_axes = None if input_axes is None else [int(a) for a in input_axes]
+        self.output_axes = None if output_axes is None else [int(a) for a in output_axes]
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         allowed_modes = ("fan_in", "fan_out", "fan_avg")
@@ -263,7 +281,7 @@ class VarianceScaling(RandomInitializer):
         super().__init__(seed=seed)
 
     def _variance(self, shape):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         if self.mode == "fan_in":
             n = max(1.0, fan_in)
         elif self.mode == "fan_out":
@@ -289,7 +307,13 @@ class VarianceScaling(RandomInitializer):
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "mode": self.mode,
-                "distribution": self.distribution}
+                "distribution": self.distribution, **self._axes_config()}
+
+    def _axes_config(self):
+        # Written only when set: Keras releases before 3.14 do not take these arguments.
+        if self.input_axes is None:
+            return {}
+        return {"input_axes": list(self.input_axes), "output_axes": list(self.output_axes)}
 
 
 class _FixedVarianceScaling(VarianceScaling):
@@ -297,11 +321,12 @@ class _FixedVarianceScaling(VarianceScaling):
     _MODE = "fan_in"
     _DIST = "truncated_normal"
 
-    def __init__(self, seed=None):
-        super().__init__(scale=self._SCALE, mode=self._MODE, distribution=self._DIST, seed=seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(scale=self._SCALE, mode=self._MODE, distribution=self._DIST, seed=seed,
+                         input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": _registry.serialize_keras_object(self._init_seed)}
+        return {"seed": _registry.serialize_keras_object(self._init_seed), **self._axes_config()}
 
 
 class GlorotUniform(_FixedVarianceScaling):

@@ -33,6 +33,7 @@ import marshal
 import sys
 import threading
 import types
+import warnings
 
 _GLOBAL_CUSTOM_OBJECTS: dict[str, object] = {}
 _GLOBAL_CUSTOM_NAMES: dict[object, str] = {}
@@ -508,12 +509,109 @@ def _deserialize(config, custom_objects, module_objects):
         raise TypeError(_not_found("class", config.get("registered_name") or class_name, config))
     if not inspect.isclass(cls):
         return cls
+    inner = _known_fields(cls, class_name, inner)
+    token = _LOADING.set(True)
+    try:
+        with CustomObjectScope(custom_objects or {}):
+            if hasattr(cls, "from_config"):
+                obj = cls.from_config(inner if inner is not None else {})
+            else:
+                obj = cls(**(inner or {}))
+    finally:
+        _LOADING.reset(token)
     with CustomObjectScope(custom_objects or {}):
-        if hasattr(cls, "from_config"):
-            obj = cls.from_config(inner if inner is not None else {})
-        else:
-            obj = cls(**(inner or {}))
         build_config = config.get("build_config")
         if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
             obj.build_from_config(build_config)
     return obj
+
+
+# --- config fields written by a newer Keras ----------------------------------------------------
+# Keras releases add constructor arguments and write them into every config (``quantization_config:
+# null``, ``ragged: false``). A field fkeras's class does not take is dropped with a warning (once per
+# class and field) when its value is a default, which cannot change the computation; any other
+# value is refused with an error naming the field and the Keras version that wrote it.
+_SOURCE_VERSION = contextvars.ContextVar("fkeras_source_keras_version", default=None)
+_LOADING = contextvars.ContextVar("fkeras_loading_config", default=False)
+_WARNED_FIELDS = set()
+_DEFAULT_VALUES = (None, False, 0, (), "")
+
+
+@contextlib.contextmanager
+def written_by(keras_version):
+    """Within this block, configs being deserialized were written by ``keras_version`` (named in
+    the messages about fields fkeras does not take)."""
+    token = _SOURCE_VERSION.set(keras_version)
+    try:
+        yield
+    finally:
+        _SOURCE_VERSION.reset(token)
+
+
+def _known_fields(cls, class_name, inner):
+    if not isinstance(inner, dict) or not _uses_base_from_config(cls):
+        return inner
+    accepted = _accepted_args(cls)
+    unknown = {k: v for k, v in inner.items() if k not in accepted}
+    if not unknown:
+        return inner
+    unknown_fields(class_name, unknown, loading=True)
+    return {k: v for k, v in inner.items() if k in accepted}
+
+
+def unknown_fields(class_name, fields, loading=False):
+    """Constructor arguments ``fields`` that ``class_name`` does not take. While a config is being
+    deserialized (or with ``loading``), default values are dropped with a warning and any other value
+    raises; returns what is left for the caller's own check (all of ``fields`` outside loading)."""
+    if not (loading or _LOADING.get()):
+        return fields
+    version = _SOURCE_VERSION.get()
+    writer = f"Keras {version}" if version else "a newer Keras"
+    for key, value in fields.items():
+        if _is_default(value):
+            if (class_name, key) not in _WARNED_FIELDS:
+                _WARNED_FIELDS.add((class_name, key))
+                warnings.warn(f"Ignoring the config field {key!r}={value!r} of {class_name} (written by {writer}): "
+                              "fkeras does not take it, and this value is the default.", stacklevel=4)
+        else:
+            raise ValueError(
+                f"Cannot load {class_name}: its config field {key!r} (value {value!r}), written by {writer}, is not "
+                f"supported by fkeras, and a value other than the default could change the computation. Remove "
+                f"the field if its meaning is not needed, or load the file with the Keras version that wrote it.")
+    return {}
+
+
+def _is_default(value):
+    if isinstance(value, (list, dict, tuple)):
+        return len(value) == 0
+    return any(value is d or (type(value) is type(d) and value == d) for d in _DEFAULT_VALUES)
+
+
+def _uses_base_from_config(cls):
+    """Whether ``cls`` is built from its config by the base ``from_config`` (``cls(**config)``), so
+    that the config's fields are its constructor's arguments."""
+    from fkeras.engine.layer import Layer
+    from fkeras.initializers.initializer import Initializer
+
+    for base in (Layer, Initializer):
+        if inspect.isclass(cls) and issubclass(cls, base):
+            return getattr(cls.from_config, "__func__", None) is getattr(base.from_config, "__func__", None)
+    return False
+
+
+def _accepted_args(cls):
+    """The constructor arguments ``cls`` takes through its chain of ``__init__`` (``None`` when one
+    takes arbitrary keywords that nothing below it checks)."""
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            params = inspect.signature(init).parameters
+        except (TypeError, ValueError):
+            continue
+        names.update(p for p in params if p not in ("self", "args", "kwargs"))
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return names
+    return names

@@ -126,59 +126,10 @@ def compile_from_config(model, config, custom_objects=None, safe_mode=True):
     model.compile(**kwargs)
 
 
-def _accepted_args(cls):
-    names, open_ended = set(), True
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        try:
-            params = inspect.signature(init).parameters
-        except (TypeError, ValueError):
-            continue
-        names.update(p for p in params if p != "self")
-        open_ended = any(p.kind == p.VAR_KEYWORD for p in params.values())
-        if not open_ended:
-            break
-    return names
-
-
-def _uses_base_from_config(cls):
-    from fkeras.engine.layer import Layer
-    from fkeras.initializers.initializer import Initializer
-
-    for base in (Layer, Initializer):
-        if issubclass(cls, base):
-            return getattr(cls.from_config, "__func__", None) is getattr(base.from_config, "__func__", None)
-    return False
-
-
-def drop_unsupported_defaults(config, custom_objects=None):
-    """Newer Keras releases add config keys whose value is a default (``ragged: false``,
-    ``quantization_config: null``, ``input_axes: null``). Drop such keys when the fkeras class
-    does not take them, so files written by any Keras 3.x load; other unknown keys still fail."""
-    if isinstance(config, list):
-        return [drop_unsupported_defaults(c, custom_objects) for c in config]
-    if not isinstance(config, dict):
-        return config
-    out = {k: drop_unsupported_defaults(v, custom_objects) for k, v in config.items()}
-    inner = out.get("config")
-    if isinstance(out.get("class_name"), str) and isinstance(inner, dict):
-        try:
-            cls = registry._resolve_class(out, custom_objects, None)
-        except Exception:  # noqa: BLE001 - resolution errors surface later, with context
-            cls = None
-        if inspect.isclass(cls) and _uses_base_from_config(cls):
-            accepted = _accepted_args(cls)
-            out["config"] = {k: v for k, v in inner.items()
-                             if k in accepted or v not in (None, False, 0, [], {})}
-    return out
-
-
 def model_from_config(config, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild (and build) a model from ``config.json``'s dict; compile it if asked."""
     check_config_object(config, "the model config")
-    config = drop_unsupported_defaults(dict(config), custom_objects)
+    config = dict(config)
     cc = config.pop("compile_config", None)
     with safe_mode_scope(safe_mode), registry.CustomObjectScope(custom_objects or {}):
         model = registry.deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
@@ -696,7 +647,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                    filepath)
         if WEIGHTS_FILENAME not in zf.namelist():
             _read_member(zf, filepath, WEIGHTS_FILENAME)  # the "no such entry" error, before building
-        model = model_from_config(config, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+        version = None
+        if METADATA_FILENAME in zf.namelist():
+            try:
+                meta = json.loads(_read_member(zf, filepath, METADATA_FILENAME, MAX_JSON_MEMBER_BYTES))
+                version = meta.get("keras_version") if isinstance(meta, dict) else None
+            except ValueError:
+                version = None  # metadata is informational; a damaged one does not block loading
+        with registry.written_by(version):
+            model = model_from_config(config, custom_objects=custom_objects, compile=compile,
+                                      safe_mode=safe_mode)
         weights_bytes = _read_member(zf, filepath, WEIGHTS_FILENAME)
         with _open_h5(io.BytesIO(weights_bytes), f"the weights in {filepath}") as f:
             read_weights(model, f, skip_mismatch=False, load_optimizer=compile)

@@ -11,7 +11,9 @@
    of coloured shapes (discs and squares) at 96x96, random colours, sizes and positions.
 3. Fine-tuning: the top layers of the base unfrozen, a re-``compile`` with a 10x smaller learning
    rate, a few more epochs. The base is called with ``training=False`` throughout, so its
-   BatchNormalization layers stay in inference mode, as Keras's guide recommends.
+   BatchNormalization layers stay in inference mode, as Keras's guide recommends. fkeras honours
+   that argument during ``fit`` (as tf.keras 2 did); Keras 3 overrides it with the outer
+   ``training=True`` (keras-team/keras#20285) — see docs/differences_from_keras.md.
 
 Run with
 

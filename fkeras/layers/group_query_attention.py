@@ -70,6 +70,8 @@ class GroupedQueryAttention(Layer):
         y = gqa(x, x, use_causal_mask=True)   # (2, 6, 16)
     """
 
+    _keras_public_name = "GroupQueryAttention"  # Keras 3 writes this name into configs (and reads only it)
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True,
                  sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,

@@ -439,7 +439,8 @@ def serialize_keras_object(obj):
         registered = _GLOBAL_CUSTOM_NAMES.get(cls)
         out = {
             "module": _public_module(cls),
-            "class_name": cls.__name__,
+            # the name Keras exports the class under, where it differs from the class's own name
+            "class_name": cls.__dict__.get("_keras_public_name", cls.__name__),
             "config": serialize_keras_object(config) if not isinstance(config, dict) else {
                 k: serialize_keras_object(v) for k, v in config.items()
             },

@@ -3,6 +3,7 @@ import jax
 import numpy as np
 import pytest
 
+import fkeras as keras
 from fkeras.layers import deserialize, serialize
 from fkeras.layers.group_query_attention import GroupedQueryAttention, GroupQueryAttention
 from fkeras.layers.input_layer import Input
@@ -142,7 +143,7 @@ def test_config_round_trip():
     cfg = layer.get_config()
     assert GroupQueryAttention.from_config(cfg).get_config() == cfg
     ser = serialize(layer)
-    assert ser["class_name"] == "GroupedQueryAttention" and layer.name == "gqa"
+    assert ser["class_name"] == "GroupQueryAttention" and layer.name == "gqa"  # Keras's exported name
     assert GroupQueryAttention(2, 2, 1).name.startswith("grouped_query_attention")  # Keras's auto-name
     assert deserialize(ser).get_config() == cfg
     assert GroupedQueryAttention is GroupQueryAttention
@@ -219,3 +220,13 @@ def test_parity_with_keras(kw, call):
     k_zero = keras.layers.GroupQueryAttention(2, 4, 2, kernel_initializer="zeros", **kw)
     clone = deserialize(keras.layers.serialize(k_zero))
     assert isinstance(clone, GroupedQueryAttention) and clone.get_config()["num_key_value_heads"] == 2
+
+
+def test_keras_loads_a_saved_fkeras_model_with_gqa(tmp_path):
+    keras3 = pytest.importorskip("keras")
+    inp = keras.Input((4, 8))
+    model = keras.Model(inp, GroupQueryAttention(head_dim=4, num_query_heads=2, num_key_value_heads=1)(inp, inp))
+    model.save(tmp_path / "gqa.keras")
+    x = np.random.default_rng(0).normal(size=(2, 4, 8)).astype("float32")
+    loaded = keras3.saving.load_model(tmp_path / "gqa.keras")
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-5, atol=1e-6)

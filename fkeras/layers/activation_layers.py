@@ -102,6 +102,27 @@ class PReLU(Layer):
     ``alpha`` has the input's shape without the batch axis; ``shared_axes`` (1-based, the batch
     axis is 0) share one value along those axes.
 
+    Args:
+        alpha_initializer: initializer of ``alpha``; defaults to ``"Zeros"`` (the layer starts as a
+            plain ReLU).
+        alpha_regularizer: optional regularizer penalizing ``alpha``.
+        alpha_constraint: optional constraint applied to ``alpha`` after each optimizer update.
+        shared_axes: optional axis index or list of axis indices (>= 1) along which ``alpha`` is
+            shared (size 1). ``None`` (the default) learns one ``alpha`` per input element.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        Any shape; the sizes of non-shared axes must be known at build time.
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: for a ``shared_axes`` entry below 1 or out of range, or unknown non-shared sizes.
+
     Example:
         layer = keras.layers.PReLU(shared_axes=[1, 2])   # one alpha per channel of (B, H, W, C)
         layer(np.ones((2, 4, 4, 3))).shape               # (2, 4, 4, 3); layer.alpha.shape == (1, 1, 3)

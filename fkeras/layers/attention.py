@@ -84,6 +84,66 @@ class MultiHeadAttention(Layer):
     (1 = attend) and ``use_causal_mask`` are AND-ed. Masked scores are exactly 0 and a fully
     masked query row attends to nothing (its context is 0 before the output projection).
 
+    The projections are ``EinsumDense`` sublayers named ``query``, ``key``, ``value`` (and ``gate``)
+    with kernels ``(dim, num_heads, key_dim)`` and an ``attention_output`` kernel
+    ``(num_heads, value_dim, out_dim)``, the layout of Keras 3.
+
+    Args:
+        num_heads: positive integer, the number of attention heads.
+        key_dim: positive integer, the size of each head for query and key.
+        value_dim: optional positive integer, the size of each head for value; ``None`` (the default)
+            means ``key_dim``.
+        dropout: float in ``[0, 1)``, the dropout rate applied to the attention probabilities in
+            training. Defaults to 0.
+        use_bias: whether the projections have biases. Defaults to ``True``.
+        output_shape: optional integer or tuple, the trailing shape of the output (without batch and
+            attention axes); ``None`` (the default) keeps the query's last dimension.
+        attention_axes: optional integer or tuple of integers, the query axes attention runs over
+            (for example ``(1, 2)`` for 2D attention on ``(B, H, W, dim)``); ``None`` (the default)
+            uses every axis between the batch and the features.
+        sliding_window: optional positive integer; when set, position ``i`` only attends to
+            positions ``j`` with ``|i - j| < sliding_window`` (combined with the other masks).
+        flash_attention: accepted for Keras compatibility (``None``, ``True`` or ``False``); fkeras
+            always computes attention with einsum and softmax, which XLA fuses. As in Keras, a truthy
+            value cannot be combined with ``dropout > 0``.
+        kernel_initializer: initializer of the projection kernels; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of the projection biases; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing the projection kernels.
+        bias_regularizer: optional regularizer penalizing the projection biases.
+        activity_regularizer: optional regularizer penalizing the projections' outputs.
+        kernel_constraint: optional constraint applied to the projection kernels after each update.
+        bias_constraint: optional constraint applied to the projection biases after each update.
+        use_gate: if ``True``, a sigmoid-activated ``gate`` projection of the query multiplies the
+            attention output of each head before the output projection. Defaults to ``False``.
+        seed: optional integer seed for the attention dropout.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        query: query tensor ``(B, T, dim)`` (or ``(B, <attention axes>, dim)``).
+        value: value tensor ``(B, S, dim_v)``.
+        key: optional key tensor ``(B, S, dim_k)``; ``None`` uses ``value``.
+        query_mask: optional boolean ``(B, T)`` mask of valid query positions (filled in
+            automatically from a masked input).
+        value_mask: optional boolean ``(B, S)`` mask of valid value positions (likewise filled in).
+        key_mask: optional boolean ``(B, S)`` mask of valid key positions (likewise filled in).
+        attention_mask: optional boolean ``(B, T, S)`` mask; ``True`` lets query ``i`` attend to
+            key ``j``. Broadcasting over the batch and heads is allowed.
+        return_attention_scores: if ``True``, return ``(output, scores)`` with scores of shape
+            ``(B, num_heads, T, S)``. Defaults to ``False``.
+        training: whether attention dropout is active.
+        use_causal_mask: if ``True``, query ``i`` only attends to keys ``j <= i`` (decoder
+            self-attention). Defaults to ``False``.
+
+    Returns:
+        The attention output of shape ``(B, T, dim)`` (or ``(B, T) + output_shape``), and the
+        scores when ``return_attention_scores=True``.
+
+    Raises:
+        ValueError: for a non-positive ``num_heads``/``key_dim``/``value_dim``/``sliding_window``, a bad
+            ``dropout``, ``output_shape`` or ``attention_axes``, or ``flash_attention`` with dropout;
+            at build time if ``value`` and ``key`` shapes differ before the last axis, or the query
+            rank is below 3.
+
     Example:
         mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)
         x = np.ones((4, 10, 16), "float32")
@@ -393,6 +453,32 @@ class Attention(Layer):
     ``scores = query @ key^T`` (times a learned ``scale`` with ``use_scale=True``), or with
     ``score_mode="concat"``, ``concat_score_weight * sum(tanh(scale * (q + k)))``;
     ``output = softmax(scores) @ value``. ``mask=[query_mask, value_mask]`` (B, Tq) / (B, Tv).
+    Masked value positions get no weight; masked query positions output zeros.
+
+    Args:
+        use_scale: if ``True``, learn a scalar ``scale`` multiplying the scores. Defaults to
+            ``False``.
+        score_mode: ``"dot"`` (the default; dot products) or ``"concat"`` (``tanh`` of the sum of
+            query and key, summed over features, with a learned ``concat_score_weight``).
+        dropout: float in ``[0, 1)``, the dropout rate applied to the attention weights in training.
+            Defaults to 0.
+        seed: optional integer seed for the dropout.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: a list ``[query, value]`` or ``[query, value, key]`` with query ``(B, Tq, dim)`` and
+            value/key ``(B, Tv, dim)``; ``key`` defaults to ``value``.
+        mask: optional list ``[query_mask, value_mask]`` of boolean ``(B, Tq)`` and ``(B, Tv)`` tensors.
+        training: whether dropout is active. Defaults to ``False``.
+        return_attention_scores: if ``True``, also return the attention weights ``(B, Tq, Tv)``.
+        use_causal_mask: if ``True``, query ``i`` only attends to value positions ``j <= i``.
+
+    Output shape:
+        ``(B, Tq, dim_v)``, plus the ``(B, Tq, Tv)`` weights with ``return_attention_scores=True``.
+
+    Raises:
+        ValueError: for an unknown ``score_mode`` or a bad ``dropout``; at call time if the inputs or
+            mask are not a list of length 2 or 3.
 
     Example:
         q, v = np.ones((2, 3, 4)), np.ones((2, 5, 4))
@@ -524,7 +610,23 @@ class Attention(Layer):
 class AdditiveAttention(Attention):
     """Additive (Bahdanau) attention: ``scores = sum(scale * tanh(query + key), -1)``.
 
-    ``scale`` is a learned vector of the feature size (``use_scale=True``, the default).
+    ``scale`` is a learned vector of the feature size (``use_scale=True``, the default). The scores
+    are turned into weights with a softmax over the value positions and ``output = weights @ value``;
+    inputs, masks and call arguments are those of ``keras.layers.Attention``.
+
+    Args:
+        use_scale: if ``True`` (the default), learn the ``scale`` vector (shape ``(dim,)``); if
+            ``False``, the ``tanh`` terms are summed unweighted.
+        dropout: float in ``[0, 1)``, the dropout rate applied to the attention weights in training.
+            Defaults to 0.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``seed``, ...).
+
+    Call arguments:
+        inputs: a list ``[query, value]`` or ``[query, value, key]`` (see ``Attention``).
+        mask: optional list ``[query_mask, value_mask]``.
+        training: whether dropout is active.
+        return_attention_scores: if ``True``, also return the attention weights.
+        use_causal_mask: if ``True``, query ``i`` only attends to value positions ``j <= i``.
 
     Example:
         q, v = np.ones((2, 3, 4)), np.ones((2, 5, 4))

@@ -352,24 +352,59 @@ class BaseConv(_ShapeFormulaMixin, Layer):
         return config
 
 
-_CONV_DOC_ARGS = """
-    Args:
-        filters: number of output channels.
-        kernel_size: int or tuple of ints, the window size.
-        strides: int or tuple; ``strides > 1`` is incompatible with ``dilation_rate > 1``.
-        padding: ``"valid"``, ``"same"`` (or ``"causal"`` for ``Conv1D``).
-        data_format: ``"channels_last"`` (default from config) or ``"channels_first"``.
-        dilation_rate: int or tuple, the dilation of the kernel.
-        groups: split the channels into this many independent groups.
-        activation, use_bias, *_initializer, *_regularizer, *_constraint: as in Keras.
-"""
-
-
 class Conv1D(BaseConv):
-    """1D convolution over ``(batch, steps, channels)`` inputs.
+    """1D convolution (cross-correlation) over a sequence: ``activation(conv1d(inputs, kernel) + bias)``.
+
+    The layer slides ``filters`` windows of length ``kernel_size`` along the steps axis. The kernel has
+    shape ``(kernel_size, channels // groups, filters)`` and the bias ``(filters,)``, as in Keras.
+
+    Args:
+        filters: positive integer, the number of output channels.
+        kernel_size: integer or tuple of one integer, the length of the convolution window.
+        strides: integer or tuple of one integer, the step between two windows; defaults to 1.
+            ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default; no padding, the output is shorter), ``"same"`` (zero padding
+            so that the output has ``ceil(steps / strides)`` steps) or ``"causal"`` (zeros on the left
+            only, so output ``t`` never sees inputs after ``t``; for autoregressive models).
+            Case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or ``"channels_first"``
+            (inputs ``(batch, channels, steps)``). ``None`` uses ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of one integer, the spacing between kernel taps (an
+            "atrous" convolution); defaults to 1.
+        groups: positive integer dividing both the input channels and ``filters``. The channels are
+            split into ``groups`` blocks, each convolved with its own ``filters // groups`` filters,
+            and the results are concatenated. Defaults to 1 (an ordinary convolution).
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, steps, channels)`` with ``"channels_last"``, ``(batch_size, channels, steps)``
+        with ``"channels_first"``. Extra leading axes are treated as further batch axes.
+
+    Output shape:
+        ``(batch_size, new_steps, filters)`` (or ``(batch_size, filters, new_steps)``), where
+        ``new_steps = (steps - dilation_rate * (kernel_size - 1) - 1) // strides + 1`` for ``"valid"``
+        and ``ceil(steps / strides)`` for ``"same"`` and ``"causal"``.
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``filters``/``groups``, ``filters`` not divisible by ``groups``,
+            an unknown ``padding``, ``strides > 1`` together with ``dilation_rate > 1``; at build time
+            for an undefined channel axis, channels not divisible by ``groups``, or an empty output.
 
     Example:
         y = keras.layers.Conv1D(32, 3, activation="relu")(np.ones((4, 10, 8)))   # (4, 8, 32)
+        y = keras.layers.Conv1D(4, 2, padding="causal")(np.ones((1, 5, 3)))     # (1, 5, 4)
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
@@ -385,10 +420,71 @@ class Conv1D(BaseConv):
 
 
 class Conv2D(BaseConv):
-    """2D convolution over ``(batch, height, width, channels)`` inputs.
+    """2D convolution (cross-correlation) over images: ``activation(conv2d(inputs, kernel) + bias)``.
+
+    The layer slides ``filters`` windows of size ``kernel_size`` over the height and width axes. The
+    kernel has shape ``(kernel_height, kernel_width, channels // groups, filters)`` and the bias
+    ``(filters,)``, the same layout as Keras, so weights load either way.
+
+    Args:
+        filters: positive integer, the number of output channels (filters).
+        kernel_size: integer or tuple of two integers ``(height, width)``, the size of the
+            convolution window; one integer means a square window.
+        strides: integer or tuple of two integers, the step between two windows along height and
+            width; defaults to ``(1, 1)``. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default; no padding, so the output shrinks) or ``"same"`` (zero
+            padding spread evenly on both sides so that the output has ``ceil(size / strides)``
+            positions per axis; with ``strides=1`` the spatial size is unchanged). Case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, height, width)``). ``None`` (the default)
+            uses ``keras.config.image_data_format()``, which is ``"channels_last"`` unless changed.
+        dilation_rate: integer or tuple of two integers, the spacing between kernel taps for a
+            dilated ("atrous") convolution; defaults to ``(1, 1)``.
+        groups: positive integer dividing both the input channels and ``filters``. The channels are
+            split into ``groups`` blocks, each convolved with its own ``filters // groups`` filters,
+            and the results are concatenated along the channel axis. Defaults to 1 (an ordinary
+            convolution); ``groups == channels`` gives a depthwise convolution.
+        activation: activation applied to the output, given as a name (``"relu"``) or a callable;
+            ``None`` (the default) applies none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel`` (name, instance or callable); defaults to
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer whose penalty on ``kernel`` is added to the layer's
+            ``losses``.
+        bias_regularizer: optional regularizer whose penalty on ``bias`` is added to ``losses``.
+        activity_regularizer: optional regularizer applied to the layer's output.
+        kernel_constraint: optional constraint (for example ``keras.constraints.MaxNorm``) projected
+            onto ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint projected onto ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        4D tensor ``(batch_size, height, width, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, height, width)`` with ``"channels_first"``. Extra leading axes are
+        treated as further batch axes.
+
+    Output shape:
+        ``(batch_size, new_height, new_width, filters)`` with ``"channels_last"``, or
+        ``(batch_size, filters, new_height, new_width)`` with ``"channels_first"``. Along each spatial
+        axis of size ``n``: ``(n - dilation_rate * (kernel_size - 1) - 1) // strides + 1`` for
+        ``"valid"``, ``ceil(n / strides)`` for ``"same"``.
+
+    Call arguments:
+        inputs: the input tensor, of the shape above. Integer inputs are cast to the layer's
+            compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``filters`` or ``groups``, ``filters`` not divisible by
+            ``groups``, a malformed ``kernel_size``/``strides``/``dilation_rate``, an unknown
+            ``padding``, or ``strides > 1`` together with ``dilation_rate > 1``; at build time for an
+            undefined channel axis, channels not divisible by ``groups``, or an empty output.
 
     Example:
-        y = keras.layers.Conv2D(16, 3, padding="same")(np.ones((2, 8, 8, 3)))   # (2, 8, 8, 16)
+        x = np.ones((4, 10, 10, 3))
+        y = keras.layers.Conv2D(32, 3, activation="relu")(x)       # (4, 8, 8, 32)
+        y = keras.layers.Conv2D(16, 3, padding="same")(x)          # (4, 10, 10, 16)
+        y = keras.layers.Conv2D(8, (3, 3), strides=2)(x)           # (4, 4, 4, 8)
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
@@ -405,7 +501,56 @@ class Conv2D(BaseConv):
 
 
 class Conv3D(BaseConv):
-    """3D convolution over ``(batch, depth, height, width, channels)`` inputs."""
+    """3D convolution (cross-correlation) over volumes: ``activation(conv3d(inputs, kernel) + bias)``.
+
+    The layer slides ``filters`` windows over the depth (or time), height and width axes. The kernel has
+    shape ``kernel_size + (channels // groups, filters)`` and the bias ``(filters,)``, as in Keras.
+
+    Args:
+        filters: positive integer, the number of output channels.
+        kernel_size: integer or tuple of three integers ``(depth, height, width)``, the window size.
+        strides: integer or tuple of three integers, the step between two windows; defaults to
+            ``(1, 1, 1)``. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default; no padding) or ``"same"`` (zero padding so that each spatial
+            axis of size ``n`` gives ``ceil(n / strides)`` outputs). Case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, depth, height, width)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of three integers, the spacing between kernel taps; defaults
+            to ``(1, 1, 1)``.
+        groups: positive integer dividing both the input channels and ``filters``; each of the
+            ``groups`` channel blocks is convolved with its own ``filters // groups`` filters.
+            Defaults to 1.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        5D tensor ``(batch_size, depth, height, width, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, depth, height, width)`` with ``"channels_first"``.
+
+    Output shape:
+        ``(batch_size, new_depth, new_height, new_width, filters)`` (channels first:
+        ``(batch_size, filters, new_depth, new_height, new_width)``); each new size follows the same
+        rule as ``Conv2D``.
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for invalid window arguments (as ``Conv2D``), or at build time for an undefined
+            channel axis or an empty output.
+
+    Example:
+        y = keras.layers.Conv3D(8, 3)(np.ones((2, 6, 6, 6, 1)))   # (2, 4, 4, 4, 8)
+    """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True,
@@ -418,10 +563,6 @@ class Conv3D(BaseConv):
                          kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
                          bias_constraint=bias_constraint, **kwargs)
-
-
-for _cls in (Conv1D, Conv2D, Conv3D):
-    _cls.__doc__ += _CONV_DOC_ARGS
 
 
 # --- transposed convolution ------------------------------------------------------------------
@@ -544,7 +685,58 @@ def _transpose_init(rank):
 
 
 class Conv1DTranspose(BaseConvTranspose):
-    """1D transposed convolution ("deconvolution").
+    """1D transposed convolution, the shape-wise inverse of ``Conv1D`` (often called "deconvolution").
+
+    It maps something shaped like a convolution's output back to the shape of that convolution's input
+    (upsampling by ``strides``) with a learned kernel: the result equals the gradient of a ``Conv1D``
+    with respect to its input. The kernel has Keras's layout ``kernel_size + (filters, channels)`` and
+    the bias ``(filters,)``.
+
+    Args:
+        filters: positive integer, the number of output channels.
+        kernel_size: integer or tuple of one integer, the size of the window.
+        strides: integer or tuple of one integer, the upsampling factor per spatial axis; defaults to
+            1. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default) or ``"same"``, the padding of the matching forward
+            convolution. Case-insensitive.
+        output_padding: optional integer or tuple of one integer, extra rows added on one side of each
+            spatial axis of the output to pick among the output sizes a forward convolution with
+            these strides would map to the same input size. Each value must be smaller than the
+            matching stride. ``None`` (the default) infers the size (see Output shape).
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, steps)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of one integer, the spacing between kernel taps; defaults to
+            1.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, steps, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, steps)`` with ``"channels_first"``.
+
+    Output shape:
+        ``(batch_size, new_steps, filters)`` (or channels first ``(batch_size, filters, new_steps)``).
+        With ``k = dilation_rate * (kernel_size - 1) + 1``, an axis of size ``n`` becomes
+        ``(n - 1) * strides + max(k, strides)`` for ``"valid"`` and ``n * strides`` for ``"same"``
+        when ``output_padding`` is ``None``; otherwise ``(n - 1) * strides + k + output_padding``
+        (``"valid"``) or ``(n - 1) * strides + k % 2 + output_padding`` (``"same"``).
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``filters``, a malformed window argument, an unknown
+            ``padding``, ``output_padding >= strides``, or ``strides > 1`` together with
+            ``dilation_rate > 1``; at build time for an undefined channel axis.
 
     Example:
         y = keras.layers.Conv1DTranspose(8, 3, strides=2, padding="same")(np.ones((2, 5, 4)))  # (2, 10, 8)
@@ -554,17 +746,126 @@ class Conv1DTranspose(BaseConvTranspose):
 
 
 class Conv2DTranspose(BaseConvTranspose):
-    """2D transposed convolution ("deconvolution").
+    """2D transposed convolution, the shape-wise inverse of ``Conv2D`` (often called "deconvolution").
+
+    It maps something shaped like a convolution's output back to the shape of that convolution's input
+    (upsampling by ``strides``) with a learned kernel: the result equals the gradient of a ``Conv2D``
+    with respect to its input. The kernel has Keras's layout ``kernel_size + (filters, channels)`` and
+    the bias ``(filters,)``.
+
+    Args:
+        filters: positive integer, the number of output channels.
+        kernel_size: integer or tuple of two integers, the size of the window.
+        strides: integer or tuple of two integers, the upsampling factor per spatial axis; defaults to
+            ``(1, 1)``. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default) or ``"same"``, the padding of the matching forward
+            convolution. Case-insensitive.
+        output_padding: optional integer or tuple of two integers, extra rows added on one side of each
+            spatial axis of the output to pick among the output sizes a forward convolution with
+            these strides would map to the same input size. Each value must be smaller than the
+            matching stride. ``None`` (the default) infers the size (see Output shape).
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, height, width)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of two integers, the spacing between kernel taps; defaults to
+            ``(1, 1)``.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, height, width)`` with ``"channels_first"``.
+
+    Output shape:
+        ``(batch_size, new_height, new_width, filters)``
+        (or channels first ``(batch_size, filters, new_height, new_width)``).
+        With ``k = dilation_rate * (kernel_size - 1) + 1``, an axis of size ``n`` becomes
+        ``(n - 1) * strides + max(k, strides)`` for ``"valid"`` and ``n * strides`` for ``"same"``
+        when ``output_padding`` is ``None``; otherwise ``(n - 1) * strides + k + output_padding``
+        (``"valid"``) or ``(n - 1) * strides + k % 2 + output_padding`` (``"same"``).
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``filters``, a malformed window argument, an unknown
+            ``padding``, ``output_padding >= strides``, or ``strides > 1`` together with
+            ``dilation_rate > 1``; at build time for an undefined channel axis.
 
     Example:
         y = keras.layers.Conv2DTranspose(32, 2, 2)(np.ones((4, 10, 8, 16)))   # (4, 20, 16, 32)
+        y = keras.layers.Conv2DTranspose(4, 3)(np.ones((1, 5, 5, 2)))          # (1, 7, 7, 4)
     """
 
     __init__ = _transpose_init(2)
 
 
 class Conv3DTranspose(BaseConvTranspose):
-    """3D transposed convolution ("deconvolution")."""
+    """3D transposed convolution, the shape-wise inverse of ``Conv3D`` (often called "deconvolution").
+
+    It maps something shaped like a convolution's output back to the shape of that convolution's input
+    (upsampling by ``strides``) with a learned kernel: the result equals the gradient of a ``Conv3D``
+    with respect to its input. The kernel has Keras's layout ``kernel_size + (filters, channels)`` and
+    the bias ``(filters,)``.
+
+    Args:
+        filters: positive integer, the number of output channels.
+        kernel_size: integer or tuple of three integers, the size of the window.
+        strides: integer or tuple of three integers, the upsampling factor per spatial axis; defaults to
+            ``(1, 1, 1)``. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default) or ``"same"``, the padding of the matching forward
+            convolution. Case-insensitive.
+        output_padding: optional integer or tuple of three integers, extra rows added on one side of each
+            spatial axis of the output to pick among the output sizes a forward convolution with
+            these strides would map to the same input size. Each value must be smaller than the
+            matching stride. ``None`` (the default) infers the size (see Output shape).
+        data_format: ``"channels_last"`` (inputs ``(batch, depth, height, width, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, depth, height, width)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of three integers, the spacing between kernel taps; defaults to
+            ``(1, 1, 1)``.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, depth, height, width, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, depth, height, width)`` with ``"channels_first"``.
+
+    Output shape:
+        ``(batch_size, new_depth, new_height, new_width, filters)``
+        (or channels first ``(batch_size, filters, new_depth, new_height, new_width)``).
+        With ``k = dilation_rate * (kernel_size - 1) + 1``, an axis of size ``n`` becomes
+        ``(n - 1) * strides + max(k, strides)`` for ``"valid"`` and ``n * strides`` for ``"same"``
+        when ``output_padding`` is ``None``; otherwise ``(n - 1) * strides + k + output_padding``
+        (``"valid"``) or ``(n - 1) * strides + k % 2 + output_padding`` (``"same"``).
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``filters``, a malformed window argument, an unknown
+            ``padding``, ``output_padding >= strides``, or ``strides > 1`` together with
+            ``dilation_rate > 1``; at build time for an undefined channel axis.
+
+    Example:
+        y = keras.layers.Conv3DTranspose(4, 2, strides=2)(np.ones((1, 3, 3, 3, 2)))   # (1, 6, 6, 6, 4)
+    """
 
     __init__ = _transpose_init(3)
 
@@ -678,7 +979,54 @@ def _depthwise_init(rank):
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):
-    """1D depthwise convolution: ``channels * depth_multiplier`` output channels.
+    """1D depthwise convolution: every input channel is convolved with its own filters.
+
+    Unlike ``Conv1D``, channels are never mixed: input channel ``c`` is convolved with
+    ``depth_multiplier`` filters of its own, giving ``channels * depth_multiplier`` output channels
+    (output channel ``c * depth_multiplier + m`` comes from filter ``m`` of channel ``c``). The kernel
+    has Keras's layout ``kernel_size + (channels, depth_multiplier)``; the bias has
+    ``channels * depth_multiplier`` entries.
+
+    Args:
+        kernel_size: integer or tuple of one integer, the size of the window.
+        strides: integer or tuple of one integer, the step between two windows; defaults to
+            1. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default; no padding) or ``"same"`` (zero padding so that an axis of
+            size ``n`` gives ``ceil(n / strides)`` outputs). Case-insensitive.
+        depth_multiplier: positive integer, the number of filters per input channel; defaults to 1.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, steps)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of one integer, the spacing between kernel taps; defaults to
+            1.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        depthwise_initializer: initializer of the depthwise ``kernel``; defaults to
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        depthwise_regularizer: optional regularizer penalizing the depthwise ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        depthwise_constraint: optional constraint applied to the depthwise ``kernel`` after each
+            optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, steps, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, steps)`` with ``"channels_first"``.
+
+    Output shape:
+        The same layout with ``channels * depth_multiplier`` channels; each spatial size follows the
+        ``Conv1D`` rule.
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``depth_multiplier``, a malformed window argument, an unknown
+            ``padding``, or ``strides > 1`` together with ``dilation_rate > 1``; at build time for an
+            undefined channel axis or an empty output.
 
     Example:
         y = keras.layers.DepthwiseConv1D(3, depth_multiplier=2)(np.ones((2, 10, 4)))   # (2, 8, 8)
@@ -688,7 +1036,54 @@ class DepthwiseConv1D(BaseDepthwiseConv):
 
 
 class DepthwiseConv2D(BaseDepthwiseConv):
-    """2D depthwise convolution: ``channels * depth_multiplier`` output channels.
+    """2D depthwise convolution: every input channel is convolved with its own filters.
+
+    Unlike ``Conv2D``, channels are never mixed: input channel ``c`` is convolved with
+    ``depth_multiplier`` filters of its own, giving ``channels * depth_multiplier`` output channels
+    (output channel ``c * depth_multiplier + m`` comes from filter ``m`` of channel ``c``). The kernel
+    has Keras's layout ``kernel_size + (channels, depth_multiplier)``; the bias has
+    ``channels * depth_multiplier`` entries.
+
+    Args:
+        kernel_size: integer or tuple of two integers, the size of the window.
+        strides: integer or tuple of two integers, the step between two windows; defaults to
+            ``(1, 1)``. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default; no padding) or ``"same"`` (zero padding so that an axis of
+            size ``n`` gives ``ceil(n / strides)`` outputs). Case-insensitive.
+        depth_multiplier: positive integer, the number of filters per input channel; defaults to 1.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, height, width)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of two integers, the spacing between kernel taps; defaults to
+            ``(1, 1)``.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        depthwise_initializer: initializer of the depthwise ``kernel``; defaults to
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        depthwise_regularizer: optional regularizer penalizing the depthwise ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        depthwise_constraint: optional constraint applied to the depthwise ``kernel`` after each
+            optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, height, width)`` with ``"channels_first"``.
+
+    Output shape:
+        The same layout with ``channels * depth_multiplier`` channels; each spatial size follows the
+        ``Conv2D`` rule.
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``depth_multiplier``, a malformed window argument, an unknown
+            ``padding``, or ``strides > 1`` together with ``dilation_rate > 1``; at build time for an
+            undefined channel axis or an empty output.
 
     Example:
         y = keras.layers.DepthwiseConv2D(3, padding="same")(np.ones((2, 8, 8, 4)))   # (2, 8, 8, 4)
@@ -812,7 +1207,59 @@ def _separable_init(rank):
 
 
 class SeparableConv1D(BaseSeparableConv):
-    """1D depthwise-separable convolution.
+    """1D depthwise-separable convolution: a depthwise convolution, then a pointwise (1x1) one.
+
+    First each input channel is convolved on its own with ``depth_multiplier`` filters (as
+    ``DepthwiseConv1D``), then a pointwise convolution mixes the ``channels * depth_multiplier``
+    intermediate channels into ``filters`` outputs. This factorization needs far fewer weights than a
+    full ``Conv1D``. Weights: ``depthwise_kernel`` ``kernel_size + (channels, depth_multiplier)``,
+    ``pointwise_kernel`` ``(1, channels * depth_multiplier, filters)``, ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive integer, the number of output channels.
+        kernel_size: integer or tuple of one integer, the size of the depthwise window.
+        strides: integer or tuple of one integer, the step between two depthwise windows; defaults
+            to 1. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default; no padding) or ``"same"`` (zero padding so that an axis of
+            size ``n`` gives ``ceil(n / strides)`` outputs). Case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, steps, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, steps)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of one integer, the spacing between depthwise kernel taps;
+            defaults to 1.
+        depth_multiplier: positive integer, the number of depthwise filters per input channel;
+            defaults to 1.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        depthwise_initializer: initializer of ``depthwise_kernel``; defaults to ``"glorot_uniform"``.
+        pointwise_initializer: initializer of ``pointwise_kernel``; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        depthwise_regularizer: optional regularizer penalizing ``depthwise_kernel``.
+        pointwise_regularizer: optional regularizer penalizing ``pointwise_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        depthwise_constraint: optional constraint applied to ``depthwise_kernel`` after each
+            optimizer update.
+        pointwise_constraint: optional constraint applied to ``pointwise_kernel`` after each
+            optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, steps, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, steps)`` with ``"channels_first"``.
+
+    Output shape:
+        ``(batch_size, new_steps, filters)`` (or channels first ``(batch_size, filters, new_steps)``);
+        each spatial size follows the ``Conv1D`` rule.
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``filters`` or ``depth_multiplier``, a malformed window
+            argument, an unknown ``padding``, or ``strides > 1`` together with ``dilation_rate > 1``;
+            at build time for an undefined channel axis or an empty output.
 
     Example:
         y = keras.layers.SeparableConv1D(8, 3)(np.ones((2, 10, 4)))   # (2, 8, 8)
@@ -822,7 +1269,60 @@ class SeparableConv1D(BaseSeparableConv):
 
 
 class SeparableConv2D(BaseSeparableConv):
-    """2D depthwise-separable convolution.
+    """2D depthwise-separable convolution: a depthwise convolution, then a pointwise (1x1) one.
+
+    First each input channel is convolved on its own with ``depth_multiplier`` filters (as
+    ``DepthwiseConv2D``), then a pointwise convolution mixes the ``channels * depth_multiplier``
+    intermediate channels into ``filters`` outputs. This factorization needs far fewer weights than a
+    full ``Conv2D``. Weights: ``depthwise_kernel`` ``kernel_size + (channels, depth_multiplier)``,
+    ``pointwise_kernel`` ``(1, 1, channels * depth_multiplier, filters)``, ``bias`` ``(filters,)``.
+
+    Args:
+        filters: positive integer, the number of output channels.
+        kernel_size: integer or tuple of two integers, the size of the depthwise window.
+        strides: integer or tuple of two integers, the step between two depthwise windows; defaults
+            to ``(1, 1)``. ``strides > 1`` cannot be combined with ``dilation_rate > 1``.
+        padding: ``"valid"`` (the default; no padding) or ``"same"`` (zero padding so that an axis of
+            size ``n`` gives ``ceil(n / strides)`` outputs). Case-insensitive.
+        data_format: ``"channels_last"`` (inputs ``(batch, height, width, channels)``) or
+            ``"channels_first"`` (inputs ``(batch, channels, height, width)``). ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: integer or tuple of two integers, the spacing between depthwise kernel taps;
+            defaults to ``(1, 1)``.
+        depth_multiplier: positive integer, the number of depthwise filters per input channel;
+            defaults to 1.
+        activation: activation applied to the output (name or callable); ``None`` means none.
+        use_bias: whether to add a learned bias per output channel. Defaults to ``True``.
+        depthwise_initializer: initializer of ``depthwise_kernel``; defaults to ``"glorot_uniform"``.
+        pointwise_initializer: initializer of ``pointwise_kernel``; defaults to ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        depthwise_regularizer: optional regularizer penalizing ``depthwise_kernel``.
+        pointwise_regularizer: optional regularizer penalizing ``pointwise_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        depthwise_constraint: optional constraint applied to ``depthwise_kernel`` after each
+            optimizer update.
+        pointwise_constraint: optional constraint applied to ``pointwise_kernel`` after each
+            optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` with ``"channels_last"``, or
+        ``(batch_size, channels, height, width)`` with ``"channels_first"``.
+
+    Output shape:
+        ``(batch_size, new_height, new_width, filters)``
+        (or channels first ``(batch_size, filters, new_height, new_width)``);
+        each spatial size follows the ``Conv2D`` rule.
+
+    Call arguments:
+        inputs: the input tensor. Integer inputs are cast to the layer's compute dtype.
+
+    Raises:
+        ValueError: for a non-positive ``filters`` or ``depth_multiplier``, a malformed window
+            argument, an unknown ``padding``, or ``strides > 1`` together with ``dilation_rate > 1``;
+            at build time for an undefined channel axis or an empty output.
 
     Example:
         y = keras.layers.SeparableConv2D(8, 3, padding="same")(np.ones((2, 6, 6, 4)))   # (2, 6, 6, 8)

@@ -117,14 +117,63 @@ class _LoraMixin:
 
 
 class Dense(KernelQuantizeMixin, _LoraMixin, Layer):
-    """A densely-connected layer: ``activation(inputs @ kernel + bias)``.
+    """A densely-connected layer: ``outputs = activation(inputs @ kernel + bias)``.
 
-    ``quantize("int8" | "int4" | "float8")`` switches it to quantized weights (see
-    ``fkeras.layers.quantized``); ``quantization_config`` rebuilds such a layer from its config.
+    The layer contracts the last axis of its input with ``kernel`` (shape ``(input_dim, units)``),
+    adds ``bias`` (shape ``(units,)``) when ``use_bias`` is true, and applies ``activation``. Inputs of
+    rank above 2 are handled the same way on their last axis: every other axis is kept, so
+    ``(batch, d0, d1)`` becomes ``(batch, d0, units)``. A mask passes through unchanged.
+
+    ``layer.quantize("int8" | "int4" | "float8")`` switches a built layer to quantized weights (see
+    ``fkeras.layers.quantized``), and ``layer.enable_lora(rank)`` adds LoRA factors later.
+
+    Args:
+        units: positive integer, the size of the last axis of the output.
+        activation: activation applied to the result, given as a name (``"relu"``), a callable, or
+            ``None`` (the default) for the identity ``a(x) = x``.
+        use_bias: whether to create and add the ``bias`` vector. Defaults to ``True``; ``False`` is
+            usual right before a ``BatchNormalization``, which brings its own offset.
+        kernel_initializer: initializer of ``kernel`` (name, instance or callable); defaults to
+            ``"glorot_uniform"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer whose penalty on ``kernel`` is added to the layer's
+            ``losses``.
+        bias_regularizer: optional regularizer whose penalty on ``bias`` is added to ``losses``.
+        activity_regularizer: optional regularizer applied to the layer's output (its activity).
+        kernel_constraint: optional constraint projected onto ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint projected onto ``bias`` after each optimizer update.
+        lora_rank: optional positive integer. When set, the layer enables LoRA (low-rank adaptation)
+            as soon as it is built: ``kernel`` is frozen and two trainable factors ``lora_kernel_a``
+            ``(input_dim, lora_rank)`` and ``lora_kernel_b`` ``(lora_rank, units)`` learn a correction,
+            so the effective kernel is ``kernel + (lora_alpha / lora_rank) * a @ b``. ``None`` (the
+            default) leaves LoRA off.
+        lora_alpha: optional number scaling the LoRA correction by ``lora_alpha / lora_rank``;
+            ``None`` means ``lora_rank`` (a scale of 1).
+        quantization_config: optional ``keras.quantizers.QuantizationConfig`` (or its serialized
+            dict) describing how the weights are quantized; used when a quantized layer is rebuilt
+            from its config. ``None`` for a float layer.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, ..., input_dim)``, at least rank 2. The most common case is
+        ``(batch_size, input_dim)``.
+
+    Output shape:
+        ``(batch_size, ..., units)``: the input shape with its last axis replaced by ``units``.
+
+    Call arguments:
+        inputs: the input tensor, of the shape above.
+        training: unused by the float layer (accepted so it can sit in any model); passed on to the
+            quantized kernels.
+
+    Raises:
+        ValueError: if ``units`` is not a positive integer, or, at build time, if the last axis of
+            the input is undefined.
 
     Example:
         layer = keras.layers.Dense(64, activation="relu")
-        y = layer(np.ones((2, 16)))   # (2, 64)
+        y = layer(np.ones((2, 16)))   # shape (2, 64); layer.kernel.shape == (16, 64)
+        seq = keras.layers.Dense(8)(np.ones((2, 5, 16)))   # shape (2, 5, 8)
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -280,8 +329,37 @@ def _serialize_function(fn):
 class Lambda(Layer):
     """Wraps an arbitrary expression as a layer: ``Lambda(lambda x: x ** 2)``.
 
+    Handy for small stateless steps in a ``Sequential`` or functional model; anything with weights
+    belongs in a ``Layer`` subclass. The output shape is inferred by tracing ``function``.
+
     Saving a model with a Python lambda stores its bytecode; loading it back runs that code,
-    so ``load_model`` refuses unless ``safe_mode=False`` (Keras's rule).
+    so ``load_model`` refuses unless ``safe_mode=False`` (Keras's rule). A named, registered
+    function is saved by reference instead.
+
+    Args:
+        function: callable taking the input tensor (or list of tensors) as its first argument and
+            returning the output. If its signature has ``mask`` or ``training`` parameters, the
+            layer fills them in at call time.
+        output_shape: optional expected output shape (a tuple without the batch axis, or a callable
+            of the input shape). fkeras infers shapes itself; a tuple given here is kept in the
+            config for Keras compatibility.
+        mask: what ``compute_mask`` returns: ``None`` (the default; no mask), a fixed mask, or a
+            callable ``mask(inputs, previous_mask)``. A non-``None`` value also marks the layer as
+            supporting masking.
+        arguments: optional dict of extra keyword arguments passed to ``function`` on every call.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: the tensor(s) handed to ``function``.
+        mask: the incoming mask, forwarded when ``function`` accepts a ``mask`` argument.
+        training: the training flag, forwarded when ``function`` accepts a ``training`` argument.
+
+    Raises:
+        ValueError: if ``function`` is not callable.
+
+    Example:
+        square = keras.layers.Lambda(lambda x: x ** 2)
+        y = square(np.array([[1.0, 2.0]]))   # [[1., 4.]]
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

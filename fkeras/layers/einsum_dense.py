@@ -169,13 +169,53 @@ def _to_output_layout(scale, spec, out):
 
 
 class EinsumDense(KernelQuantizeMixin, _LoraMixin, Layer):
-    """A dense layer computing ``einsum(equation, inputs, kernel) + bias``.
+    """A dense layer computing ``activation(einsum(equation, inputs, kernel) + bias)``.
+
+    The equation names the axes of the input, the kernel and the output; the kernel's shape is read
+    from it (input sizes for letters shared with the input, ``output_shape`` sizes for the others).
+    This expresses projections that ``Dense`` cannot, such as the per-head projections of
+    ``MultiHeadAttention``.
 
     Args:
-        equation: ``"ab,bc->ac"``, ``"...ab,bc->...ac"`` or ``"ab...,bc->ac..."``.
-        output_shape: the output shape without the batch axis (and the ellipsis axes); ``None``
-            for a dimension taken from the input.
-        bias_axes: output letters that get a bias (e.g. ``"c"``), or ``None`` for no bias.
+        equation: einsum equation of the form ``"ab,bc->ac"``, ``"...ab,bc->...ac"`` or
+            ``"ab...,bc->ac..."``: input axes, kernel axes, output axes.
+        output_shape: the output shape without the batch axis (and the ellipsis axes): an integer
+            or a tuple; ``None`` entries are taken from the input.
+        activation: activation applied to the result (name or callable); ``None`` (the default)
+            means none.
+        bias_axes: output letters that get a bias (e.g. ``"c"``), or ``None`` (the default) for no
+            bias.
+        kernel_initializer: initializer of ``kernel``; defaults to ``"glorot_uniform"``, with fan-in
+            and fan-out taken from the contracted and output axes of the equation.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        lora_rank: optional positive integer enabling LoRA at build time: ``kernel`` is frozen and a
+            trainable low-rank correction ``lora_kernel_a @ lora_kernel_b`` is learned (see
+            ``Dense``). ``None`` (the default) leaves LoRA off.
+        lora_alpha: optional number scaling the LoRA correction by ``lora_alpha / lora_rank``;
+            ``None`` means ``lora_rank``.
+        gptq_unpacked_column_size: accepted so that Keras configs of GPTQ-quantized layers load;
+            fkeras has no GPTQ mode, so it is not used.
+        quantization_config: optional ``keras.quantizers.QuantizationConfig`` (or its serialized dict)
+            used when a quantized layer is rebuilt from its config.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A tensor whose rank matches the input part of ``equation``.
+
+    Output shape:
+        ``(batch_size,) + output_shape`` (with the ellipsis axes kept).
+
+    Call arguments:
+        inputs: the input tensor.
+        training: unused by the float layer; passed on to the quantized kernels.
+
+    Raises:
+        ValueError: if ``equation`` is not a string of a supported form or ``output_shape`` is
+            malformed; at build time if the kernel or bias shape cannot be determined.
 
     Example:
         layer = keras.layers.EinsumDense("abc,cd->abd", output_shape=(None, 64), bias_axes="d")

@@ -26,9 +26,43 @@ def _positive_int(value, name):
 class Embedding(EmbeddingQuantizeMixin, _LoraMixin, Layer):
     """Turns nonnegative integer indices into dense vectors of size ``output_dim``.
 
-    ``mask_zero=True`` makes index 0 padding: the layer emits the mask ``inputs != 0`` for
-    downstream layers (RNNs skip those timesteps). tf.keras's ``input_length=`` is accepted and
-    ignored with a warning. ``quantize("int8" | "int4")`` stores the table quantized per row.
+    The layer holds a table ``embeddings`` of shape ``(input_dim, output_dim)`` and returns row
+    ``i`` for index ``i``. ``mask_zero=True`` makes index 0 padding: the layer emits the mask
+    ``inputs != 0`` for downstream layers (RNNs skip those timesteps). tf.keras's ``input_length=``
+    is accepted and ignored with a warning. ``quantize("int8" | "int4")`` stores the table quantized
+    per row.
+
+    Args:
+        input_dim: positive integer, the vocabulary size: indices must lie in ``[0, input_dim)``.
+        output_dim: positive integer, the size of each embedding vector.
+        embeddings_initializer: initializer of the table; defaults to ``"uniform"``.
+        embeddings_regularizer: optional regularizer penalizing the table.
+        embeddings_constraint: optional constraint applied to the table after each optimizer update.
+        mask_zero: if ``True``, index 0 is reserved for padding and a mask ``inputs != 0`` is passed to
+            later layers (so the vocabulary needs ``input_dim = vocabulary_size + 1``). Defaults to
+            ``False``.
+        weights: optional initial table, an array ``(input_dim, output_dim)`` or a one-element list
+            holding it; the layer is then built at construction.
+        lora_rank: optional positive integer; when set, the table is frozen and a low-rank trainable
+            correction ``lora_embeddings_a @ lora_embeddings_b`` (ranks ``lora_rank``) is learned
+            instead, as in ``Dense``. ``None`` (the default) leaves LoRA off.
+        lora_alpha: optional number scaling the LoRA correction by ``lora_alpha / lora_rank``;
+            ``None`` means ``lora_rank``.
+        quantization_config: optional ``keras.quantizers.QuantizationConfig`` (or its serialized dict)
+            used when a quantized layer is rebuilt from its config; ``None`` for a float table.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        Integer tensor of any shape ``(batch_size, ...)``; other dtypes are cast to int32.
+
+    Output shape:
+        ``inputs.shape + (output_dim,)``.
+
+    Call arguments:
+        inputs: the integer indices.
+
+    Raises:
+        ValueError: if ``input_dim`` or ``output_dim`` is not a positive integer.
 
     Example:
         model = keras.Sequential([keras.layers.Embedding(1000, 64, mask_zero=True),

@@ -10,7 +10,38 @@ from fkeras.engine.symbolic import KerasTensor, Node
 
 
 class InputLayer(Layer):
-    """The entry point of a Functional graph: holds the symbolic input tensor."""
+    """The entry point of a Functional graph: holds the symbolic input tensor.
+
+    Usually created for you by ``keras.Input`` or by a ``Sequential`` model given an input shape;
+    ``layer.output`` is the symbolic tensor. Calling it returns its input unchanged.
+
+    Args:
+        shape: the shape of one sample, without the batch axis (a tuple, or an integer for a 1D
+            sample); ``None`` entries are sizes unknown until run time.
+        batch_size: optional fixed batch size, prepended to ``shape`` (needed, for example, by
+            stateful RNNs). ``None`` (the default) leaves the batch size open.
+        dtype: dtype of the input (``"float32"``, ``"int32"``, ...); ``None`` uses the layer's compute
+            dtype (``keras.config.floatx()`` by default).
+        sparse: whether the input is expected to be sparse; recorded in the config for Keras
+            compatibility (fkeras feeds dense arrays).
+        batch_shape: the full shape including the batch axis, instead of ``shape`` and
+            ``batch_size``.
+        input_tensor: optional existing ``KerasTensor`` to use as the input; its shape and dtype win.
+        optional: if ``True``, the model may be called with ``None`` for this input. Defaults to
+            ``False``.
+        name: optional name of the layer (and of the tensor).
+        ragged: must be falsy; ragged inputs are not supported (JAX needs static shapes), pad them
+            with ``keras.utils.pad_sequences``.
+        **kwargs: tf.keras's ``input_shape``/``batch_input_shape`` spellings are accepted.
+
+    Raises:
+        ValueError: for ``ragged=True``, both ``shape`` and ``batch_shape``, neither of them (nor an
+            ``input_tensor``), a non-``KerasTensor`` ``input_tensor``, or a negative dimension.
+
+    Example:
+        layer = keras.layers.InputLayer(shape=(8,))
+        layer.output.shape   # (None, 8)
+    """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
@@ -73,7 +104,38 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
           optional=False):
-    """A symbolic input: ``x = keras.Input(shape=(784,))``."""
+    """A symbolic input tensor, the starting point of a Functional model: ``x = keras.Input(shape=(784,))``.
+
+    It creates an ``InputLayer`` and returns its output. Calling layers on it records the graph that
+    ``keras.Model(inputs, outputs)`` turns into one pure function.
+
+    Args:
+        shape: the shape of one sample, without the batch axis (a tuple, or an integer for a 1D
+            sample); ``None`` entries are sizes unknown until run time, e.g. ``(None, 16)`` for
+            sequences of any length.
+        batch_size: optional fixed batch size; ``None`` (the default) leaves it open.
+        dtype: dtype of the input (``"float32"``, ``"int32"``, ``"bool"``, ...); ``None`` uses
+            ``keras.config.floatx()``.
+        sparse: whether the input is expected to be sparse; recorded for Keras compatibility
+            (fkeras feeds dense arrays).
+        batch_shape: the full shape including the batch axis, instead of ``shape`` and
+            ``batch_size``.
+        name: optional name, unique within a model; generated when omitted.
+        tensor: optional existing ``KerasTensor`` to wrap instead of creating a new one.
+        optional: if ``True``, the model may be called with ``None`` for this input. Defaults to
+            ``False``.
+
+    Returns:
+        A ``KerasTensor`` with shape ``(batch_size,) + shape`` (or ``batch_shape``) and the dtype.
+
+    Raises:
+        ValueError: for both ``shape`` and ``batch_shape``, neither of them, or a negative dimension.
+
+    Example:
+        x = keras.Input(shape=(16,))
+        y = keras.layers.Dense(4)(x)
+        model = keras.Model(x, y)   # model.input_shape == (None, 16)
+    """
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
                        batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional)
     return layer.output

@@ -132,7 +132,20 @@ class Minimum(_Merge):
 
 
 class Concatenate(_Merge):
-    """Concatenates a list of inputs along ``axis`` (default -1)."""
+    """Concatenates a list of inputs along ``axis`` (default -1).
+
+    All inputs must have the same rank and the same sizes on every axis but ``axis``.
+
+    Args:
+        axis: integer, the axis to concatenate along; defaults to -1 (the features axis).
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: a list of tensors.
+
+    Example:
+        y = keras.layers.Concatenate()([np.ones((2, 3)), np.zeros((2, 5))])   # (2, 8)
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -184,7 +197,31 @@ class Concatenate(_Merge):
 
 
 class Dot(_Merge):
-    """Dot product between samples of two tensors along ``axes`` (optionally L2-normalized)."""
+    """Dot product between samples of two tensors along ``axes`` (optionally L2-normalized).
+
+    For inputs ``x`` of shape ``(batch, n)`` and ``y`` of shape ``(batch, n)`` the output is
+    ``(batch, 1)`` with ``sum(x * y, axis=-1)``; in general the contracted axes are removed and the
+    remaining axes of ``x`` then ``y`` are kept, the batch axis first.
+
+    Args:
+        axes: integer, or a pair of integers (one axis per input), the axes to contract. The batch
+            axis 0 cannot be contracted.
+        normalize: if ``True``, each input is L2-normalized along its contracted axis first, so the
+            output is the cosine similarity. Defaults to ``False``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: a list of exactly two tensors.
+
+    Raises:
+        TypeError: if ``axes`` is not an int or a pair of ints.
+        ValueError: at build time for a number of inputs other than 2, a batch-axis contraction or
+            mismatched contracted sizes.
+
+    Example:
+        x, y = np.ones((2, 4)), np.full((2, 4), 2.0)
+        keras.layers.Dot(axes=1)([x, y])   # [[8.], [8.]]
+    """
 
     _min_inputs = 2
 
@@ -252,32 +289,132 @@ def _batch_dot(x, y, axes):
 
 
 def add(inputs, **kwargs):
+    """Functional form of ``keras.layers.Add``: the element-wise sum of the inputs.
+
+    Args:
+        inputs: a list of input tensors.
+        **kwargs: arguments of the ``Add`` layer (``name``, ``dtype``, ...).
+
+    Returns:
+        The merged tensor (a symbolic tensor when the inputs are symbolic).
+
+    Example:
+        y = keras.layers.add([np.ones((2, 3)), np.ones((2, 3))])   # all 2.0
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs, **kwargs):
+    """Functional form of ``keras.layers.Subtract``: ``inputs[0] - inputs[1]``.
+
+    Args:
+        inputs: a list of exactly two tensors.
+        **kwargs: arguments of the ``Subtract`` layer (``name``, ``dtype``, ...).
+
+    Returns:
+        The merged tensor (a symbolic tensor when the inputs are symbolic).
+
+    Example:
+        y = keras.layers.subtract([np.ones((2, 3)), np.ones((2, 3))])   # all 0.0
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
+    """Functional form of ``keras.layers.Multiply``: the element-wise product of the inputs.
+
+    Args:
+        inputs: a list of input tensors.
+        **kwargs: arguments of the ``Multiply`` layer (``name``, ``dtype``, ...).
+
+    Returns:
+        The merged tensor (a symbolic tensor when the inputs are symbolic).
+
+    Example:
+        y = keras.layers.multiply([np.full((2, 3), 2.0), np.full((2, 3), 3.0)])   # all 6.0
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
+    """Functional form of ``keras.layers.Average``: the element-wise mean of the inputs.
+
+    Args:
+        inputs: a list of input tensors.
+        **kwargs: arguments of the ``Average`` layer (``name``, ``dtype``, ...).
+
+    Returns:
+        The merged tensor (a symbolic tensor when the inputs are symbolic).
+
+    Example:
+        y = keras.layers.average([np.zeros((2, 3)), np.ones((2, 3))])   # all 0.5
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
+    """Functional form of ``keras.layers.Maximum``: the element-wise maximum of the inputs.
+
+    Args:
+        inputs: a list of input tensors.
+        **kwargs: arguments of the ``Maximum`` layer (``name``, ``dtype``, ...).
+
+    Returns:
+        The merged tensor (a symbolic tensor when the inputs are symbolic).
+
+    Example:
+        y = keras.layers.maximum([np.zeros((2, 3)), np.ones((2, 3))])   # all 1.0
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
+    """Functional form of ``keras.layers.Minimum``: the element-wise minimum of the inputs.
+
+    Args:
+        inputs: a list of input tensors.
+        **kwargs: arguments of the ``Minimum`` layer (``name``, ``dtype``, ...).
+
+    Returns:
+        The merged tensor (a symbolic tensor when the inputs are symbolic).
+
+    Example:
+        y = keras.layers.minimum([np.zeros((2, 3)), np.ones((2, 3))])   # all 0.0
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
+    """Functional form of ``keras.layers.Concatenate``: joins the inputs along ``axis``.
+
+    Args:
+        inputs: a list of tensors with equal sizes on every axis but ``axis``.
+        axis: integer, the concatenation axis; defaults to -1.
+        **kwargs: arguments of the ``Concatenate`` layer (``name``, ...).
+
+    Returns:
+        The concatenated tensor.
+
+    Example:
+        y = keras.layers.concatenate([np.ones((2, 3)), np.zeros((2, 5))])   # (2, 8)
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs, axes=-1, normalize=False, **kwargs):
+    """Functional form of ``keras.layers.Dot``: per-sample dot product of two tensors.
+
+    Args:
+        inputs: a list of exactly two tensors.
+        axes: integer or pair of integers, the axes to contract; defaults to -1 (the last axis).
+        normalize: if ``True``, L2-normalize both inputs along the contracted axes first (cosine
+            similarity). Defaults to ``False``.
+        **kwargs: arguments of the ``Dot`` layer (``name``, ...).
+
+    Returns:
+        The dot product, ``(batch, 1)`` for two ``(batch, n)`` inputs.
+
+    Example:
+        y = keras.layers.dot([np.ones((2, 4)), np.ones((2, 4))], axes=1)   # [[4.], [4.]]
+    """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -83,7 +83,56 @@ class BatchNormalization(Layer):
     A frozen layer (``trainable = False``) always runs in inference mode, as in Keras.
 
     Rows of a padded batch (the trainer's sample mask) and positions masked by ``mask``
-    (shape ``inputs.shape[:-1]``) are left out of the batch moments.
+    (shape ``inputs.shape[:-1]``) are left out of the batch moments. Under data parallelism the
+    moments are those of the global batch. Statistics are computed in at least float32.
+
+    Args:
+        axis: integer, the features axis that keeps its own statistics and weights (usually the
+            channel axis); defaults to -1. Use ``axis=1`` for ``"channels_first"`` images.
+        momentum: float, the weight of the old value in the moving averages; defaults to 0.99.
+        epsilon: small float added to the variance before the square root; defaults to 1e-3.
+        center: if ``True`` (the default), learn an offset ``beta``; if ``False``, no offset.
+        scale: if ``True`` (the default), learn a factor ``gamma``; ``False`` is fine when the next
+            layer is linear (or ``relu``) and rescales anyway.
+        beta_initializer: initializer of ``beta``; defaults to ``"zeros"``.
+        gamma_initializer: initializer of ``gamma``; defaults to ``"ones"``.
+        moving_mean_initializer: initializer of ``moving_mean``; defaults to ``"zeros"``.
+        moving_variance_initializer: initializer of ``moving_variance``; defaults to ``"ones"``.
+        beta_regularizer: optional regularizer penalizing ``beta``.
+        gamma_regularizer: optional regularizer penalizing ``gamma``.
+        beta_constraint: optional constraint applied to ``beta`` after each optimizer update.
+        gamma_constraint: optional constraint applied to ``gamma`` after each optimizer update.
+        renorm: if ``True``, use batch renormalization (Ioffe, 2017): in training the normalized
+            values are corrected by ``r = batch_std / renorm_std`` and ``d = (batch_mean - renorm_mean)
+            / renorm_std`` (treated as constants in the gradient), which keeps training and inference
+            closer for small or non-i.i.d. batches. Adds ``moving_stddev``, ``renorm_mean`` and
+            ``renorm_stddev`` variables. Defaults to ``False``.
+        renorm_clipping: optional dict with keys among ``"rmax"``, ``"rmin"`` and ``"dmax"`` bounding
+            ``r`` to ``[rmin, rmax]`` and ``d`` to ``[-dmax, dmax]``; missing keys leave that side
+            unbounded. Only used with ``renorm=True``.
+        renorm_momentum: float, the momentum of the renormalization averages; defaults to 0.99.
+        synchronized: kept for Keras config compatibility. Under ``jit`` with a sharded batch the
+            moments are already global, so no extra synchronization is needed. Defaults to ``False``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        Any shape with a defined size on ``axis``.
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the input tensor.
+        training: ``True`` normalizes with the batch moments and updates the moving statistics
+            (only while the layer is trainable); ``False``/``None`` uses the moving statistics.
+            ``fit`` passes ``True``, ``predict`` and ``evaluate`` pass ``False``.
+        mask: optional boolean tensor of shape ``inputs.shape[:-1]``; ``False`` positions are left out
+            of the batch moments (the output is still computed everywhere).
+
+    Raises:
+        TypeError: if ``axis`` is not an integer.
+        ValueError: for bad ``renorm_clipping`` keys or bounds; at build time for an out-of-range
+            ``axis`` or an undefined size on it; at call time for a mask of the wrong rank.
 
     Example:
         bn = keras.layers.BatchNormalization()
@@ -374,8 +423,39 @@ def _broadcast_param(v, ndim, axes, input_shape):
 class LayerNormalization(Layer):
     """Normalizes each example over ``axis``: ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
 
-    ``rms_scaling=True`` is Keras 3's deprecated option (scales by the variance, no centering);
-    use ``RMSNormalization`` instead.
+    The mean and variance are taken per example (and per position on the other axes) over the axes
+    in ``axis``, so unlike ``BatchNormalization`` the result does not depend on the batch and the
+    layer behaves the same in training and inference. ``gamma`` and ``beta`` have the shape of the
+    normalized axes. Statistics are computed in at least float32.
+
+    ``rms_scaling=True`` (a keyword argument) is Keras 3's deprecated option (scales by the
+    variance, no centering); use ``RMSNormalization`` instead.
+
+    Args:
+        axis: integer or list of integers, the axes to normalize over; defaults to -1 (the last).
+        epsilon: small float added to the variance before the square root; defaults to 1e-3.
+        center: if ``True`` (the default), learn an offset ``beta``.
+        scale: if ``True`` (the default), learn a factor ``gamma``.
+        beta_initializer: initializer of ``beta``; defaults to ``"zeros"``.
+        gamma_initializer: initializer of ``gamma``; defaults to ``"ones"``.
+        beta_regularizer: optional regularizer penalizing ``beta``.
+        gamma_regularizer: optional regularizer penalizing ``gamma``.
+        beta_constraint: optional constraint applied to ``beta`` after each optimizer update.
+        gamma_constraint: optional constraint applied to ``gamma`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        Any shape with defined sizes on the ``axis`` axes.
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        TypeError: if ``axis`` is not an int or a list/tuple of ints.
+        ValueError: at build time for an out-of-range ``axis`` or an undefined size on it.
 
     Example:
         ln = keras.layers.LayerNormalization()
@@ -480,8 +560,41 @@ class LayerNormalization(Layer):
 class GroupNormalization(Layer):
     """Splits the channels (``axis``) into ``groups`` and normalizes each group per example.
 
+    Each example's channels are divided into ``groups`` blocks of ``channels // groups``; the mean and
+    variance of a block are taken over its channels and all other non-batch axes, then
+    ``gamma * (x - mean) / sqrt(var + epsilon) + beta`` with per-channel ``gamma``/``beta``
+    (Wu & He, 2018). Like ``LayerNormalization`` it does not depend on the batch.
     ``groups=-1`` gives instance normalization (one group per channel); ``groups=1`` is layer
     normalization over all non-batch axes.
+
+    Args:
+        groups: positive integer dividing the number of channels, or -1 for one group per channel;
+            defaults to 32.
+        axis: integer, the channel axis; defaults to -1. It may not be the batch axis.
+        epsilon: small float added to the variance before the square root; defaults to 1e-3.
+        center: if ``True`` (the default), learn a per-channel offset ``beta``.
+        scale: if ``True`` (the default), learn a per-channel factor ``gamma``.
+        beta_initializer: initializer of ``beta``; defaults to ``"zeros"``.
+        gamma_initializer: initializer of ``gamma``; defaults to ``"ones"``.
+        beta_regularizer: optional regularizer penalizing ``beta``.
+        gamma_regularizer: optional regularizer penalizing ``gamma``.
+        beta_constraint: optional constraint applied to ``beta`` after each optimizer update.
+        gamma_constraint: optional constraint applied to ``gamma`` after each optimizer update.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        Any shape of rank 2 or more with a defined channel size on ``axis``.
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: if ``groups`` is neither positive nor -1; at build time if ``axis`` is the batch
+            axis or undefined, or if the channels are fewer than, or not divisible by, ``groups``.
+        TypeError: if ``axis`` is not an integer.
 
     Example:
         gn = keras.layers.GroupNormalization(groups=2)

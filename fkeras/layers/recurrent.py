@@ -213,6 +213,43 @@ class _RecurrentCellBase(Layer, DropoutRNNCell):
 class SimpleRNNCell(_RecurrentCellBase):
     """One step of a fully-connected RNN: ``h = activation(x @ kernel + h_prev @ recurrent_kernel + bias)``.
 
+    A cell processes a single timestep; wrap it in ``keras.layers.RNN`` to run it over a sequence
+    (``keras.layers.SimpleRNN`` does exactly that). Weights: ``kernel`` ``(input_dim, units)``,
+    ``recurrent_kernel`` ``(units, units)``, ``bias`` ``(units,)``.
+
+    Args:
+        units: positive integer, the size of the hidden state and of each output step.
+        activation: activation of the new state; defaults to ``"tanh"``. ``None`` means the identity.
+        use_bias: whether the layer has a bias vector. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``, the input projection; defaults to
+            ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel``, the state projection;
+            defaults to ``"orthogonal"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        recurrent_regularizer: optional regularizer penalizing ``recurrent_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        recurrent_constraint: optional constraint applied to ``recurrent_kernel`` after each update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        dropout: float in ``[0, 1]``, the fraction of input features dropped in training (values are
+            clipped to that range). One mask is drawn per sequence and reused at every timestep.
+            Defaults to 0.
+        recurrent_dropout: float in ``[0, 1]``, the fraction of the recurrent state dropped before
+            the state projection in training, with one mask per sequence. Defaults to 0.
+        seed: optional integer folded into the layer's random key, making the dropout masks
+            reproducible.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Call arguments:
+        inputs: the input of one timestep, shape ``(batch_size, input_dim)``.
+        states: the previous state: ``h_prev`` of shape ``(batch_size, units)`` (or a one-element list).
+        training: whether dropout is active. Defaults to ``False``.
+
+    Returns:
+        ``(h, new_states)`` where ``h`` is ``(batch_size, units)`` and ``new_states`` holds ``h`` in the
+        same structure as ``states``.
+
     Example:
         rnn = keras.layers.RNN(keras.layers.SimpleRNNCell(4))
         y = rnn(np.ones((2, 10, 8)))   # (2, 4)
@@ -267,13 +304,59 @@ class SimpleRNNCell(_RecurrentCellBase):
 
 
 class LSTMCell(_RecurrentCellBase):
-    """One LSTM step (Hochreiter 1997); gates i, f, c, o fused in ``kernel``/``recurrent_kernel``/``bias``.
+    """One LSTM step (Hochreiter & Schmidhuber, 1997), to be run over a sequence by ``keras.layers.RNN``.
 
-    ``unit_forget_bias=True`` initializes the forget-gate bias to ones. States: ``[h, c]``.
+    With ``z = x @ kernel + h_prev @ recurrent_kernel + bias`` split into four blocks in the order
+    input, forget, candidate, output::
+
+        i = recurrent_activation(z_i)   f = recurrent_activation(z_f)   o = recurrent_activation(z_o)
+        c = f * c_prev + i * activation(z_c)
+        h = o * activation(c)
+
+    Weights (Keras's layout): ``kernel`` ``(input_dim, 4 * units)``, ``recurrent_kernel``
+    ``(units, 4 * units)``, ``bias`` ``(4 * units,)``. The state is ``[h, c]``.
+
+    Args:
+        units: positive integer, the size of the hidden state and of each output step.
+        activation: activation of the candidate and of the cell state on output; defaults to
+            ``"tanh"``. ``None`` means the identity.
+        recurrent_activation: activation of the gates; defaults to ``"sigmoid"``. ``None`` means
+            the identity.
+        use_bias: whether the layer has a bias vector. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``, the input projection; defaults to
+            ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel``, the state projection;
+            defaults to ``"orthogonal"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        unit_forget_bias: if ``True`` (the default), the forget-gate block of ``bias`` starts at ones
+            instead of ``bias_initializer``, so the cell remembers by default early in training
+            (Jozefowicz et al., 2015).
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        recurrent_regularizer: optional regularizer penalizing ``recurrent_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        recurrent_constraint: optional constraint applied to ``recurrent_kernel`` after each update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        dropout: float in ``[0, 1]``, the fraction of input features dropped in training (values are
+            clipped to that range). One mask is drawn per sequence and reused at every timestep.
+            Defaults to 0.
+        recurrent_dropout: float in ``[0, 1]``, the fraction of the recurrent state dropped before
+            the state projection in training, with one mask per sequence. Defaults to 0.
+        seed: optional integer folded into the layer's random key, making the dropout masks
+            reproducible.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Call arguments:
+        inputs: the input of one timestep, shape ``(batch_size, input_dim)``.
+        states: the previous states: ``[h_prev, c_prev]``, each ``(batch_size, units)``.
+        training: whether dropout is active. Defaults to ``False``.
+
+    Returns:
+        ``(h, [h, c])``, each of shape ``(batch_size, units)``.
 
     Example:
         rnn = keras.layers.RNN(keras.layers.LSTMCell(4), return_state=True)
-        y, h, c = rnn(np.ones((2, 10, 8)))
+        y, h, c = rnn(np.ones((2, 10, 8)))   # y, h, c: (2, 4)
     """
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -356,10 +439,56 @@ class LSTMCell(_RecurrentCellBase):
 
 
 class GRUCell(_RecurrentCellBase):
-    """One GRU step (Cho et al. 2014); gates z, r, h fused in ``kernel``/``recurrent_kernel``.
+    """One GRU step (Cho et al., 2014), to be run over a sequence by ``keras.layers.RNN``.
 
-    ``reset_after=True`` (default, the cuDNN-compatible variant) applies the reset gate after the
-    recurrent matmul and keeps separate input and recurrent biases: ``bias`` is ``(2, 3 * units)``.
+    The blocks of ``kernel``/``recurrent_kernel``/``bias`` are in the order update ``z``, reset ``r``,
+    candidate ``h``. With ``reset_after=True`` (the default)::
+
+        z = recurrent_activation(x W_z + b_z + h_prev U_z + b'_z)     (r alike)
+        candidate = activation(x W_h + b_h + r * (h_prev U_h + b'_h))
+        h = z * h_prev + (1 - z) * candidate
+
+    and with ``reset_after=False`` the candidate is ``activation(x W_h + b_h + (r * h_prev) U_h)``.
+    Weights: ``kernel`` ``(input_dim, 3 * units)``, ``recurrent_kernel`` ``(units, 3 * units)``.
+
+    Args:
+        units: positive integer, the size of the hidden state and of each output step.
+        activation: activation of the candidate state; defaults to ``"tanh"``. ``None`` means the identity.
+        recurrent_activation: activation of the gates; defaults to ``"sigmoid"``. ``None`` means
+            the identity.
+        use_bias: whether the layer has a bias vector. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``, the input projection; defaults to
+            ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel``, the state projection;
+            defaults to ``"orthogonal"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        recurrent_regularizer: optional regularizer penalizing ``recurrent_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        recurrent_constraint: optional constraint applied to ``recurrent_kernel`` after each update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        dropout: float in ``[0, 1]``, the fraction of input features dropped in training (values are
+            clipped to that range). One mask is drawn per sequence and reused at every timestep.
+            Defaults to 0.
+        recurrent_dropout: float in ``[0, 1]``, the fraction of the recurrent state dropped before
+            the state projection in training, with one mask per sequence. Defaults to 0.
+        reset_after: if ``True`` (the default, the cuDNN-compatible form) the reset gate multiplies
+            the state projection after the matrix product, and ``bias`` has shape
+            ``(2, 3 * units)`` (input bias, recurrent bias); if ``False`` it multiplies the state
+            before the product and ``bias`` is ``(3 * units,)``.
+        seed: optional integer folded into the layer's random key, making the dropout masks
+            reproducible.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Call arguments:
+        inputs: the input of one timestep, shape ``(batch_size, input_dim)``.
+        states: the previous state: ``h_prev`` of shape ``(batch_size, units)`` (or a one-element list).
+        training: whether dropout is active. Defaults to ``False``.
+
+    Returns:
+        ``(h, new_states)`` where ``h`` is ``(batch_size, units)`` and ``new_states`` holds ``h`` in the
+        same structure as ``states``.
 
     Example:
         rnn = keras.layers.RNN(keras.layers.GRUCell(4))
@@ -590,9 +719,46 @@ class RNN(Layer):
     """Runs a cell over the time axis of ``(batch, timesteps, features)`` inputs.
 
     A cell is any layer with a ``state_size`` (int or list of ints) and
-    ``call(inputs_t, states) -> (output_t, new_states)``; a list of cells is stacked with
-    ``StackedRNNCells``. ``initial_state=`` and ``mask=`` are call arguments; ``stateful=True``
-    keeps the final states of each call for the next one (``reset_state()`` zeroes them).
+    ``call(inputs_t, states) -> (output_t, new_states)`` (optionally taking ``training``); it may also
+    define ``output_size`` and ``get_initial_state(batch_size)``. A list of cells is stacked with
+    ``StackedRNNCells``. The loop is one ``jax.lax.scan``, so the layer is a pure function under
+    ``jit``/``grad``/``vmap``.
+
+    Args:
+        cell: the cell instance, or a list of cells (run as ``StackedRNNCells``, each feeding the next).
+        return_sequences: if ``True``, return the output of every timestep; if ``False`` (the default),
+            only the last one.
+        return_state: if ``True``, also return the final state tensors after the output. Defaults to
+            ``False``.
+        go_backwards: if ``True``, read the sequence from its end; with ``return_sequences`` the
+            outputs are in processing (reversed) order. Defaults to ``False``.
+        stateful: if ``True``, the final states of each call are kept (as non-trainable state, not
+            saved with the weights) and start the next call; the batch size must be fixed, and
+            ``reset_state()`` zeroes them. Defaults to ``False``.
+        unroll: ``False`` (the default) loops with ``jax.lax.scan``; ``True`` unrolls the whole loop;
+            an integer unrolls that many steps per iteration.
+        zero_output_for_mask: if ``True``, masked timesteps output zeros; if ``False`` (the default),
+            they repeat the previous output. Either way the states are carried over unchanged.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``activity_regularizer``, ...).
+
+    Input shape:
+        ``(batch_size, timesteps, ...)``; the cell sees one ``(batch_size, ...)`` step at a time.
+
+    Output shape:
+        ``(batch_size, output_size)`` or, with ``return_sequences=True``,
+        ``(batch_size, timesteps, output_size)``; with ``return_state=True`` the final states follow
+        the output in a tuple.
+
+    Call arguments:
+        inputs: the sequence tensor.
+        initial_state: optional initial state tensors, one per entry of ``state_size``; ``None`` uses
+            the cell's ``get_initial_state`` (zeros).
+        mask: optional boolean ``(batch_size, timesteps)`` tensor; ``False`` skips a timestep.
+        training: forwarded to cells whose ``call`` accepts it (dropout). Defaults to ``False``.
+
+    Raises:
+        ValueError: if ``cell`` has no ``call`` or no valid ``state_size``; at call time for inputs
+            below rank 3 or a wrong number of initial states.
 
     Example:
         class MinimalRNNCell(keras.layers.Layer):
@@ -608,6 +774,7 @@ class RNN(Layer):
                 return h, [h]
 
         y = keras.layers.RNN(MinimalRNNCell(32))(np.ones((4, 10, 5)))   # (4, 32)
+        y = keras.layers.RNN([keras.layers.GRUCell(8), keras.layers.GRUCell(4)])(np.ones((4, 10, 5)))  # (4, 4)
     """
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
@@ -976,11 +1143,75 @@ class _CellProperties:
 
 
 class SimpleRNN(_CellProperties, RNN):
-    """Fully-connected RNN whose output is fed back as the next input state.
+    """Fully-connected RNN whose output is fed back as the next state: a ``SimpleRNNCell`` run by ``RNN``.
+
+    At each timestep ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``. The
+    weights live on the cell (``simple_rnn/simple_rnn_cell/kernel``, ...), as in Keras.
+
+    Args:
+        units: positive integer, the size of the hidden state and of each output step.
+        activation: activation of the state; defaults to ``"tanh"``. ``None`` means the identity.
+        use_bias: whether the layer has a bias vector. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``, the input projection; defaults to
+            ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel``, the state projection;
+            defaults to ``"orthogonal"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        recurrent_regularizer: optional regularizer penalizing ``recurrent_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        recurrent_constraint: optional constraint applied to ``recurrent_kernel`` after each update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        dropout: float in ``[0, 1]``, the fraction of input features dropped in training (values are
+            clipped to that range). One mask is drawn per sequence and reused at every timestep.
+            Defaults to 0.
+        recurrent_dropout: float in ``[0, 1]``, the fraction of the recurrent state dropped before
+            the state projection in training, with one mask per sequence. Defaults to 0.
+        return_sequences: if ``True``, return the output of every timestep; if ``False`` (the
+            default), only the last one.
+        return_state: if ``True``, also return the final state tensors after the output. Defaults to
+            ``False``.
+        go_backwards: if ``True``, read the sequence from its end; with ``return_sequences`` the
+            outputs are then in processing (reversed) order. Defaults to ``False``.
+        stateful: if ``True``, the final states of each batch become the initial states of the next
+            batch (sample ``i`` continues sample ``i``); this needs a fixed batch size (``Input(batch_size=...)``
+            or ``batch_shape``) and ``reset_state()`` zeroes the states. Defaults to ``False``.
+        unroll: ``False`` (the default) runs the time loop as one ``jax.lax.scan``; ``True`` unrolls it
+            completely (faster for short sequences, more compile time and memory); an integer unrolls
+            that many steps per scan iteration.
+        seed: optional integer folded into the layer's random key, making the dropout masks
+            reproducible.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, timesteps, features)``.
+
+    Output shape:
+        ``(batch_size, units)``, or ``(batch_size, timesteps, units)`` with ``return_sequences=True``.
+        With ``return_state=True`` a tuple ``(output, h)`` where ``h`` is ``(batch_size, units)``.
+
+    Call arguments:
+        inputs: a 3D tensor ``(batch_size, timesteps, features)``.
+        initial_state: optional tensor ``(batch_size, units)`` (or a one-element list); ``None`` (the
+            default) starts from zeros (or, for a stateful layer, from the states left by the previous
+            call).
+        mask: optional boolean tensor ``(batch_size, timesteps)``; ``False`` marks a timestep to skip:
+            the states are carried over unchanged and the previous output is repeated. An upstream
+            ``Masking`` or ``Embedding(mask_zero=True)`` layer supplies it automatically.
+        training: whether dropout and recurrent dropout are active. Defaults to ``False``; ``fit``
+            passes ``True``.
+
+    Raises:
+        ValueError: for a non-positive ``units`` or a non-numeric dropout rate; at call time for inputs
+            that are not 3D or a wrong number of initial states.
 
     Example:
-        y = keras.layers.SimpleRNN(4)(np.ones((32, 10, 8)))   # (32, 4)
+        x = np.ones((32, 10, 8))
+        y = keras.layers.SimpleRNN(4)(x)   # (32, 4)
         seq, state = keras.layers.SimpleRNN(4, return_sequences=True, return_state=True)(x)
+        # seq: (32, 10, 4), state: (32, 4)
     """
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
@@ -1008,11 +1239,95 @@ class SimpleRNN(_CellProperties, RNN):
 
 
 class LSTM(_CellProperties, RNN):
-    """Long Short-Term Memory layer (Hochreiter 1997).
+    """Long Short-Term Memory layer (Hochreiter & Schmidhuber, 1997): an ``LSTMCell`` run by ``RNN``.
+
+    At each timestep, with ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias`` split into the
+    input, forget, candidate and output blocks (in that order)::
+
+        i, f, o = recurrent_activation(z_i), recurrent_activation(z_f), recurrent_activation(z_o)
+        c_t = f * c_{t-1} + i * activation(z_c)
+        h_t = o * activation(c_t)
+
+    ``h_t`` is the output of the step. The time loop is one ``jax.lax.scan``, so the layer works under
+    ``jit``, ``grad`` and ``vmap``. Weights (Keras's names and layout, on the cell):
+    ``lstm/lstm_cell/kernel`` ``(features, 4 * units)``, ``recurrent_kernel`` ``(units, 4 * units)``,
+    ``bias`` ``(4 * units,)``.
+
+    Args:
+        units: positive integer, the size of the hidden state and of each output step.
+        activation: activation of the candidate and of the cell state on output; defaults to
+            ``"tanh"``. ``None`` means the identity.
+        recurrent_activation: activation of the gates; defaults to ``"sigmoid"``. ``None`` means
+            the identity.
+        use_bias: whether the layer has a bias vector. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``, the input projection; defaults to
+            ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel``, the state projection;
+            defaults to ``"orthogonal"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        unit_forget_bias: if ``True`` (the default), the forget-gate block of ``bias`` starts at ones
+            instead of ``bias_initializer``, so the cell remembers by default early in training
+            (Jozefowicz et al., 2015).
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        recurrent_regularizer: optional regularizer penalizing ``recurrent_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        recurrent_constraint: optional constraint applied to ``recurrent_kernel`` after each update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        dropout: float in ``[0, 1]``, the fraction of input features dropped in training (values are
+            clipped to that range). One mask is drawn per sequence and reused at every timestep.
+            Defaults to 0.
+        recurrent_dropout: float in ``[0, 1]``, the fraction of the recurrent state dropped before
+            the state projection in training, with one mask per sequence. Defaults to 0.
+        seed: optional integer folded into the layer's random key, making the dropout masks
+            reproducible.
+        return_sequences: if ``True``, return the output of every timestep; if ``False`` (the
+            default), only the last one.
+        return_state: if ``True``, also return the final state tensors after the output. Defaults to
+            ``False``.
+        go_backwards: if ``True``, read the sequence from its end; with ``return_sequences`` the
+            outputs are then in processing (reversed) order. Defaults to ``False``.
+        stateful: if ``True``, the final states of each batch become the initial states of the next
+            batch (sample ``i`` continues sample ``i``); this needs a fixed batch size (``Input(batch_size=...)``
+            or ``batch_shape``) and ``reset_state()`` zeroes the states. Defaults to ``False``.
+        unroll: ``False`` (the default) runs the time loop as one ``jax.lax.scan``; ``True`` unrolls it
+            completely (faster for short sequences, more compile time and memory); an integer unrolls
+            that many steps per scan iteration.
+        use_cudnn: ``"auto"`` (the default), ``True`` or ``False``; accepted and stored for Keras
+            compatibility. fkeras always runs its ``lax.scan`` loop and lets XLA choose the kernels.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, timesteps, features)``.
+
+    Output shape:
+        ``(batch_size, units)``, or ``(batch_size, timesteps, units)`` with ``return_sequences=True``.
+        With ``return_state=True`` a tuple ``(output, h, c)``, where the final hidden state ``h`` and
+        cell state ``c`` are each ``(batch_size, units)``.
+
+    Call arguments:
+        inputs: a 3D tensor ``(batch_size, timesteps, features)``.
+        initial_state: optional list ``[h, c]`` of two tensors ``(batch_size, units)``; ``None`` (the
+            default) starts from zeros (or, for a stateful layer, from the states left by the previous
+            call).
+        mask: optional boolean tensor ``(batch_size, timesteps)``; ``False`` marks a timestep to skip:
+            the states are carried over unchanged and the previous output is repeated. An upstream
+            ``Masking`` or ``Embedding(mask_zero=True)`` layer supplies it automatically.
+        training: whether dropout and recurrent dropout are active. Defaults to ``False``; ``fit``
+            passes ``True``.
+
+    Raises:
+        ValueError: for a non-positive ``units``, a non-numeric dropout rate or a ``use_cudnn`` other than
+            ``"auto"``, ``True`` or ``False``; at call time for inputs that are not 3D or a wrong number
+            of initial states; for ``stateful=True`` without a fixed batch size.
 
     Example:
-        y = keras.layers.LSTM(4)(np.ones((32, 10, 8)))   # (32, 4)
+        x = np.ones((32, 10, 8))
+        y = keras.layers.LSTM(4)(x)   # (32, 4)
         seq, h, c = keras.layers.LSTM(4, return_sequences=True, return_state=True)(x)
+        # seq: (32, 10, 4), h: (32, 4), c: (32, 4)
+        y = keras.layers.LSTM(4)(x, initial_state=[h, c])   # continue from given states
     """
 
     recurrent_activation = property(lambda self: self.cell.recurrent_activation)
@@ -1052,11 +1367,85 @@ class LSTM(_CellProperties, RNN):
 
 
 class GRU(_CellProperties, RNN):
-    """Gated Recurrent Unit layer (Cho et al. 2014); ``reset_after=True`` by default.
+    """Gated Recurrent Unit layer (Cho et al., 2014): a ``GRUCell`` run by ``RNN``.
+
+    Each step mixes the previous state and a candidate with an update gate ``z``:
+    ``h_t = z * h_{t-1} + (1 - z) * candidate``, where a reset gate ``r`` scales the state's share of
+    the candidate (see ``GRUCell`` for the formulas). ``reset_after=True`` (the default) matches
+    Keras 3 and cuDNN weights. Weights live on the cell: ``gru/gru_cell/kernel``
+    ``(features, 3 * units)``, ``recurrent_kernel`` ``(units, 3 * units)``, ``bias``.
+
+    Args:
+        units: positive integer, the size of the hidden state and of each output step.
+        activation: activation of the candidate state; defaults to ``"tanh"``. ``None`` means the identity.
+        recurrent_activation: activation of the gates; defaults to ``"sigmoid"``. ``None`` means
+            the identity.
+        use_bias: whether the layer has a bias vector. Defaults to ``True``.
+        kernel_initializer: initializer of ``kernel``, the input projection; defaults to
+            ``"glorot_uniform"``.
+        recurrent_initializer: initializer of ``recurrent_kernel``, the state projection;
+            defaults to ``"orthogonal"``.
+        bias_initializer: initializer of ``bias``; defaults to ``"zeros"``.
+        kernel_regularizer: optional regularizer penalizing ``kernel``.
+        recurrent_regularizer: optional regularizer penalizing ``recurrent_kernel``.
+        bias_regularizer: optional regularizer penalizing ``bias``.
+        activity_regularizer: optional regularizer penalizing the layer's output.
+        kernel_constraint: optional constraint applied to ``kernel`` after each optimizer update.
+        recurrent_constraint: optional constraint applied to ``recurrent_kernel`` after each update.
+        bias_constraint: optional constraint applied to ``bias`` after each optimizer update.
+        dropout: float in ``[0, 1]``, the fraction of input features dropped in training (values are
+            clipped to that range). One mask is drawn per sequence and reused at every timestep.
+            Defaults to 0.
+        recurrent_dropout: float in ``[0, 1]``, the fraction of the recurrent state dropped before
+            the state projection in training, with one mask per sequence. Defaults to 0.
+        seed: optional integer folded into the layer's random key, making the dropout masks
+            reproducible.
+        return_sequences: if ``True``, return the output of every timestep; if ``False`` (the
+            default), only the last one.
+        return_state: if ``True``, also return the final state tensors after the output. Defaults to
+            ``False``.
+        go_backwards: if ``True``, read the sequence from its end; with ``return_sequences`` the
+            outputs are then in processing (reversed) order. Defaults to ``False``.
+        stateful: if ``True``, the final states of each batch become the initial states of the next
+            batch (sample ``i`` continues sample ``i``); this needs a fixed batch size (``Input(batch_size=...)``
+            or ``batch_shape``) and ``reset_state()`` zeroes the states. Defaults to ``False``.
+        unroll: ``False`` (the default) runs the time loop as one ``jax.lax.scan``; ``True`` unrolls it
+            completely (faster for short sequences, more compile time and memory); an integer unrolls
+            that many steps per scan iteration.
+        reset_after: if ``True`` (the default, the cuDNN-compatible form) the reset gate multiplies
+            the state projection after the matrix product, and ``bias`` has shape
+            ``(2, 3 * units)`` (input bias, recurrent bias); if ``False`` it multiplies the state
+            before the product and ``bias`` is ``(3 * units,)``.
+        use_cudnn: ``"auto"`` (the default), ``True`` or ``False``; accepted and stored for Keras
+            compatibility. fkeras always runs its ``lax.scan`` loop and lets XLA choose the kernels.
+        **kwargs: base layer arguments (``name``, ``dtype``, ``trainable``, ...).
+
+    Input shape:
+        ``(batch_size, timesteps, features)``.
+
+    Output shape:
+        ``(batch_size, units)``, or ``(batch_size, timesteps, units)`` with ``return_sequences=True``.
+        With ``return_state=True`` a tuple ``(output, h)`` where ``h`` is ``(batch_size, units)``.
+
+    Call arguments:
+        inputs: a 3D tensor ``(batch_size, timesteps, features)``.
+        initial_state: optional tensor ``(batch_size, units)`` (or a one-element list); ``None`` (the
+            default) starts from zeros (or, for a stateful layer, from the states left by the previous
+            call).
+        mask: optional boolean tensor ``(batch_size, timesteps)``; ``False`` marks a timestep to skip:
+            the states are carried over unchanged and the previous output is repeated. An upstream
+            ``Masking`` or ``Embedding(mask_zero=True)`` layer supplies it automatically.
+        training: whether dropout and recurrent dropout are active. Defaults to ``False``; ``fit``
+            passes ``True``.
+
+    Raises:
+        ValueError: for a non-positive ``units``, a non-numeric dropout rate or an invalid
+            ``use_cudnn``; at call time for inputs that are not 3D or a wrong number of initial states.
 
     Example:
-        y = keras.layers.GRU(4)(np.ones((32, 10, 8)))   # (32, 4)
-        seq, h = keras.layers.GRU(4, return_sequences=True, return_state=True)(x)
+        x = np.ones((32, 10, 8))
+        y = keras.layers.GRU(4)(x)   # (32, 4)
+        seq, h = keras.layers.GRU(4, return_sequences=True, return_state=True)(x)   # (32, 10, 4), (32, 4)
     """
 
     recurrent_activation = property(lambda self: self.cell.recurrent_activation)

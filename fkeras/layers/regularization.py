@@ -12,6 +12,31 @@ class Dropout(Layer):
 
     The mask is drawn from the step's key, folded by layer name and call count, so it differs
     every step (and every replica) and is reproducible after ``keras.utils.set_random_seed``.
+    Outside training the layer is the identity, so no rescaling is needed at inference.
+
+    Args:
+        rate: float in ``[0, 1]``, the fraction of inputs to drop.
+        noise_shape: optional tuple, the shape of the keep/drop mask, broadcast against the input;
+            ``None`` entries take the input's size. For example ``(batch, 1, features)`` on
+            ``(batch, timesteps, features)`` inputs drops the same features at every timestep.
+            ``None`` (the default) draws one value per input element.
+        seed: optional integer folded into the layer's random key. The key itself comes from the
+            training step (or ``keras.utils.set_random_seed``), so masks differ between steps either
+            way; ``seed`` makes two layers draw different, reproducible masks.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: the input tensor (any shape).
+        training: ``True`` applies the noise; ``False`` (the default) returns the inputs unchanged.
+            ``fit`` passes ``True``, ``predict``/``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: if ``rate`` is not a number in ``[0, 1]``.
+
+    Example:
+        drop = keras.layers.Dropout(0.5)
+        y = drop(np.ones((2, 4)), training=True)   # entries are 0.0 or 2.0
+        y = drop(np.ones((2, 4)))                  # unchanged
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):

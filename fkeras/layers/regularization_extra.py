@@ -70,8 +70,33 @@ class _BaseSpatialDropout(Dropout):
 class SpatialDropout1D(_BaseSpatialDropout):
     """Drops entire 1D feature maps (channels) of ``(batch, steps, channels)`` inputs.
 
+    One keep/drop draw is made per (example, channel) and applied at every step; kept channels are
+    scaled by ``1 / (1 - rate)``. When neighbouring steps are strongly correlated (as after
+    convolutions), this regularizes better than element-wise ``Dropout``.
+
+    Args:
+        rate: float in ``[0, 1]``, the fraction of channels to drop.
+        seed: optional integer folded into the layer's random key. The key itself comes from the
+            training step (or ``keras.utils.set_random_seed``), so masks differ between steps either
+            way; ``seed`` makes two layers draw different, reproducible masks.
+        name: optional name of the layer.
+        dtype: optional dtype policy of the layer.
+        **kwargs: other base layer arguments.
+
+    Input shape:
+        ``(batch_size, steps, channels)``.
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the input tensor (any shape).
+        training: ``True`` applies the noise; ``False`` (the default) returns the inputs unchanged.
+            ``fit`` passes ``True``, ``predict``/``evaluate`` pass ``False``.
+
     Example:
-        y = keras.layers.SpatialDropout1D(0.5)(x, training=True)   # x: (batch, steps, channels)
+        x = np.ones((2, 5, 3))
+        y = keras.layers.SpatialDropout1D(0.5)(x, training=True)   # each channel all 0.0 or all 2.0
     """
 
     def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
@@ -86,8 +111,34 @@ class SpatialDropout1D(_BaseSpatialDropout):
 class SpatialDropout2D(_BaseSpatialDropout):
     """Drops entire 2D feature maps (channels) of 4D inputs (``data_format`` decides the channel axis).
 
+    One keep/drop draw is made per (example, channel) and applied at every pixel; kept channels are
+    scaled by ``1 / (1 - rate)``.
+
+    Args:
+        rate: float in ``[0, 1]``, the fraction of channels to drop.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (axis 1);
+            ``None`` uses ``keras.config.image_data_format()``.
+        seed: optional integer folded into the layer's random key. The key itself comes from the
+            training step (or ``keras.utils.set_random_seed``), so masks differ between steps either
+            way; ``seed`` makes two layers draw different, reproducible masks.
+        name: optional name of the layer.
+        dtype: optional dtype policy of the layer.
+        **kwargs: other base layer arguments.
+
+    Input shape:
+        ``(batch_size, rows, cols, channels)`` or, channels first, ``(batch_size, channels, rows, cols)``.
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the input tensor (any shape).
+        training: ``True`` applies the noise; ``False`` (the default) returns the inputs unchanged.
+            ``fit`` passes ``True``, ``predict``/``evaluate`` pass ``False``.
+
     Example:
-        y = keras.layers.SpatialDropout2D(0.2)(x, training=True)   # x: (batch, rows, cols, channels)
+        x = np.ones((2, 4, 4, 3))
+        y = keras.layers.SpatialDropout2D(0.2)(x, training=True)
     """
 
     def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
@@ -110,8 +161,35 @@ class SpatialDropout2D(_BaseSpatialDropout):
 class SpatialDropout3D(_BaseSpatialDropout):
     """Drops entire 3D feature maps (channels) of 5D inputs (``data_format`` decides the channel axis).
 
+    One keep/drop draw is made per (example, channel) and applied at every voxel; kept channels are
+    scaled by ``1 / (1 - rate)``.
+
+    Args:
+        rate: float in ``[0, 1]``, the fraction of channels to drop.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (axis 1);
+            ``None`` uses ``keras.config.image_data_format()``.
+        seed: optional integer folded into the layer's random key. The key itself comes from the
+            training step (or ``keras.utils.set_random_seed``), so masks differ between steps either
+            way; ``seed`` makes two layers draw different, reproducible masks.
+        name: optional name of the layer.
+        dtype: optional dtype policy of the layer.
+        **kwargs: other base layer arguments.
+
+    Input shape:
+        ``(batch_size, dim1, dim2, dim3, channels)`` or, channels first,
+        ``(batch_size, channels, dim1, dim2, dim3)``.
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the input tensor (any shape).
+        training: ``True`` applies the noise; ``False`` (the default) returns the inputs unchanged.
+            ``fit`` passes ``True``, ``predict``/``evaluate`` pass ``False``.
+
     Example:
-        y = keras.layers.SpatialDropout3D(0.2)(x, training=True)   # x: (batch, d1, d2, d3, channels)
+        x = np.ones((2, 3, 3, 3, 4))
+        y = keras.layers.SpatialDropout3D(0.2)(x, training=True)
     """
 
     def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
@@ -136,8 +214,26 @@ class SpatialDropout3D(_BaseSpatialDropout):
 class GaussianNoise(Layer):
     """Adds zero-centered Gaussian noise with standard deviation ``stddev`` (training only).
 
+    A simple regularizer (a form of data augmentation) for real-valued inputs.
+
+    Args:
+        stddev: float in ``[0, 1]``, the standard deviation of the noise.
+        seed: optional integer folded into the layer's random key. The key itself comes from the
+            training step (or ``keras.utils.set_random_seed``), so masks differ between steps either
+            way; ``seed`` makes two layers draw different, reproducible masks.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: the input tensor (any shape).
+        training: ``True`` applies the noise; ``False`` (the default) returns the inputs unchanged.
+            ``fit`` passes ``True``, ``predict``/``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: if ``stddev`` is not a number in ``[0, 1]``.
+
     Example:
-        y = keras.layers.GaussianNoise(0.1)(x, training=True)
+        x = np.zeros((2, 3))
+        y = keras.layers.GaussianNoise(0.1)(x, training=True)   # small random values
     """
 
     def __init__(self, stddev, seed=None, **kwargs):
@@ -166,8 +262,28 @@ class GaussianNoise(Layer):
 class GaussianDropout(Layer):
     """Multiplies inputs by ``1 + N(0, rate / (1 - rate))`` noise (training only).
 
+    The noise has mean 1 and the variance of ``Dropout(rate)``'s multiplicative mask, so the
+    expected value of each output equals its input.
+
+    Args:
+        rate: float in ``[0, 1)``, the drop probability the noise imitates (``rate=1`` is accepted at
+            construction but fails in training: its noise variance is infinite).
+        seed: optional integer folded into the layer's random key. The key itself comes from the
+            training step (or ``keras.utils.set_random_seed``), so masks differ between steps either
+            way; ``seed`` makes two layers draw different, reproducible masks.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: the input tensor (any shape).
+        training: ``True`` applies the noise; ``False`` (the default) returns the inputs unchanged.
+            ``fit`` passes ``True``, ``predict``/``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: if ``rate`` is not a number in ``[0, 1]``; in training with ``rate=1``.
+
     Example:
-        y = keras.layers.GaussianDropout(0.2)(x, training=True)
+        x = np.ones((2, 3))
+        y = keras.layers.GaussianDropout(0.2)(x, training=True)   # values around 1.0
     """
 
     def __init__(self, rate, seed=None, **kwargs):
@@ -203,9 +319,30 @@ class AlphaDropout(Layer):
     """Dropout that keeps the mean and variance of SELU activations (self-normalizing networks).
 
     Dropped units are set to SELU's negative saturation value ``-alpha * scale``, then an affine
-    correction ``a * x + b`` restores zero mean and unit variance (training only).
+    correction ``a * x + b`` restores zero mean and unit variance (training only). Use it with
+    ``activation="selu"`` and ``kernel_initializer="lecun_normal"``.
+
+    Args:
+        rate: float in ``[0, 1]``, the fraction of inputs to drop.
+        noise_shape: optional tuple, the shape of the drop mask, broadcast against the input (one entry
+            per input axis, ``None`` entries take the input's size); ``None`` (the default) draws one
+            value per element.
+        seed: optional integer folded into the layer's random key. The key itself comes from the
+            training step (or ``keras.utils.set_random_seed``), so masks differ between steps either
+            way; ``seed`` makes two layers draw different, reproducible masks.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: the input tensor (any shape).
+        training: ``True`` applies the noise; ``False`` (the default) returns the inputs unchanged.
+            ``fit`` passes ``True``, ``predict``/``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: if ``rate`` is not a number in ``[0, 1]``; at call time if ``noise_shape`` has the
+            wrong length.
 
     Example:
+        x = np.random.randn(4, 8).astype("float32")
         y = keras.layers.AlphaDropout(0.1)(x, training=True)
     """
 

@@ -10,7 +10,29 @@ from fkeras.engine.layer import InputSpec, Layer
 
 
 class Flatten(Layer):
-    """Flattens all but the batch axis: ``(B, 4, 4, 8) -> (B, 128)``."""
+    """Flattens all but the batch axis: ``(B, 4, 4, 8) -> (B, 128)``.
+
+    A ``(batch,)`` input becomes ``(batch, 1)``. With ``"channels_first"`` the channel axis is moved
+    last before flattening, so the element order matches a channels-last model and the weights of a
+    following ``Dense`` layer carry over between the two layouts.
+
+    Args:
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, ...)``, rank 1 or more.
+
+    Output shape:
+        ``(batch_size, product of the other sizes)``.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Example:
+        y = keras.layers.Flatten()(np.ones((2, 4, 4, 8)))   # (2, 128)
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -197,6 +197,27 @@ class Cropping2D(_Cropping):
     """Crops the spatial axes of images: ``cropping=((top, bottom), (left, right))`` (or an int,
     or ``(symmetric_height, symmetric_width)``).
 
+    Args:
+        cropping: an integer (the same amount removed from all four sides), a pair
+            ``(symmetric_height, symmetric_width)``, or a pair of pairs ``((top, bottom), (left, right))``.
+            Defaults to no cropping.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, rows, cols, channels)`` or, channels first, ``(batch_size, channels, rows, cols)``.
+
+    Output shape:
+        The same layout with ``rows - top - bottom`` rows and ``cols - left - right`` columns.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: for a malformed or negative ``cropping``, or one that would leave no rows or
+            columns.
+
     Example:
         keras.layers.Cropping2D(((2, 2), (4, 4)))(np.ones((2, 28, 28, 3))).shape   # (2, 24, 20, 3)
     """
@@ -210,6 +231,28 @@ class Cropping2D(_Cropping):
 
 class Cropping3D(_Cropping):
     """Crops the three spatial axes of volumes (``((d0, d1), (h0, h1), (w0, w1))`` or ints).
+
+    Args:
+        cropping: an integer (the same amount removed at both ends of every spatial axis), a triple
+            of integers (symmetric amounts per axis), or a triple of pairs
+            ``((left_dim1, right_dim1), (left_dim2, right_dim2), (left_dim3, right_dim3))``.
+            Defaults to one element off each end of every spatial axis.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, dim1, dim2, dim3, channels)`` or, channels first,
+        ``(batch_size, channels, dim1, dim2, dim3)``.
+
+    Output shape:
+        The same layout with each spatial size reduced by its two cropping amounts.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: for a malformed or negative ``cropping``, or one that would leave an empty axis.
 
     Example:
         keras.layers.Cropping3D(((1, 1), (2, 2), (1, 0)))(np.ones((1, 4, 5, 6, 2))).shape  # (1, 2, 1, 5, 2)
@@ -256,6 +299,21 @@ class _ZeroPadding(_ShapeSpecMixin, Layer):
 class ZeroPadding1D(_ZeroPadding):
     """Pads the time axis with zeros: ``padding=n`` or ``(before, after)``.
 
+    Args:
+        padding: an integer (zeros added at both ends; defaults to 1) or a pair ``(before, after)``.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, steps, features)`` or, channels first, ``(batch_size, features, steps)``.
+
+    Output shape:
+        The same layout with ``steps + before + after`` steps.
+
+    Call arguments:
+        inputs: the input tensor.
+
     Example:
         keras.layers.ZeroPadding1D(padding=2)(np.ones((2, 3, 2))).shape   # (2, 7, 2)
     """
@@ -278,6 +336,26 @@ class ZeroPadding2D(_ZeroPadding):
     """Pads rows and columns of images with zeros: an int, ``(sym_h, sym_w)`` or
     ``((top, bottom), (left, right))``.
 
+    Args:
+        padding: an integer (the same padding on all four sides), a pair ``(symmetric_height,
+            symmetric_width)``, or a pair of pairs ``((top, bottom), (left, right))``. Defaults to
+            ``(1, 1)``.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, rows, cols, channels)`` or, channels first, ``(batch_size, channels, rows, cols)``.
+
+    Output shape:
+        The same layout with ``rows + top + bottom`` rows and ``cols + left + right`` columns.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: for a malformed or negative ``padding``.
+
     Example:
         keras.layers.ZeroPadding2D(padding=1)(np.ones((1, 2, 2, 1))).shape   # (1, 4, 4, 1)
     """
@@ -294,6 +372,27 @@ class ZeroPadding2D(_ZeroPadding):
 
 class ZeroPadding3D(_ZeroPadding):
     """Pads the three spatial axes of volumes with zeros.
+
+    Args:
+        padding: an integer (the same padding at both ends of every spatial axis), a triple of
+            integers (symmetric padding per axis), or a triple of ``(before, after)`` pairs. Defaults
+            to one zero at each end of every spatial axis.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, dim1, dim2, dim3, channels)`` or, channels first,
+        ``(batch_size, channels, dim1, dim2, dim3)``.
+
+    Output shape:
+        The same layout with each spatial size increased by its two padding amounts.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: for a malformed or negative ``padding``.
 
     Example:
         keras.layers.ZeroPadding3D(padding=(1, 0, 2))(np.ones((1, 2, 2, 2, 1))).shape   # (1, 4, 2, 6, 1)
@@ -346,6 +445,28 @@ class UpSampling2D(_ShapeSpecMixin, Layer):
     ``"bicubic"``, ``"lanczos3"``, ``"lanczos5"``) resample with half-pixel centers, as
     ``keras.ops.image.resize`` / ``jax.image.resize``.
 
+    Args:
+        size: an integer or a pair of integers ``(rows, cols)``, the upsampling factors; defaults to
+            ``(2, 2)``.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        interpolation: ``"nearest"`` (the default), ``"bilinear"``, ``"bicubic"``, ``"lanczos3"`` or
+            ``"lanczos5"`` (case-insensitive). Non-nearest modes cast integer inputs to the compute
+            dtype.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, rows, cols, channels)`` or, channels first, ``(batch_size, channels, rows, cols)``.
+
+    Output shape:
+        The same layout with ``rows * size[0]`` rows and ``cols * size[1]`` columns.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: for a malformed ``size`` or an unknown ``interpolation``.
+
     Example:
         keras.layers.UpSampling2D(size=(2, 3))(np.ones((1, 2, 2, 1))).shape   # (1, 4, 6, 1)
     """
@@ -389,6 +510,26 @@ class UpSampling2D(_ShapeSpecMixin, Layer):
 
 class UpSampling3D(_ShapeSpecMixin, Layer):
     """Repeats the three spatial axes of volumes ``size`` times each (nearest neighbour).
+
+    Args:
+        size: an integer or a triple of integers, the repeat factor per spatial axis; defaults to
+            ``(2, 2, 2)``.
+        data_format: ``"channels_last"`` (channels on the last axis) or ``"channels_first"`` (channels
+            on axis 1); ``None`` uses ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, dim1, dim2, dim3, channels)`` or, channels first,
+        ``(batch_size, channels, dim1, dim2, dim3)``.
+
+    Output shape:
+        The same layout with each spatial size multiplied by its factor.
+
+    Call arguments:
+        inputs: the input tensor.
+
+    Raises:
+        ValueError: for a malformed ``size``.
 
     Example:
         keras.layers.UpSampling3D(size=2)(np.ones((1, 2, 2, 2, 3))).shape   # (1, 4, 4, 4, 3)

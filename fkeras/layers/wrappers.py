@@ -137,10 +137,44 @@ class Bidirectional(Layer):
 
     ``merge_mode``: ``"concat"`` (default), ``"sum"``, ``"mul"``, ``"ave"`` or ``None`` (a list of
     both outputs). The backward output is re-reversed to the input's time order before merging.
-    With ``return_state`` the forward states come first, then the backward ones.
+    With ``return_state`` the forward states come first, then the backward ones. The two copies are
+    sublayers named ``forward_<name>`` and ``backward_<name>``, each with its own weights.
+
+    Args:
+        layer: the recurrent layer to wrap (``LSTM``, ``GRU``, ``SimpleRNN``, ``RNN`` or any layer
+            with ``go_backwards``, ``return_sequences``, ``return_state`` and ``stateful``). A fresh
+            copy of it (from its config) is the forward layer; ``layer`` itself is not used.
+        merge_mode: how the forward and backward outputs are combined: ``"concat"`` (the default;
+            along the last axis), ``"sum"``, ``"mul"``, ``"ave"``, or ``None`` for a list of both.
+        weights: optional list of initial weight arrays (forward layer's first, then the backward
+            layer's), set once the layer is built.
+        backward_layer: optional layer used for the backward direction instead of a copy of
+            ``layer`` with ``go_backwards`` flipped. It must have the opposite ``go_backwards`` and
+            the same ``stateful``, ``return_sequences`` and ``return_state`` as ``layer``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, timesteps, features)``.
+
+    Output shape:
+        The wrapped layer's output shape, with the last axis doubled for ``"concat"``; with
+        ``merge_mode=None`` a list of the two outputs.
+
+    Call arguments:
+        inputs: the sequence tensor.
+        initial_state: optional list of initial states: the forward layer's first half, then the
+            backward layer's.
+        mask: optional boolean ``(batch_size, timesteps)`` mask, passed to both directions.
+        training: passed to both directions (dropout).
+
+    Raises:
+        ValueError: if ``layer`` or ``backward_layer`` is not a layer, for an unknown ``merge_mode``, or
+            if the two directions disagree as described above.
 
     Example:
-        y = keras.layers.Bidirectional(keras.layers.LSTM(10, return_sequences=True))(x)   # (..., 20)
+        x = np.ones((2, 5, 3))
+        y = keras.layers.Bidirectional(keras.layers.LSTM(10, return_sequences=True))(x)   # (2, 5, 20)
+        y = keras.layers.Bidirectional(keras.layers.GRU(4), merge_mode="sum")(x)           # (2, 4)
     """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):

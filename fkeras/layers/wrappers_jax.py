@@ -59,7 +59,32 @@ class FunctionLayer(Layer):
     pair works too) and ``apply_fn(params, inputs, **kwargs) -> outputs``. If ``apply_fn``
     takes ``rng`` or ``training``, they are passed.
 
+    Each leaf of the parameter tree becomes a weight named after its path in the tree (``w``,
+    ``layer0/kernel``, ...). ``model.init(key)`` re-runs ``init_fn`` with keys derived from ``key``, so
+    initialization stays a pure function. The layer has no config: rebuild it in code and load
+    weights with ``load_weights``.
+
+    Args:
+        init_fn: callable ``init_fn(key, input_shape)`` returning the parameter pytree (or a stax-style
+            ``(output_shape, params)`` pair); ``input_shape`` includes the batch axis.
+        apply_fn: callable ``apply_fn(params, inputs)`` returning the outputs; it may take ``training``
+            (a bool) and ``rng`` (a key in training, ``None`` otherwise) keyword arguments.
+        trainable: whether the parameters are trained. Defaults to ``True``.
+        name: optional name of the layer.
+        **kwargs: other base layer arguments (``dtype``, ...).
+
+    Call arguments:
+        inputs: the input passed to ``apply_fn``.
+        training: forwarded when ``apply_fn`` accepts ``training`` (and decides whether ``rng`` is a
+            key).
+
+    Raises:
+        TypeError: if ``init_fn`` or ``apply_fn`` is not callable.
+
     Example:
+        import jax
+        import jax.numpy as jnp
+
         def init(key, shape):
             return {"w": jax.random.normal(key, (shape[-1], 4)) * 0.1}
         def apply(params, x):
@@ -121,7 +146,30 @@ class FlaxModule(Layer):
     """Wraps a ``flax.linen.Module``: its ``params`` are trainable, other collections
     (e.g. ``batch_stats``) are non-trainable state updated in training.
 
+    The module is initialized on a dummy batch of the input shape (unknown sizes become 1); each
+    variable becomes a weight named after its path (``params/Dense_0/kernel``, ...). If the module's
+    ``__call__`` takes ``train``, ``training`` or ``deterministic``, the layer passes the matching
+    flag. The layer has no config: rebuild it in code and load weights with ``load_weights``.
+
+    Args:
+        module: the ``flax.linen.Module`` instance to wrap.
+        method: optional module method to call instead of ``__call__``, as a name or the unbound
+            method (Flax's ``method=`` argument of ``apply``).
+        rng_collections: names of the random-number streams the module uses in training (passed as
+            ``rngs=`` to ``apply``, drawn from the layer's per-step key); defaults to
+            ``("dropout",)``.
+        name: optional layer name; defaults to ``flax_<module class name in lower case>``.
+        **kwargs: other base layer arguments (``dtype``, ``trainable``, ...).
+
+    Call arguments:
+        inputs: the input passed to the module.
+        training: ``True`` makes the non-``params`` collections mutable (their updates are stored) and
+            supplies the random streams; it is also forwarded as ``train``/``training``/
+            ``deterministic`` when the module takes one of them.
+
     Example:
+        import flax.linen as nn
+
         class MLP(nn.Module):
             @nn.compact
             def __call__(self, x):

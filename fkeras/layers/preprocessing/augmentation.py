@@ -104,9 +104,36 @@ class RandomFlip(_RandomImageLayer):
     ``mode``: ``"horizontal"``, ``"vertical"`` or ``"horizontal_and_vertical"`` (the two flips drawn
     independently per image).
 
+    Args:
+        mode: which flips to apply: ``"horizontal"`` (left-right), ``"vertical"`` (up-down) or
+            ``"horizontal_and_vertical"`` (the default; both, drawn independently).
+        seed: optional integer folded into the layer's random key; the key itself is fresh for every
+            training step and call, so draws differ either way and are reproducible after
+            ``keras.utils.set_random_seed``.
+        data_format: ``"channels_last"`` (images ``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the images; they are cast to the layer's compute dtype.
+        training: ``True`` (the default when the layer is called directly) augments; ``False``
+            returns the images unchanged. ``fit`` passes ``True``; ``predict`` and ``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: for an unknown ``mode``.
+
     Example:
+        images = np.random.rand(2, 8, 8, 3).astype("float32")
         aug = keras.layers.RandomFlip("horizontal")
-        aug(images, training=True)
+        out = aug(images, training=True)   # each image mirrored left-right with probability 1/2
     """
 
     _MODES = ("horizontal", "vertical", "horizontal_and_vertical")
@@ -157,6 +184,39 @@ class RandomRotation(_AffineLayer):
     ``factor``: a number ``f`` (angles in ``[-f, f]`` of a full turn) or a pair ``(lower, upper)``.
     Positive angles turn counter-clockwise.
 
+    Args:
+        factor: a number ``f`` in ``[-1, 1]`` (angle drawn uniformly in ``[-|f|, |f|] * 2π``) or a pair
+            ``(lower, upper)`` of fractions of a full turn; e.g. ``0.1`` allows up to 36 degrees either
+            way.
+        fill_mode: how points outside the image are filled: ``"reflect"`` (the default; mirrored
+            about the edge), ``"wrap"`` (tiled), ``"constant"`` (``fill_value``) or ``"nearest"``
+            (the edge pixel repeated).
+        interpolation: ``"bilinear"`` (the default) or ``"nearest"``.
+        seed: optional integer folded into the layer's random key; the key itself is fresh for every
+            training step and call, so draws differ either way and are reproducible after
+            ``keras.utils.set_random_seed``.
+        fill_value: the value of points outside the image with ``fill_mode="constant"``; defaults
+            to 0.0.
+        data_format: ``"channels_last"`` (images ``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the images; they are cast to the layer's compute dtype.
+        training: ``True`` (the default when the layer is called directly) augments; ``False``
+            returns the images unchanged. ``fit`` passes ``True``; ``predict`` and ``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: for a ``factor`` outside ``[-1, 1]`` or an unknown ``fill_mode``/``interpolation``.
+
     Example:
         aug = keras.layers.RandomRotation(0.1, fill_mode="constant")   # up to ±36°
     """
@@ -191,6 +251,40 @@ class RandomTranslation(_AffineLayer):
 
     ``height_factor``/``width_factor``: a number ``f`` (shift in ``[-f, f]`` of the size) or a pair
     ``(lower, upper)`` in ``[-1, 1]``; positive values move the content down/right.
+
+    Args:
+        height_factor: a number ``f`` in ``[-1, 1]`` (vertical shift drawn in ``[-|f|, |f|]`` times
+            the height) or a pair ``(lower, upper)``; e.g. ``(-0.2, 0.3)`` shifts between 20% up and
+            30% down.
+        width_factor: the same for the horizontal shift, as a fraction of the width.
+        fill_mode: how points outside the image are filled: ``"reflect"`` (the default; mirrored
+            about the edge), ``"wrap"`` (tiled), ``"constant"`` (``fill_value``) or ``"nearest"``
+            (the edge pixel repeated).
+        interpolation: ``"bilinear"`` (the default) or ``"nearest"``.
+        seed: optional integer folded into the layer's random key; the key itself is fresh for every
+            training step and call, so draws differ either way and are reproducible after
+            ``keras.utils.set_random_seed``.
+        fill_value: the value of points outside the image with ``fill_mode="constant"``; defaults
+            to 0.0.
+        data_format: ``"channels_last"`` (images ``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the images; they are cast to the layer's compute dtype.
+        training: ``True`` (the default when the layer is called directly) augments; ``False``
+            returns the images unchanged. ``fit`` passes ``True``; ``predict`` and ``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: for factors outside ``[-1, 1]`` or an unknown ``fill_mode``/``interpolation``.
 
     Example:
         aug = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="nearest")
@@ -230,6 +324,40 @@ class RandomZoom(_AffineLayer):
     ``height_factor``: a number ``f`` or pair in ``(-1, 1]``; the vertical scale of the sampled
     region is ``1 + u`` with ``u`` in the range — positive values zoom *out*, negative zoom *in*.
     ``width_factor=None`` keeps the aspect ratio (the same draw for both axes).
+
+    Args:
+        height_factor: a number ``f`` (``u`` drawn in ``[-|f|, |f|]``) or a pair ``(lower, upper)``,
+            with values in ``(-1, 1]``; e.g. ``(-0.3, -0.2)`` zooms in by 20 to 30%.
+        width_factor: the same for the horizontal scale; ``None`` (the default) reuses the vertical
+            draw, keeping the aspect ratio.
+        fill_mode: how points outside the image are filled: ``"reflect"`` (the default; mirrored
+            about the edge), ``"wrap"`` (tiled), ``"constant"`` (``fill_value``) or ``"nearest"``
+            (the edge pixel repeated).
+        interpolation: ``"bilinear"`` (the default) or ``"nearest"``.
+        seed: optional integer folded into the layer's random key; the key itself is fresh for every
+            training step and call, so draws differ either way and are reproducible after
+            ``keras.utils.set_random_seed``.
+        fill_value: the value of points outside the image with ``fill_mode="constant"``; defaults
+            to 0.0.
+        data_format: ``"channels_last"`` (images ``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the images; they are cast to the layer's compute dtype.
+        training: ``True`` (the default when the layer is called directly) augments; ``False``
+            returns the images unchanged. ``fit`` passes ``True``; ``predict`` and ``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: for factors outside ``(-1, 1]`` or an unknown ``fill_mode``/``interpolation``.
 
     Example:
         aug = keras.layers.RandomZoom((-0.2, 0.2))
@@ -276,6 +404,31 @@ class RandomCrop(_RandomImageLayer):
     Each image gets its own offset. At inference (or when an image is not larger than the target
     on both sides) the largest centred window with the target aspect ratio is resized to the
     target, as in Keras.
+
+    Args:
+        height: integer, the height of the crop.
+        width: integer, the width of the crop.
+        seed: optional integer folded into the layer's random key; the key itself is fresh for every
+            training step and call, so draws differ either way and are reproducible after
+            ``keras.utils.set_random_seed``.
+        data_format: ``"channels_last"`` (images ``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        name: optional name of the layer.
+        **kwargs: other base layer arguments (``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        ``(batch_size, height, width, channels)`` with the target ``height`` and ``width`` (channels
+        first: ``(batch_size, channels, height, width)``).
+
+    Call arguments:
+        inputs: the images; they are cast to the layer's compute dtype.
+        training: ``True`` (the default when the layer is called directly) augments; ``False`` returns a centred
+            crop resized to the target. ``fit`` passes ``True``; ``predict`` and ``evaluate`` pass ``False``.
 
     Example:
         aug = keras.layers.RandomCrop(24, 24)
@@ -345,6 +498,32 @@ class RandomContrast(_ColorLayer):
 
     ``factor``: a number ``f`` in ``[0, 1]`` (factor drawn in ``[1 - f, 1 + f]``) or a pair
     ``(lower, upper)`` (drawn in ``[1 - lower, 1 + upper]``). Outputs are clipped to ``value_range``.
+    Each pixel becomes ``(x - mean) * factor + mean``, with the mean taken per image and channel.
+
+    Args:
+        factor: a number ``f`` in ``[0, 1]`` or a pair ``(lower, upper)`` of numbers in ``[0, 1]``, as
+            above.
+        value_range: ``(low, high)``, the range of the pixel values; outputs are clipped to it.
+            Defaults to ``(0, 255)``.
+        seed: optional integer folded into the layer's random key; the key itself is fresh for every
+            training step and call, so draws differ either way and are reproducible after
+            ``keras.utils.set_random_seed``.
+        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the images; they are cast to the layer's compute dtype.
+        training: ``True`` (the default when the layer is called directly) augments; ``False``
+            returns the images unchanged. ``fit`` passes ``True``; ``predict`` and ``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: for a ``factor`` outside ``[0, 1]`` or a ``value_range`` that is not two numbers.
 
     Example:
         aug = keras.layers.RandomContrast(0.2)
@@ -379,7 +558,33 @@ class RandomBrightness(_ColorLayer):
     """Adds a random brightness offset ``u * (max - min)`` of ``value_range`` to each image.
 
     ``factor``: a number ``f`` in ``[-1, 1]`` (``u`` in ``[-|f|, |f|]``) or a pair ``(lower, upper)``.
-    Outputs are clipped to ``value_range``.
+    Outputs are clipped to ``value_range``. The same offset is added to every pixel and channel of
+    an image.
+
+    Args:
+        factor: a number ``f`` in ``[-1, 1]`` or a pair ``(lower, upper)`` in ``[-1, 1]``; e.g.
+            ``(-0.2, 0.0)`` only darkens, by up to 20% of the value range.
+        value_range: ``(low, high)``, the range of the pixel values; it scales the offset and clips
+            the output. Defaults to ``(0, 255)``.
+        seed: optional integer folded into the layer's random key; the key itself is fresh for every
+            training step and call, so draws differ either way and are reproducible after
+            ``keras.utils.set_random_seed``.
+        **kwargs: base layer arguments (``data_format``, ``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The input shape.
+
+    Call arguments:
+        inputs: the images; they are cast to the layer's compute dtype.
+        training: ``True`` (the default when the layer is called directly) augments; ``False``
+            returns the images unchanged. ``fit`` passes ``True``; ``predict`` and ``evaluate`` pass ``False``.
+
+    Raises:
+        ValueError: for a ``factor`` outside ``[-1, 1]`` or a ``value_range`` that is not two numbers.
 
     Example:
         aug = keras.layers.RandomBrightness(0.2, value_range=(0, 1))

@@ -19,6 +19,31 @@ class CategoryEncoding(Layer):
     ``multi_hot``/``count`` reduce the second axis of a rank-2 batch (or the only axis of a rank-1
     input); ``count_weights`` (same shape as the inputs) weights the counts. Jittable.
 
+    Args:
+        num_tokens: positive integer, the number of distinct ids (the size of each output vector);
+            required.
+        output_mode: ``"multi_hot"`` (the default; 1 where an id occurs in the sample), ``"one_hot"``
+            (one vector per id, a new last axis), or ``"count"`` (the number of occurrences).
+            ``"binary"`` is an old name of ``"multi_hot"``.
+        sparse: must be ``False``; sparse outputs are not supported (fkeras uses dense JAX arrays).
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        Integer ids of shape ``(batch_size,)`` or ``(batch_size, ids_per_sample)``.
+
+    Output shape:
+        ``(batch_size, num_tokens)`` for ``"multi_hot"``/``"count"``; ``"one_hot"`` replaces a last
+        axis of size 1 by ``num_tokens`` (or appends it).
+
+    Call arguments:
+        inputs: the integer ids (floats are cast to int32).
+        count_weights: optional weights of the same shape as ``inputs``, summed instead of counting
+            1 per id; only with ``output_mode="count"``.
+
+    Raises:
+        ValueError: for a missing or non-positive ``num_tokens``, an unknown ``output_mode``,
+            ``sparse=True``, or ``count_weights`` outside ``"count"`` mode.
+
     Example:
         keras.layers.CategoryEncoding(4, output_mode="multi_hot")(np.array([[0, 1], [0, 0]]))
         # [[1, 1, 0, 0], [1, 0, 0, 0]]
@@ -106,6 +131,32 @@ class Discretization(Layer):
     With ``num_bins``, ``adapt(data)`` learns approximately equal-frequency boundaries (a
     quantile sketch with error ``epsilon``). ``output_mode``: ``int`` (bin ids, int32),
     ``one_hot``, ``multi_hot`` or ``count``. Jittable once the boundaries are known.
+
+    Args:
+        bin_boundaries: optional sorted list of boundaries; ``n`` boundaries make ``n + 1`` bins.
+            Give either this or ``num_bins``.
+        num_bins: optional integer, the number of bins ``adapt`` should learn.
+        epsilon: float, the error tolerance of the quantile sketch used by ``adapt`` (smaller is more
+            exact and uses more memory); defaults to 0.01.
+        output_mode: ``"int"`` (the default; bin ids), ``"one_hot"``, ``"multi_hot"`` or ``"count"``
+            (encoded as by ``CategoryEncoding`` with ``len(bin_boundaries) + 1`` tokens).
+        sparse: must be ``False``; sparse outputs are not supported.
+        dtype: optional dtype policy of the layer; the inputs are compared in its compute dtype.
+        name: optional name of the layer.
+        **kwargs: other base layer arguments.
+
+    Input shape:
+        Numeric tensor of any shape.
+
+    Output shape:
+        The input shape for ``"int"``; for the other modes as ``CategoryEncoding``.
+
+    Call arguments:
+        inputs: the values to bucket.
+
+    Raises:
+        ValueError: for ``sparse=True``, an unknown ``output_mode``, a negative ``num_bins``, both or
+            neither of ``num_bins`` and ``bin_boundaries``; at call time before boundaries exist.
 
     Example:
         keras.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.0])(np.array([[-1.5, 1.0, 3.4]]))
@@ -239,6 +290,33 @@ class Hashing(Layer):
     ``_strong``). With ``mask_value`` set, that value maps to 0 and the others to ``[1, num_bins)``.
     Runs on host data (numpy arrays, lists) — use it in the input pipeline, not inside ``jit``.
     Returns numpy arrays: int64 ids, or float32 encodings for the other ``output_mode`` values.
+
+    Args:
+        num_bins: positive integer, the number of hash bins (including the mask bin when
+            ``mask_value`` is set).
+        mask_value: optional value that always maps to bin 0 (for padding); ``None`` (the default)
+            means no mask bin.
+        salt: optional integer or pair of integers; when given, the keyed SipHash is used with this
+            key (a single integer is used for both halves), which makes the hash harder to collide on
+            purpose. ``None`` (the default) uses FarmHash64.
+        output_mode: ``"int"`` (the default; bin ids), ``"one_hot"``, ``"multi_hot"`` or ``"count"``
+            (encoded with ``num_bins`` tokens).
+        sparse: must be ``False``; sparse outputs are not supported.
+        **kwargs: base layer arguments; ``dtype`` is the output dtype (``"int32"`` or ``"int64"``, the
+            default, for ``"int"`` mode; float32 by default otherwise).
+
+    Input shape:
+        Strings or integers of any shape (floats are truncated to integers first).
+
+    Output shape:
+        The input shape for ``"int"``; otherwise the last axis is replaced by ``num_bins``.
+
+    Call arguments:
+        inputs: the values to hash.
+
+    Raises:
+        ValueError: for a missing or non-positive ``num_bins``, an unknown ``output_mode``,
+            ``sparse=True``, a malformed ``salt``, or a non-integer ``dtype`` in ``"int"`` mode.
 
     Example:
         keras.layers.Hashing(num_bins=3)([["A"], ["B"], ["C"]])   # [[1], [0], [1]]

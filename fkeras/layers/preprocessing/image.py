@@ -146,6 +146,39 @@ class Resizing(_ImageLayer):
     ``pad_to_aspect_ratio`` pads the short side evenly with ``fill_value`` instead. Integer images
     are rounded and clipped back to their dtype (as Keras).
 
+    Args:
+        height: integer, the output height.
+        width: integer, the output width.
+        interpolation: ``"bilinear"`` (the default), ``"nearest"``, ``"bicubic"``, ``"lanczos3"`` or
+            ``"lanczos5"``.
+        crop_to_aspect_ratio: if ``True``, crop the largest centred window with the target aspect ratio
+            before resizing, so the image is not distorted. Defaults to ``False``.
+        pad_to_aspect_ratio: if ``True``, pad the image evenly on its short side to the target aspect
+            ratio before resizing, so nothing is cropped or distorted. Defaults to ``False``; cannot
+            be combined with ``crop_to_aspect_ratio``.
+        fill_mode: how the padding of ``pad_to_aspect_ratio`` is filled; only ``"constant"`` (the
+            default) is supported.
+        fill_value: the padding value with ``pad_to_aspect_ratio``; defaults to 0.0.
+        antialias: if ``True``, apply an anti-aliasing filter when downsampling. Defaults to ``False``.
+        data_format: ``"channels_last"`` (images ``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The same layout with the target ``height`` and ``width``.
+
+    Call arguments:
+        inputs: the images.
+
+    Raises:
+        ValueError: for an unknown ``interpolation``, a ``fill_mode`` other than ``"constant"``, or both
+            aspect-ratio options.
+
     Example:
         keras.layers.Resizing(64, 64)(np.zeros((2, 32, 48, 3)))   # (2, 64, 64, 3)
     """
@@ -206,6 +239,24 @@ class CenterCrop(_ImageLayer):
     When the input is smaller than the target on either side, the largest centred window with
     the target aspect ratio is resized (bilinear) to the target instead (Keras's ``smart_resize``).
     If the height/width difference is odd, the extra row/column is dropped at the end.
+
+    Args:
+        height: integer, the height of the crop.
+        width: integer, the width of the crop.
+        data_format: ``"channels_last"`` (images ``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        **kwargs: base layer arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        ``(batch_size, height, width, channels)`` or an unbatched ``(height, width, channels)`` image
+        (channels first: ``(..., channels, height, width)``).
+
+    Output shape:
+        The same layout with the target ``height`` and ``width``.
+
+    Call arguments:
+        inputs: the images.
 
     Example:
         keras.layers.CenterCrop(2, 2)(np.arange(16.).reshape(4, 4, 1))[..., 0]   # [[5, 6], [9, 10]]

@@ -436,6 +436,51 @@ class StringLookup(IndexLookup):
     ``one_hot``, ``multi_hot``, ``count`` or ``tf_idf`` (float32). Host-side: takes numpy string
     arrays or (nested) lists of ``str``/``bytes`` and returns numpy arrays.
 
+    Args:
+        max_tokens: optional cap on the vocabulary size, special tokens included; ``adapt`` keeps the
+            most frequent tokens. ``None`` (the default) means no cap. Must be above 1 when set.
+        num_oov_indices: number of ids reserved for out-of-vocabulary tokens; defaults to 1. With
+            several, an unknown token's id is picked by hashing it. With 0, an unknown token raises.
+        mask_token: optional token for padding: it gets id 0 in ``"int"`` mode and is dropped in the
+            vector modes. ``None`` (the default) reserves no mask id.
+        oov_token: the token returned for OOV ids when ``invert=True``; defaults to ``"[UNK]"``.
+        vocabulary: optional vocabulary, a list/array of strings or the path of a text file with one
+            token per line; then ``adapt`` is not needed (and not allowed).
+        idf_weights: optional 1D array of inverse document frequencies, one per vocabulary entry,
+            multiplying the counts in ``"tf_idf"`` mode. Required with ``vocabulary`` in that mode
+            (``adapt`` learns them otherwise); not allowed in other modes.
+        invert: if ``True``, map ids back to tokens (only with ``output_mode="int"``). Defaults to
+            ``False``.
+        output_mode: ``"int"`` (the default; one id per token), ``"one_hot"`` (one vector per token),
+            ``"multi_hot"`` (one vector per sample, 1 where a token occurs), ``"count"`` (occurrence
+            counts) or ``"tf_idf"`` (counts times ``idf_weights``). In the vector modes the mask token
+            is dropped and the vectors have ``vocabulary_size()`` entries.
+        pad_to_max_tokens: if ``True``, vector outputs have ``max_tokens`` entries even when the
+            vocabulary is smaller (needs ``max_tokens``). Defaults to ``False``.
+        sparse: must be ``False``; sparse outputs are not supported (dense arrays only).
+        encoding: the text encoding used to decode ``bytes`` inputs; defaults to ``"utf-8"``.
+        name: optional name of the layer.
+        salt: optional integer or pair of integers keying a SipHash for the OOV ids when
+            ``num_oov_indices > 1``; ``None`` (the default) uses FarmHash64.
+        **kwargs: other base layer arguments.
+
+    Input shape:
+        Tokens of any shape for ``"int"`` (and ``invert``); up to rank 2 ``(batch_size, tokens)`` for
+        the vector modes.
+
+    Output shape:
+        The input shape for ``"int"``; ``(batch_size, vocabulary_size)`` for ``"multi_hot"``,
+        ``"count"`` and ``"tf_idf"``; ``"one_hot"`` adds (or replaces a size-1) last axis.
+
+    Call arguments:
+        inputs: the tokens to look up (or ids, with ``invert=True``).
+
+    Raises:
+        ValueError: for ``max_tokens <= 1``, ``pad_to_max_tokens`` without ``max_tokens``, a negative
+            ``num_oov_indices``, an unknown ``output_mode``, ``invert`` outside ``"int"`` mode,
+            ``sparse=True``, misplaced ``idf_weights`` or a malformed ``salt``; at call time for an
+            unknown token with ``num_oov_indices=0``.
+
     Example:
         layer = keras.layers.StringLookup(vocabulary=["a", "b", "c", "d"])
         layer([["a", "c", "d"], ["d", "z", "b"]])   # [[1, 3, 4], [4, 0, 2]]
@@ -483,6 +528,53 @@ class IntegerLookup(IndexLookup):
     ``floormod`` (or FarmHash with ``oov_method="farmhash"``). Numpy/list inputs are looked up on
     the host (int64 ids); JAX arrays — including traced ones inside a jitted model — use a
     ``jax.numpy`` path (int32 ids), so the layer can sit inside a model.
+
+    Args:
+        max_tokens: optional cap on the vocabulary size, special tokens included; ``adapt`` keeps the
+            most frequent values. ``None`` (the default) means no cap. Must be above 1 when set.
+        num_oov_indices: number of ids reserved for out-of-vocabulary values; defaults to 1. With
+            several, an unknown value ``v`` gets ``v mod num_oov_indices`` (see ``oov_method``). With 0,
+            an unknown value raises.
+        mask_token: optional integer for padding (often 0): it gets id 0 in ``"int"`` mode and is
+            dropped in the vector modes. ``None`` (the default) reserves no mask id.
+        oov_token: the value returned for OOV ids when ``invert=True``; defaults to -1.
+        vocabulary: optional vocabulary, a list/array of integers or the path of a text file with one
+            value per line; then ``adapt`` is not needed (and not allowed).
+        vocabulary_dtype: the dtype of the vocabulary; only ``"int64"`` (the default) is supported.
+        idf_weights: optional 1D array of inverse document frequencies, one per vocabulary entry,
+            multiplying the counts in ``"tf_idf"`` mode. Required with ``vocabulary`` in that mode
+            (``adapt`` learns them otherwise); not allowed in other modes.
+        invert: if ``True``, map ids back to tokens (only with ``output_mode="int"``). Defaults to
+            ``False``.
+        output_mode: ``"int"`` (the default; one id per token), ``"one_hot"`` (one vector per token),
+            ``"multi_hot"`` (one vector per sample, 1 where a token occurs), ``"count"`` (occurrence
+            counts) or ``"tf_idf"`` (counts times ``idf_weights``). In the vector modes the mask token
+            is dropped and the vectors have ``vocabulary_size()`` entries.
+        sparse: must be ``False``; sparse outputs are not supported (dense arrays only).
+        pad_to_max_tokens: if ``True``, vector outputs have ``max_tokens`` entries even when the
+            vocabulary is smaller (needs ``max_tokens``). Defaults to ``False``.
+        oov_method: how several OOV ids are assigned: ``"floormod"`` (the default; the value modulo
+            ``num_oov_indices``) or ``"farmhash"`` (a hash of the value; host data only).
+        salt: optional integer or pair of integers keying a SipHash for ``oov_method="farmhash"``.
+        name: optional name of the layer.
+        **kwargs: other base layer arguments.
+
+    Input shape:
+        Tokens of any shape for ``"int"`` (and ``invert``); up to rank 2 ``(batch_size, tokens)`` for
+        the vector modes.
+
+    Output shape:
+        The input shape for ``"int"``; ``(batch_size, vocabulary_size)`` for ``"multi_hot"``,
+        ``"count"`` and ``"tf_idf"``; ``"one_hot"`` adds (or replaces a size-1) last axis.
+
+    Call arguments:
+        inputs: the tokens to look up (or ids, with ``invert=True``).
+
+    Raises:
+        ValueError: for a ``vocabulary_dtype`` other than ``"int64"``, ``max_tokens <= 1``,
+            ``pad_to_max_tokens`` without ``max_tokens``, a negative ``num_oov_indices``, an unknown
+            ``output_mode`` or ``oov_method``, ``invert`` outside ``"int"`` mode, ``sparse=True``, or
+            misplaced ``idf_weights``/``salt``.
 
     Example:
         layer = keras.layers.IntegerLookup(vocabulary=[12, 36, 1138, 42])

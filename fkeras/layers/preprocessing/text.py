@@ -40,6 +40,55 @@ class TextVectorization(Layer):
     returns numpy arrays (int64 ids, float32 vectors). Runs on the host: use it in the input
     pipeline, or on the data before ``fit``.
 
+    Each string goes through four steps: standardize (e.g. lowercase and strip punctuation), split
+    into tokens, optionally add n-grams, then look the tokens up in the vocabulary (an internal
+    ``StringLookup`` with mask token ``""``).
+
+    Args:
+        max_tokens: optional cap on the vocabulary size, including the padding and OOV ids; ``adapt``
+            keeps the most frequent tokens. ``None`` (the default) means no cap.
+        standardize: ``"lower_and_strip_punctuation"`` (the default), ``"lower"`` (ASCII letters
+            only, as TensorFlow), ``"strip_punctuation"``, ``None`` (no change), or a callable taking a
+            numpy array of ``str`` and returning one of the same shape.
+        split: ``"whitespace"`` (the default; empty tokens dropped), ``"character"`` (Unicode code
+            points), ``None`` (each string is one token), or a callable taking a 1D numpy array of
+            ``str`` and returning a list of token lists.
+        ngrams: ``None`` (the default; tokens only), an integer ``n`` (all n-grams of widths 1 to
+            ``n``) or a tuple of widths (e.g. ``(1, 3)``); n-grams join tokens with one space.
+        output_mode: ``"int"`` (the default; a sequence of ids per string), ``"multi_hot"``,
+            ``"count"``, ``"tf_idf"`` (one vector per string, of the vocabulary size), or
+            ``"one_hot"`` (only for one token per string).
+        output_sequence_length: ``"int"`` mode only: pad with 0 or truncate every row to this length;
+            ``None`` (the default) pads to the longest row of the batch.
+        pad_to_max_tokens: vector modes only: if ``True``, vectors have ``max_tokens`` entries even
+            when the vocabulary is smaller. Defaults to ``False``.
+        vocabulary: optional vocabulary, a list of strings or the path of a text file with one token
+            per line (without the padding and OOV tokens); then ``adapt`` is not needed.
+        idf_weights: ``"tf_idf"`` mode only: the inverse document frequency of each vocabulary entry,
+            required together with ``vocabulary``.
+        sparse: must be ``False``; sparse outputs are not supported.
+        ragged: ``"int"`` mode only: if ``True``, return a list of unpadded id arrays (one per string,
+            truncated to ``output_sequence_length`` when set) instead of a padded matrix. Defaults to
+            ``False``.
+        encoding: the text encoding used to decode ``bytes`` inputs; defaults to ``"utf-8"``.
+        name: optional name of the layer.
+        **kwargs: other base layer arguments.
+
+    Input shape:
+        Strings of shape ``(batch_size,)`` or ``(batch_size, 1)``.
+
+    Output shape:
+        ``(batch_size, output_sequence_length)`` int64 ids in ``"int"`` mode;
+        ``(batch_size, vocabulary_size)`` float32 vectors in the other modes.
+
+    Call arguments:
+        inputs: the strings (a numpy array or a list of ``str``/``bytes``).
+
+    Raises:
+        ValueError: for an unknown ``standardize``, ``split`` or ``output_mode``, ``sparse=True``, a
+            malformed ``ngrams``, ``output_sequence_length`` or ``ragged`` outside ``"int"`` mode, or
+            inputs of rank 2 with a last axis other than 1.
+
     Example:
         vec = keras.layers.TextVectorization(output_sequence_length=4)
         vec.adapt(["the cat sat", "the dog"])

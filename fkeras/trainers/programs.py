@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from typing import NamedTuple
 
 import jax
@@ -161,7 +162,7 @@ class StepPrograms:
             fn = jax.shard_map(fn, mesh=dist.device_mesh.jax_mesh, in_specs=specs[0], out_specs=specs[1])
         if self._run_eagerly or not self._jit_compile:
             return fn
-        return jax.jit(fn, donate_argnums=donate)
+        return _FirstCallInterruptible(jax.jit(fn, donate_argnums=donate))
 
     def _per_replica_distribution(self):
         """The active distribution when it runs the step once per device (``implementation="pmap"``)."""
@@ -261,7 +262,8 @@ class StepPrograms:
                 prof["bytes"] = float(cost.get("bytes accessed", math.inf))
                 prof["loop"] = bool(re.search(r"\b(scan|while)\[", str(traced.jaxpr)))
             if scratch:
-                prof["scratch"] = int(lowered.compile().memory_analysis().temp_size_in_bytes)
+                compiled = interruptible(lowered.compile)
+                prof["scratch"] = int(compiled.memory_analysis().temp_size_in_bytes)
         except Exception:  # noqa: BLE001 - no analysis: fall back to the defaults below
             prof.setdefault("flops", math.inf)
             prof.setdefault("bytes", math.inf)
@@ -298,6 +300,49 @@ class StepPrograms:
         if settle:
             jax.block_until_ready(args)
         return settle
+
+
+def interruptible(work):
+    """``work()``, run on a helper thread while the main thread waits in short slices, so that Ctrl-C
+    (KeyboardInterrupt) stops a fit within a fraction of a second even while XLA compiles, which
+    cannot be interrupted and can take many seconds. The abandoned compile finishes in the
+    background and its thread then exits. Off the main thread, ``work()`` runs in place."""
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    box = {}
+
+    def run():
+        try:
+            box["out"] = work()
+        except BaseException as e:  # noqa: BLE001 - handed to the waiting thread as is
+            box["err"] = e
+
+    worker = threading.Thread(target=run, name="fkeras-compile", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.05)
+    if "err" in box:
+        raise box.pop("err")
+    return box["out"]
+
+
+class _FirstCallInterruptible:
+    """A jitted program whose first call (the one that compiles) runs through ``interruptible``;
+    later calls, and every attribute (``trace``, ``lower``, ...), go straight to the program."""
+
+    def __init__(self, fn):
+        self._fn = fn
+        self._warm = False
+
+    def __call__(self, *args):
+        if self._warm:
+            return self._fn(*args)
+        out = interruptible(lambda: self._fn(*args))
+        self._warm = True
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._fn, name)
 
 
 def _gather_batch(tree, axis):

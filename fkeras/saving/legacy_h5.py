@@ -121,25 +121,28 @@ def save_weights_to_group(group, model):
 
 
 def _load_subset(group):
-    return [np.asarray(saving_lib.checked_dataset(group, name, "HDF5 model file")[()])
+    """The (checked, not yet read) datasets of one layer: shapes are compared before any data is read."""
+    return [saving_lib.checked_dataset(group, name, "HDF5 model file")
             for name in _load_attributes(group, "weight_names")]
 
 
-def _set_weights(owner_desc, weights, values, skip_mismatch):
+def _shapes_match(owner_desc, weights, values, skip_mismatch):
+    """Whether every saved dataset has its weight's shape (compared without reading any data)."""
     for w, value in zip(weights, values):
         if tuple(w.shape) != tuple(np.shape(value)):
             msg = (f"Shape mismatch in {owner_desc} for weight '{w.name}': the model expects shape "
                    f"{tuple(w.shape)}, the saved weight has shape {tuple(np.shape(value))}.")
             if skip_mismatch:
                 warnings.warn("Skipping loading weights: " + msg, stacklevel=4)
-                return
+                return False
             raise ValueError(msg + " Pass `skip_mismatch=True` to skip mismatching layers.")
-    for w, value in zip(weights, values):
-        w.assign(np.asarray(value).astype(w.dtype))
+    return True
 
 
 def load_weights_from_group(group, model, skip_mismatch=False):
-    """Topological (order-based) loading, as tf.keras's ``load_weights`` for ``.h5`` files."""
+    """Topological (order-based) loading, as tf.keras's ``load_weights`` for ``.h5`` files. Every
+    count and shape is checked before any weight is read or assigned, so a mismatch leaves the
+    model as it was."""
     layers = [l for l in model.layers if _legacy_weights(l)]
     saved = [n for n in _load_attributes(group, "layer_names")
              if n in group and _load_attributes(group[n], "weight_names")]
@@ -148,6 +151,7 @@ def load_weights_from_group(group, model, skip_mismatch=False):
             f"Layer count mismatch when loading weights from file. Model expected {len(layers)} layers "
             f"with weights ({[l.name for l in layers]}), found {len(saved)} saved layers ({saved})."
         )
+    plan = []
     for k, (name, layer) in enumerate(zip(saved, layers)):
         weights = _legacy_weights(layer)
         values = _load_subset(group[name])
@@ -160,7 +164,8 @@ def load_weights_from_group(group, model, skip_mismatch=False):
                 warnings.warn("Skipping loading weights: " + msg, stacklevel=3)
                 continue
             raise ValueError(msg)
-        _set_weights(desc, weights, values, skip_mismatch)
+        if _shapes_match(desc, weights, values, skip_mismatch):
+            plan.append((weights, values))
     if "top_level_model_weights" in group:
         top = _top_level_weights(model)
         values = _load_subset(group["top_level_model_weights"])
@@ -170,8 +175,11 @@ def load_weights_from_group(group, model, skip_mismatch=False):
             if not skip_mismatch:
                 raise ValueError(msg)
             warnings.warn(msg, stacklevel=3)
-        else:
-            _set_weights(f"model '{model.name}' (top-level weights)", top, values, skip_mismatch)
+        elif _shapes_match(f"model '{model.name}' (top-level weights)", top, values, skip_mismatch):
+            plan.append((top, values))
+    for weights, values in plan:
+        for w, value in zip(weights, values):
+            w.assign(np.asarray(value[()]).astype(w.dtype))
 
 
 def save_weights(model, filepath):
@@ -306,6 +314,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             cc["optimizer"] = training["optimizer_config"]
         saving_lib.compile_from_config(model, cc, custom_objects, safe_mode)
         if "optimizer_weights" in f:
-            values = _load_subset(f["optimizer_weights"])
+            values = [np.asarray(ds[()]) for ds in _load_subset(f["optimizer_weights"])]
             keras_layout.restore_optimizer(model, values)
     return model

@@ -83,3 +83,21 @@ def test_model_json_from_keras_3_15_loads():
     rebuilt = keras.models.model_from_json(model.to_json())
     assert [type(layer).__name__ for layer in rebuilt.layers] == ["Dense", "EinsumDense"]
     assert rebuilt.count_params() == model.count_params()
+
+
+def test_legacy_h5_compares_shapes_before_reading_any_weight(tmp_path, monkeypatch):
+    """A wrong-shape weight in a tf.keras .h5 file is refused from the datasets' shapes alone."""
+    import h5py
+
+    small = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="a"), keras.layers.Dense(2, name="b")])
+    small.save_weights(tmp_path / "w.h5")
+    big = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="a"), keras.layers.Dense(5, name="b")])
+    reads = []
+    real = h5py.Dataset.__getitem__
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", lambda ds, key: reads.append(ds.name) or real(ds, key))
+    with pytest.raises(ValueError, match="Shape mismatch.*'b'"):
+        big.load_weights(tmp_path / "w.h5")
+    assert reads == [], reads  # nothing read, nothing assigned: the model is as it was
+    reads.clear()
+    small.load_weights(tmp_path / "w.h5")
+    assert len(reads) == 4  # every weight read once, after all shapes matched

@@ -19,6 +19,11 @@ def floatx() -> str:
 
 
 def set_floatx(value: str) -> None:
+    """Set the default float type (what ``floatx()`` returns, and new weights' dtype).
+
+    Args:
+        value: One of ``'bfloat16'``, ``'float16'``, ``'float32'``, ``'float64'``.
+    """
     global _FLOATX
     accepted = {"bfloat16", "float16", "float32", "float64"}
     value = str(value)
@@ -33,6 +38,11 @@ def epsilon() -> float:
 
 
 def set_epsilon(value: float) -> None:
+    """Set the fuzz factor ``epsilon()`` returns.
+
+    Args:
+        value: A small positive float.
+    """
     global _EPSILON
     _EPSILON = float(value)
 
@@ -43,6 +53,11 @@ def image_data_format() -> str:
 
 
 def set_image_data_format(data_format: str) -> None:
+    """Set the default image layout of convolution, pooling and image layers.
+
+    Args:
+        data_format: ``'channels_last'`` or ``'channels_first'``.
+    """
     global _IMAGE_DATA_FORMAT
     data_format = str(data_format).lower()
     if data_format not in {"channels_first", "channels_last"}:
@@ -54,6 +69,14 @@ def set_image_data_format(data_format: str) -> None:
 
 
 def standardize_data_format(data_format):
+    """``data_format`` lower-cased and checked, or ``image_data_format()`` when it is None.
+
+    Args:
+        data_format: ``'channels_last'``, ``'channels_first'`` (any case) or None.
+
+    Returns:
+        ``'channels_last'`` or ``'channels_first'``.
+    """
     if data_format is None:
         return image_data_format()
     value = str(data_format).lower()

@@ -26,9 +26,80 @@ _GLOBAL = {"distribution": None}
 
 
 def list_devices(device_type=None):
-    """Device names such as ``'cpu:0'`` (all devices, or those of ``device_type``: 'cpu', 'gpu', 'tpu')."""
+    """Device names such as ``'cpu:0'``.
+
+    Args:
+        device_type: ``'cpu'``, ``'gpu'`` or ``'tpu'``; None lists the default backend's devices.
+
+    Returns:
+        A list of strings ``'<platform>:<id>'``.
+    """
     devices = jax.devices(device_type) if device_type else jax.devices()
     return [f"{d.platform}:{d.id}" for d in devices]
+
+
+def get_device_count(device_type=None):
+    """The number of devices of one type (never a mix of types), across all processes.
+
+    Args:
+        device_type: ``'cpu'``, ``'gpu'`` or ``'tpu'`` (any case). None counts the default
+            backend's devices: the accelerators when there are any, else the CPUs.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> keras.distribution.get_device_count("cpu")
+        1
+    """
+    if device_type is not None and not isinstance(device_type, str):
+        raise ValueError(f"`device_type` must be a string such as 'cpu', 'gpu' or 'tpu', or None. "
+                         f"Received: device_type={device_type!r}")
+    return jax.device_count(device_type.lower() if device_type else None)
+
+
+def distribute_tensor(tensor, layout):
+    """Place ``tensor`` according to ``layout`` (or constrain its sharding inside ``jax.jit``).
+
+    Outside a trace the array is moved with ``jax.device_put`` (skipped when it already has an
+    equivalent sharding); inside a jitted function it becomes a
+    ``jax.lax.with_sharding_constraint``, so XLA lays the intermediate value out that way. A
+    symbolic ``KerasTensor`` is returned unchanged (layouts apply to values, not to graphs).
+
+    Args:
+        tensor: A jax/numpy array (or a traced value inside ``jit``).
+        layout: A ``TensorLayout`` (its ``device_mesh``, or else the active distribution's mesh,
+            is used) or any ``jax.sharding.Sharding``.
+
+    Returns:
+        The array with the requested sharding.
+
+    Example:
+        >>> mesh = keras.distribution.DeviceMesh((4,), ("batch",))
+        >>> layout = keras.distribution.TensorLayout(("batch", None), mesh)
+        >>> x = keras.distribution.distribute_tensor(np.zeros((8, 2)), layout)   # rows split over 4 devices
+    """
+    from fkeras.engine.symbolic import KerasTensor
+
+    if isinstance(tensor, KerasTensor):
+        return tensor
+    if isinstance(layout, TensorLayout):
+        mesh = layout.device_mesh
+        if mesh is None:
+            active = distribution()
+            mesh = active.device_mesh if active is not None else None
+        if mesh is None:
+            raise ValueError(f"distribute_tensor: the layout {layout} has no `device_mesh` and no distribution "
+                             "is active; create it as TensorLayout(axes, device_mesh).")
+        layout = layout.sharding(mesh, ndim=len(np.shape(tensor)))
+    elif not isinstance(layout, jax.sharding.Sharding):
+        raise ValueError("distribute_tensor: `layout` must be a keras.distribution.TensorLayout or a "
+                         f"jax.sharding.Sharding. Received: layout={layout!r}")
+    if isinstance(tensor, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(tensor, layout)
+    if isinstance(tensor, jax.Array) and tensor.sharding.is_equivalent_to(layout, tensor.ndim):
+        return tensor
+    return jax.device_put(tensor, layout)
 
 
 def _resolve_devices(devices):
@@ -48,7 +119,13 @@ def _resolve_devices(devices):
 
 
 class DeviceMesh:
-    """A logical mesh of devices: ``DeviceMesh(shape=(2, 4), axis_names=("batch", "model"))``."""
+    """A logical mesh of devices: ``DeviceMesh(shape=(2, 4), axis_names=("batch", "model"))``.
+
+    Args:
+        shape: The mesh's size along each axis; the product must equal the number of devices.
+        axis_names: One name per mesh axis (used by ``TensorLayout`` and ``batch_dim_name``).
+        devices: Devices (``jax.Device`` objects or names such as ``'cpu:0'``); all by default.
+    """
 
     def __init__(self, shape, axis_names, devices=None):
         shape = tuple(int(s) for s in shape)
@@ -73,7 +150,14 @@ class DeviceMesh:
 
 
 class TensorLayout:
-    """How one tensor is split over a mesh: one mesh-axis name (or None) per tensor dimension."""
+    """How one tensor is split over a mesh: one mesh-axis name (or None) per tensor dimension.
+
+    Args:
+        axes: One entry per tensor dimension: a mesh axis name to shard that dimension over, or
+            None to keep it whole (replicated).
+        device_mesh: The ``DeviceMesh`` the names refer to (may be set later, e.g. by a
+            ``LayoutMap`` or the active distribution).
+    """
 
     def __init__(self, axes, device_mesh=None):
         self.axes = tuple(axes)
@@ -91,6 +175,9 @@ class TensorLayout:
 
 class LayoutMap:
     """Regex keys matched against variable paths (``'dense/kernel'``) mapped to layouts.
+
+    Args:
+        device_mesh: The ``DeviceMesh`` the layouts' axis names refer to.
 
     Example:
         layout_map = LayoutMap(mesh)
@@ -126,7 +213,12 @@ class LayoutMap:
 
 
 class Distribution:
-    """Base: a mesh, the batch axis name, and variable layouts."""
+    """Base class: a device mesh, the name of its batch axis, and where variables go.
+
+    Args:
+        device_mesh: The ``DeviceMesh`` to run on.
+        batch_dim_name: The mesh axis batches are split over (default: the mesh's first axis).
+    """
 
     implementation = "sharded"
 
@@ -186,6 +278,14 @@ class DataParallel(Distribution):
       dropout key is folded with its index. Gradients are summed across devices by the
       transpose of those collectives.
 
+    Args:
+        device_mesh: A one-axis (or, with ``"sharded"``, any) ``DeviceMesh``; default: a 1-D
+            mesh named ``"batch"`` over ``devices``.
+        devices: Devices to use when no mesh is given (all by default).
+        auto_shard_dataset: Accepted for Keras compatibility (each process already feeds only
+            its own rows of every batch).
+        implementation: ``"sharded"`` or ``"pmap"`` (see above).
+
     Example:
         keras.distribution.set_distribution(keras.distribution.DataParallel())
         model.fit(x, y, batch_size=256)   # 256 rows per step, split over all devices
@@ -209,7 +309,14 @@ class DataParallel(Distribution):
 
 class ModelParallel(Distribution):
     """Place variables by a ``LayoutMap`` (sharded where it says, replicated elsewhere) and shard
-    batches on ``batch_dim_name``. A layout key that matches no variable is an error."""
+    batches on ``batch_dim_name``. A layout key that matches no variable is an error.
+
+    Args:
+        device_mesh: The ``DeviceMesh``; defaults to the layout map's mesh.
+        layout_map: A ``LayoutMap`` from variable-path patterns to layouts (required).
+        batch_dim_name: The mesh axis batches are split over (default: the mesh's first axis).
+        **kwargs: Other Keras arguments, accepted and ignored.
+    """
 
     def __init__(self, device_mesh=None, layout_map=None, batch_dim_name=None, **kwargs):
         if layout_map is None:
@@ -239,6 +346,10 @@ class MirroredStrategy(DataParallel):
 
     As in tf.keras, a model compiled inside the scope keeps training data-parallel when
     ``fit`` is called after the block.
+
+    Args:
+        devices: Devices (or names such as ``'gpu:0'``) to mirror over; all by default.
+        cross_device_ops: Accepted for tf.distribute compatibility; XLA chooses the collectives.
     """
 
     def __init__(self, devices=None, cross_device_ops=None):
@@ -246,14 +357,22 @@ class MirroredStrategy(DataParallel):
 
 
 def set_distribution(value):
-    """Make ``value`` (a Distribution, or None) the global distribution."""
+    """Make ``value`` the global distribution (used by ``fit``/``evaluate``/``predict``).
+
+    Args:
+        value: A ``Distribution``, or None to go back to single-device execution.
+    """
     if value is not None and not isinstance(value, Distribution):
         raise ValueError(f"Invalid `value` argument: expected a Distribution or None, received {value!r}")
     _GLOBAL["distribution"] = value
 
 
 def distribution():
-    """The active distribution (the innermost ``scope()``, else the global one), or None."""
+    """The active distribution (the innermost ``scope()``, else the global one), or None.
+
+    Returns:
+        A ``Distribution`` or None.
+    """
     return getattr(_state, "distribution", None) or _GLOBAL["distribution"]
 
 
@@ -266,6 +385,13 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
     that land on its own devices; an iterable or ``PyDataset`` in each process yields that
     process's part of every batch (equal sizes and counts in all processes). Process 0's initial
     weights and shuffling seed are broadcast, and ``predict`` returns every row in every process.
+
+    Args:
+        job_addresses: The coordinator's ``"host:port"`` (or a comma-separated list / a list of
+            addresses whose first entry is the coordinator); None lets JAX find it (TPU pods,
+            SLURM).
+        num_processes: Total number of processes.
+        process_id: This process's index in ``[0, num_processes)``.
 
     Example:
         keras.distribution.initialize("10.0.0.1:1234", num_processes=2, process_id=0)

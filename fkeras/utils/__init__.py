@@ -17,6 +17,11 @@ from fkeras.utils.graph_utils import get_source_inputs, is_keras_tensor
 from fkeras.utils.session_utils import clear_session
 from fkeras.utils.model_visualization import model_to_dot, plot_model
 from fkeras.utils.profiling import profile, trace_annotation
+from fkeras.utils.config import Config
+from fkeras.utils.feature_space import FeatureSpace
+from fkeras.utils.io_utils import (disable_interactive_logging, enable_interactive_logging,
+                                   is_interactive_logging_enabled)
+from fkeras.backend.dtypes import standardize_dtype
 
 __all__ = [
     "set_random_seed", "normalize", "to_categorical", "Progbar", "PyDataset", "Sequence", "pad_sequences",
@@ -26,4 +31,6 @@ __all__ = [
     "split_dataset", "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
     "unpack_x_y_sample_weight", "get_source_inputs", "is_keras_tensor", "clear_session", "model_to_dot",
     "plot_model", "profile", "trace_annotation", "audio_dataset_from_directory",
+    "Config", "FeatureSpace", "disable_interactive_logging", "enable_interactive_logging",
+    "is_interactive_logging_enabled", "standardize_dtype",
 ]

@@ -200,7 +200,8 @@ class Functional(Model):
         flat_in = self._flat_inputs
         if isinstance(inputs, dict):
             if isinstance(self._input_struct, dict):
-                keys = list(self._input_struct)
+                # in the order of _flat_inputs: a dict flattens in sorted-key order
+                keys = [k for k, _ in sorted(self._input_struct.items(), key=lambda kv: kv[0])]
                 missing = [k for k in keys if k not in inputs]
                 if missing:
                     raise ValueError(f"Model {self.name!r} is missing inputs {missing}; got keys {list(inputs)}.")

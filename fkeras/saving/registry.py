@@ -553,6 +553,8 @@ def _known_fields(cls, class_name, inner):
     if not isinstance(inner, dict) or not _uses_base_from_config(cls):
         return inner
     accepted = _accepted_args(cls)
+    if accepted is None:  # an __init__ takes **kwargs: Layer.__init__ checks what is left of them
+        return inner
     unknown = {k: v for k, v in inner.items() if k not in accepted}
     if not unknown:
         return inner
@@ -601,18 +603,12 @@ def _uses_base_from_config(cls):
 
 
 def _accepted_args(cls):
-    """The constructor arguments ``cls`` takes through its chain of ``__init__`` (``None`` when one
-    takes arbitrary keywords that nothing below it checks)."""
-    names = set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        try:
-            params = inspect.signature(init).parameters
-        except (TypeError, ValueError):
-            continue
-        names.update(p for p in params if p not in ("self", "args", "kwargs"))
-        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-            return names
-    return names
+    """The constructor arguments ``cls``'s ``__init__`` takes, or ``None`` when it takes ``**kwargs``
+    (what it pops from them cannot be known from its signature)."""
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return None
+    return {p for p in params if p != "self"}

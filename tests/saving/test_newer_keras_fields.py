@@ -101,3 +101,12 @@ def test_legacy_h5_compares_shapes_before_reading_any_weight(tmp_path, monkeypat
     reads.clear()
     small.load_weights(tmp_path / "w.h5")
     assert len(reads) == 4  # every weight read once, after all shapes matched
+
+
+def test_model_from_json_names_the_keras_version_that_wrote_it():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")])
+    config = json.loads(model.to_json())
+    config["keras_version"] = "3.99.1"
+    config["config"]["layers"][-1]["config"]["future_mode"] = "fast"
+    with pytest.raises(ValueError, match="'future_mode'.*written by Keras 3.99.1"):
+        keras.models.model_from_json(json.dumps(config))

@@ -326,6 +326,7 @@ class Hashing(Layer):
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = "int64" if output_mode == "int" else None
         out_dtype = kwargs.pop("dtype")
+        out_dtype = getattr(out_dtype, "name", out_dtype)  # a DTypePolicy from a config
         super().__init__(**kwargs)
         if num_bins is None or num_bins <= 0:
             raise ValueError(
@@ -392,7 +393,8 @@ class Hashing(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
-                       "output_mode": self.output_mode, "sparse": self.sparse})
+                       "output_mode": self.output_mode, "sparse": self.sparse,
+                       "dtype": self._out_dtype})  # the output dtype, as Keras's dtype policy is
         return config
 
 

@@ -20,11 +20,9 @@ from fkeras.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAv
                                             AdaptiveMaxPooling3D)
 from fkeras.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                          RMSNormalization, UnitNormalization)
-from fkeras.layers.regularization import Dropout
-from fkeras.layers.regularization_extra import (ActivityRegularization, AlphaDropout, GaussianDropout,
-                                                GaussianNoise, SpatialDropout1D, SpatialDropout2D,
-                                                SpatialDropout3D)
-from fkeras.layers.reshaping import Flatten, Reshape
+from fkeras.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
+                                          GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from fkeras.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from fkeras.layers.wrappers_jax import FlaxLayer, FlaxModule, FunctionLayer, JaxLayer
 from fkeras.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from fkeras.layers.group_query_attention import GroupedQueryAttention, GroupQueryAttention
@@ -54,9 +52,9 @@ from fkeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from fkeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from fkeras.layers.einsum_dense import EinsumDense
 from fkeras.layers.audio import MelSpectrogram, STFTSpectrogram
-from fkeras.layers.reshaping_extra import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector,
-                                           UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
-                                           ZeroPadding2D, ZeroPadding3D)
+from fkeras.layers.cropping import Cropping1D, Cropping2D, Cropping3D
+from fkeras.layers.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D
+from fkeras.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 
 
 def serialize(layer):

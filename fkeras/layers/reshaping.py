@@ -1,12 +1,62 @@
-"""Reshaping layers: Flatten, Reshape (more in the layer library)."""
+"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector (Keras 3's arguments, defaults and
+``get_config`` keys), and the argument helpers the cropping, padding and up-sampling layers share.
+"""
 from __future__ import annotations
 
 import math
 
 import jax.numpy as jnp
+import numpy as np
 
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.engine.symbolic import KerasTensor
+from fkeras.layers.convolutional import standardize_tuple
+
+
+def _int_arg(where, name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where}: expected an integer value for `{name}`, got {value!r} "
+                        f"of type {type(value).__name__}.")
+    if value <= 0:
+        raise ValueError(f"{where}: argument `{name}` should be a positive integer. Received: {name}={value}")
+    return int(value)
+
+
+def _known(d):
+    return d if isinstance(d, (int, np.integer)) else None
+
+
+def _pairs(value, n, name, where):
+    """``int`` | ``n`` ints | ``n`` pairs  ->  a tuple of ``n`` ``(before, after)`` pairs of ints >= 0."""
+    ordinal = ["1st", "2nd", "3rd"]
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if value < 0:
+            raise ValueError(f"{where}: `{name}` cannot be negative. Received: {name}={value}.")
+        return tuple((int(value), int(value)) for _ in range(n))
+    if hasattr(value, "__len__") and not isinstance(value, str):
+        if len(value) != n:
+            raise ValueError(f"{where}: `{name}` should have {n} elements. Received: {name}={value!r}.")
+        return tuple(standardize_tuple(v, 2, f"{ordinal[i]} entry of {name}", allow_zero=True, where=where)
+                     for i, v in enumerate(value))
+    raise ValueError(
+        f"{where}: `{name}` should be either an int, a tuple of {n} ints, or a tuple of {n} tuples of "
+        f"2 ints ((before, after) for each spatial dimension). Received: {name}={value!r}."
+    )
+
+
+class _ShapeSpecMixin:
+    """Symbolic outputs from ``compute_output_shape`` (unknown spatial sizes stay ``None``)."""
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        dtype = inputs.dtype
+        if jnp.issubdtype(jnp.dtype(dtype), jnp.floating) and self.autocast:
+            dtype = self.compute_dtype
+        return KerasTensor(self.compute_output_shape(tuple(inputs.shape)), dtype)
+
+
+def _spatial_axes(data_format, rank):
+    return tuple(range(2, 2 + rank)) if data_format == "channels_first" else tuple(range(1, 1 + rank))
 
 
 class Flatten(Layer):
@@ -95,4 +145,62 @@ class Reshape(Layer):
     def get_config(self):
         config = super().get_config()
         config["target_shape"] = list(self.target_shape)
+        return config
+
+
+class Permute(_ShapeSpecMixin, Layer):
+    """Permutes the non-batch axes: ``dims`` is a permutation of ``1..rank-1`` (1-based).
+
+    Example:
+        keras.layers.Permute((2, 1))(np.ones((4, 10, 64))).shape   # (4, 64, 10)
+    """
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        try:
+            self.dims = tuple(int(d) for d in dims)
+        except TypeError:
+            raise ValueError(f"Permute: `dims` must be a tuple of ints. Received dims={dims!r}") from None
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(
+                "Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` "
+                f"must be consecutive and start from 1. Received dims={dims!r}"
+            )
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
+        self.built = True
+
+    def call(self, inputs):
+        return jnp.transpose(inputs, (0,) + self.dims)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def get_config(self):
+        config = super().get_config()
+        config["dims"] = self.dims
+        return config
+
+
+class RepeatVector(_ShapeSpecMixin, Layer):
+    """Repeats a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``.
+
+    Example:
+        keras.layers.RepeatVector(3)(np.ones((2, 32))).shape   # (2, 3, 32)
+    """
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = _int_arg(f"RepeatVector {self.name!r}", "n", n)
+        self.input_spec = InputSpec(ndim=2)
+        self.built = True
+
+    def call(self, inputs):
+        return jnp.repeat(jnp.expand_dims(inputs, 1), self.n, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        config = super().get_config()
+        config["n"] = self.n
         return config

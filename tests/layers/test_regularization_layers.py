@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from fkeras.layers import regularization_extra as reg
+from fkeras.layers import regularization as reg
 from fkeras.layers.input_layer import Input
 from fkeras.layers.regularization import Dropout
 

@@ -5,7 +5,7 @@ import jax
 import numpy as np
 import pytest
 
-from fkeras.layers import reshaping_extra as R
+from fkeras import layers as R
 from fkeras.layers.input_layer import Input
 
 JIT = [False, True]

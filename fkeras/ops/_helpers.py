@@ -30,7 +30,14 @@ def arr_or_scalar(x):
 
 
 def arrs(xs):
-    """Convert a sequence of tensors."""
+    """Convert each element of a sequence with ``arr``.
+
+    Args:
+        xs: Sequence of tensors, arrays, Variables, lists or scalars.
+
+    Returns:
+        A list of JAX arrays.
+    """
     return [arr(x) for x in xs]
 
 

@@ -172,10 +172,26 @@ def _channel_axis(ndim, data_format):
 
 @keras_op
 def rgb_to_grayscale(images, data_format=None):
-    """RGB to one-channel luma ``0.2989 R + 0.5870 G + 0.1140 B`` (one-channel input is returned as is).
+    """Convert RGB images to one-channel grayscale (luma).
+
+    Uses ``0.2989 R + 0.5870 G + 0.1140 B`` (ITU-R 601, as TensorFlow); images that already have
+    one channel are returned unchanged. Integer images are computed in floatx and cast back
+    (truncating).
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Images with the shape of ``images`` except for 1 channel, and the dtype of ``images``.
+
+    Raises:
+        ValueError: If ``images`` is not of rank 3 or 4 or has neither 3 nor 1 channels.
 
     Example:
-        >>> rgb_to_grayscale(ops.ones((4, 4, 3))).shape
+        >>> keras.ops.image.rgb_to_grayscale(keras.ops.ones((4, 4, 3))).shape
         (4, 4, 1)
     """
     images = _images(images, "rgb_to_grayscale")
@@ -219,11 +235,26 @@ def _check_hsv_input(images, fn, data_format):
 
 @keras_op
 def rgb_to_hsv(images, data_format=None):
-    """RGB in ``[0, 1]`` to HSV in ``[0, 1]`` (hue 0 = red, 1/3 = green, 2/3 = blue); float only.
+    """Convert RGB images with values in ``[0, 1]`` to HSV.
+
+    Hue, saturation and value are all in ``[0, 1]``; hue 0 is red, 1/3 green and 2/3 blue.
+    Pixels with no colour (grey) get hue 0, and black pixels get saturation 0.
+
+    Args:
+        images: A single image (rank 3) or a batch (rank 4) of a float dtype, with 3 channels.
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        HSV images with the shape and dtype of ``images``.
+
+    Raises:
+        ValueError: If ``images`` is not float, not of rank 3 or 4, or not 3-channel.
 
     Example:
-        >>> rgb_to_hsv(ops.ones((4, 4, 3))).shape
-        (4, 4, 3)
+        >>> keras.ops.image.rgb_to_hsv([[[1.0, 0.0, 0.0]]])
+        Array([[[0., 1., 1.]]], dtype=float32)
     """
     data_format = _data_format(data_format)
     images, axis = _check_hsv_input(images, "rgb_to_hsv", data_format)
@@ -245,11 +276,26 @@ def _rgb_to_hsv(images, axis):
 
 @keras_op
 def hsv_to_rgb(images, data_format=None):
-    """HSV in ``[0, 1]`` back to RGB; float only (hue wraps around modulo 1).
+    """Convert HSV images with values in ``[0, 1]`` back to RGB (the inverse of ``rgb_to_hsv``).
+
+    Hue wraps around modulo 1.
+
+    Args:
+        images: A single image (rank 3) or a batch (rank 4) of a float dtype, with 3 channels
+            (hue, saturation, value).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        RGB images with the shape and dtype of ``images``.
+
+    Raises:
+        ValueError: If ``images`` is not float, not of rank 3 or 4, or not 3-channel.
 
     Example:
-        >>> hsv_to_rgb(ops.ones((4, 4, 3))).shape
-        (4, 4, 3)
+        >>> keras.ops.image.hsv_to_rgb([[[1.0 / 3.0, 1.0, 1.0]]])
+        Array([[[0., 1., 0.]]], dtype=float32)
     """
     data_format = _data_format(data_format)
     images, axis = _check_hsv_input(images, "hsv_to_rgb", data_format)
@@ -273,14 +319,38 @@ def _hsv_to_rgb(images, axis):
 @keras_op
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
            pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
-    """Resize to ``size=(height, width)`` with ``jax.image.resize`` (half-pixel centres).
+    """Resize images to ``size = (height, width)``.
 
-    ``crop_to_aspect_ratio`` first takes the largest centred window of the target aspect ratio;
-    ``pad_to_aspect_ratio`` instead pads the short side evenly with ``fill_value``. Integer images
-    are rounded and clipped back to their dtype.
+    Uses ``jax.image.resize`` with half-pixel centres. Integer images are rounded and clipped back
+    to their dtype.
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        size: Target ``(height, width)``, two positive ints.
+        interpolation: ``"bilinear"`` (default), ``"nearest"``, ``"bicubic"``, ``"lanczos3"`` or
+            ``"lanczos5"``.
+        antialias: Whether to low-pass filter when downsampling, to avoid aliasing (default
+            ``False``).
+        crop_to_aspect_ratio: If ``True``, first crop the largest centred window with the target
+            aspect ratio, so nothing is distorted.
+        pad_to_aspect_ratio: If ``True``, first pad the short side evenly (with ``fill_value``) to
+            the target aspect ratio. At most one of the two may be set.
+        fill_mode: How the padding of ``pad_to_aspect_ratio`` is filled; only ``"constant"`` is
+            supported.
+        fill_value: Value of that padding (default 0.0).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Resized images with the rank and dtype of ``images``.
+
+    Raises:
+        ValueError: If ``size`` is not two positive ints, ``interpolation`` or ``fill_mode`` is
+            unknown, the rank is wrong, or both aspect-ratio options are set.
 
     Example:
-        >>> resize(ops.ones((2, 4, 4, 3)), (2, 2)).shape
+        >>> keras.ops.image.resize(keras.ops.ones((2, 4, 4, 3)), (2, 2)).shape
         (2, 2, 2, 3)
     """
     try:
@@ -335,12 +405,35 @@ def _resize(images, shape, method, antialias):
 @keras_op
 def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method,
                         antialias=True):
-    """Resample ``images`` to ``output_shape``: input point ``(p - translation) / scale`` for each
-    output point ``p`` along ``spatial_dims`` (half-pixel centres); see
-    ``jax.image.scale_and_translate``. Points outside the input read as zero.
+    """Resample ``images`` with a scale and translation along ``spatial_dims``.
+
+    Output point ``p`` reads input point ``(p - translation) / scale`` (half-pixel centres), with
+    the filter chosen by ``method``; points outside the input read as zero. A thin wrapper around
+    ``jax.image.scale_and_translate``.
+
+    Args:
+        images: Tensor of any rank.
+        output_shape: Shape of the result, one entry per dimension of ``images``.
+        scale: 1-D tensor of scales, one per entry of ``spatial_dims``.
+        translation: 1-D tensor of translations (in output pixels), one per entry of
+            ``spatial_dims``.
+        spatial_dims: The dimensions of ``images`` that are resampled.
+        method: Interpolation filter: ``"linear"`` (also ``"bilinear"``, ``"trilinear"``,
+            ``"triangle"``), ``"cubic"`` (also ``"bicubic"``, ``"tricubic"``), ``"lanczos3"`` or
+            ``"lanczos5"``.
+        antialias: Whether to widen the filter when downsampling, to avoid aliasing (default
+            ``True``).
+
+    Returns:
+        A tensor of shape ``output_shape``.
+
+    Raises:
+        ValueError: If ``method`` is unknown or the shapes of ``output_shape``, ``scale`` or
+            ``translation`` do not match.
 
     Example:
-        >>> scale_and_translate(ops.ones((3, 3)), (5, 5), [2.0, 2.0], [-0.5, -0.5], (0, 1), "linear").shape
+        >>> x = keras.ops.ones((3, 3))
+        >>> keras.ops.image.scale_and_translate(x, (5, 5), [2.0, 2.0], [-0.5, -0.5], (0, 1), "linear").shape
         (5, 5)
     """
     images = arr(images)
@@ -407,17 +500,35 @@ def _batch_check(fn, n_images, name, n):
 @keras_op
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",
                      fill_value=0, data_format=None):
-    """Warp image(s) by projective transform(s) ``[a0, a1, a2, b0, b1, b2, c0, c1]``.
+    """Warp images by projective transforms ``[a0, a1, a2, b0, b1, b2, c0, c1]``.
 
-    Each row maps an *output* pixel ``(x, y)`` to the input point
-    ``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`` with ``k = c0 x + c1 y + 1``, sampled with
-    ``"nearest"`` or ``"bilinear"`` interpolation; points outside the image follow ``fill_mode``
-    (``"constant"`` with ``fill_value``, ``"nearest"``, ``"wrap"``, ``"mirror"``, ``"reflect"``).
-    ``transform`` is ``(8,)`` or ``(batch, 8)``; one transform applies to every image.
+    A transform maps each *output* pixel ``(x, y)`` to the input point
+    ``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`` with ``k = c0 x + c1 y + 1``, where the
+    image is sampled. With ``c0 = c1 = 0`` it is an affine map.
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        transform: Tensor of shape ``(8,)`` (one transform for every image) or ``(batch, 8)``.
+        interpolation: ``"bilinear"`` (default) or ``"nearest"``.
+        fill_mode: How points outside the input are read: ``"constant"`` (``fill_value``),
+            ``"nearest"`` (edge pixel repeated), ``"wrap"`` (tiled), ``"mirror"`` (reflected about
+            the edge pixel centres) or ``"reflect"`` (reflected about the edge). Default ``"constant"``.
+        fill_value: Value of outside points with ``fill_mode="constant"`` (default 0; must be a
+            concrete number).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Warped images with the shape and dtype of ``images``.
+
+    Raises:
+        ValueError: If an option is unknown, ``transform`` has the wrong shape, or the number of
+            transforms is neither 1 nor the batch size.
 
     Example:
         >>> shift = [1, 0, -1, 0, 1, 0, 0, 0]  # output x reads input x - 1
-        >>> affine_transform(ops.ones((2, 5, 5, 3)), shift).shape
+        >>> keras.ops.image.affine_transform(keras.ops.ones((2, 5, 5, 3)), shift).shape
         (2, 5, 5, 3)
     """
     order = WARP_INTERPOLATIONS[_choice("affine_transform", "interpolation", interpolation,
@@ -453,15 +564,34 @@ def _homography(start_points, end_points):
 @keras_op
 def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
                           data_format=None):
-    """Warp image(s) so that the four ``start_points`` land on the four ``end_points``.
+    """Warp images so that the four ``start_points`` move to the four ``end_points``.
 
-    Points are ``(x, y)`` pixel coordinates, shape ``(4, 2)`` or ``(batch, 4, 2)``; output pixels
-    that come from outside the input are ``fill_value``.
+    The projective map is solved from the four point pairs; output pixels that come from outside
+    the input get ``fill_value``.
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        start_points: ``(x, y)`` pixel coordinates of four points in the input, shape ``(4, 2)``
+            or ``(batch, 4, 2)``.
+        end_points: Where those points land in the output, with the shape of ``start_points``.
+        interpolation: ``"bilinear"`` (default) or ``"nearest"``.
+        fill_value: Value of output pixels that map outside the input (default 0; must be a
+            concrete number).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Warped images with the shape and dtype of ``images``.
+
+    Raises:
+        ValueError: If ``interpolation`` is unknown, the point tensors have wrong or different
+            shapes, or their batch size does not match the images.
 
     Example:
         >>> start = [[0, 0], [0, 7], [7, 0], [7, 7]]
         >>> end = [[1, 1], [0, 7], [7, 0], [6, 6]]
-        >>> perspective_transform(ops.ones((8, 8, 3)), start, end).shape
+        >>> keras.ops.image.perspective_transform(keras.ops.ones((8, 8, 3)), start, end).shape
         (8, 8, 3)
     """
     order = WARP_INTERPOLATIONS[_choice("perspective_transform", "interpolation", interpolation,
@@ -499,14 +629,27 @@ def _perspective_nhwc(x, start_points, end_points, order, fill_value):
 
 @keras_op
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
-    """Sample ``inputs`` at ``coordinates`` (shape ``(inputs.ndim, ...)``) by spline interpolation.
+    """Sample ``inputs`` at arbitrary (fractional) ``coordinates`` by spline interpolation.
 
-    ``order`` 0 is nearest neighbour, 1 linear. ``fill_mode`` extends the input past its edges:
-    ``"constant"`` (``fill_value``; boundary handling as scipy's ``"grid-constant"``), ``"nearest"``,
-    ``"wrap"`` (scipy's ``"grid-wrap"``), ``"mirror"``, ``"reflect"``.
+    Args:
+        inputs: Tensor of any rank ``N``.
+        coordinates: Tensor (or sequence of tensors) of shape ``(N, ...)``: for each output point,
+            its coordinate along every axis of ``inputs``.
+        order: Spline order: 0 (nearest neighbour) or 1 (linear).
+        fill_mode: How points outside ``inputs`` are read: ``"constant"`` (default, ``fill_value``;
+            scipy's ``"grid-constant"``), ``"nearest"``, ``"wrap"`` (scipy's ``"grid-wrap"``),
+            ``"mirror"`` or ``"reflect"``.
+        fill_value: Value of outside points with ``fill_mode="constant"`` (default 0).
+
+    Returns:
+        A tensor of shape ``coordinates.shape[1:]`` with the dtype of ``inputs``.
+
+    Raises:
+        ValueError: If ``coordinates`` has rank < 2 or a first dimension other than ``N``, or
+            ``order`` or ``fill_mode`` is invalid.
 
     Example:
-        >>> map_coordinates(ops.arange(4.0), [[0.5, 2.0]], order=1)
+        >>> keras.ops.image.map_coordinates(keras.ops.arange(4.0), [[0.5, 2.0]], order=1)
         Array([0.5, 2. ], dtype=float32)
     """
     inputs = arr(inputs)
@@ -560,12 +703,28 @@ def _blur_nhwc(x, kernel_size, sigma):
 
 @keras_op
 def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
-    """Blur each channel with a normalised Gaussian kernel (zero padding, output same size).
+    """Blur each channel of the images with a normalised Gaussian kernel.
 
-    ``kernel_size`` and ``sigma`` are ``(height, width)`` pairs (a single number is used for both).
+    Zero padding keeps the spatial size. Integer images are computed in floatx and rounded back.
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        kernel_size: Kernel ``(height, width)`` in pixels, or one int for both (default
+            ``(3, 3)``).
+        sigma: Standard deviation ``(height, width)`` of the Gaussian, or one number for both
+            (default ``(1.0, 1.0)``).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Blurred images with the shape and dtype of ``images``.
+
+    Raises:
+        ValueError: If ``kernel_size`` does not hold positive ints, or the rank is wrong.
 
     Example:
-        >>> gaussian_blur(ops.ones((2, 8, 8, 3))).shape
+        >>> keras.ops.image.gaussian_blur(keras.ops.ones((2, 8, 8, 3))).shape
         (2, 8, 8, 3)
     """
     images = _images(images, "gaussian_blur")
@@ -584,10 +743,25 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
 
 @keras_op
 def sobel_edges(images, data_format=None):
-    """Sobel gradients of a batch of images: ``(..., 2)`` holding ``[dy, dx]`` (zero padding).
+    """Sobel edge maps (vertical and horizontal gradients) of a batch of images.
+
+    Each channel is filtered with the 3x3 Sobel kernels, with zero padding.
+
+    Args:
+        images: A batch of images (rank 4).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        A tensor of shape ``images.shape + (2,)``: ``[..., 0]`` is the gradient along the height
+        (``dy``), ``[..., 1]`` along the width (``dx``).
+
+    Raises:
+        ValueError: If ``images`` is not of rank 4.
 
     Example:
-        >>> sobel_edges(ops.ones((1, 8, 8, 1))).shape
+        >>> keras.ops.image.sobel_edges(keras.ops.ones((1, 8, 8, 1))).shape
         (1, 8, 8, 1, 2)
     """
     images = _images(images, "sobel_edges", ranks=(4,))
@@ -611,14 +785,35 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     """Elastic deformation: every pixel reads the input at a random, smoothed displacement.
 
     Two noise fields ``N(0, 1) * sigma`` of shape ``(batch, height, width)`` (keys from
-    ``jax.random.split(key)``, x first, where ``key`` comes from ``seed``: an int, a
-    ``SeedGenerator``, a raw JAX key, or ``None`` for the global stream) are blurred with a
+    ``jax.random.split(key)``, x first, where ``key`` comes from ``seed``) are blurred with a
     Gaussian of standard deviation ``sigma`` and size ``int(6 * sigma) | 1``, scaled by ``alpha``
-    and added to the pixel grid; the image is sampled there with ``interpolation`` and
-    ``fill_mode``. The same displacement moves every channel of an image.
+    and added to the pixel grid; the image is sampled there. The same displacement moves every
+    channel of an image.
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        alpha: Scale of the displacement, in pixels (default 20.0).
+        sigma: Standard deviation of the smoothing Gaussian; larger values give smoother,
+            more global distortions (default 5.0; must be a concrete number > 0).
+        interpolation: ``"bilinear"`` (default) or ``"nearest"``.
+        fill_mode: How points outside the input are read: ``"constant"`` (``fill_value``),
+            ``"nearest"`` (edge pixel repeated), ``"wrap"`` (tiled), ``"mirror"`` (reflected about
+            the edge pixel centres) or ``"reflect"`` (reflected about the edge). Default ``"reflect"``.
+        fill_value: Value of outside points with ``fill_mode="constant"`` (default 0.0).
+        seed: An int, a ``keras.random.SeedGenerator``, a JAX key, or ``None`` (default) to draw
+            from the global random stream.
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Deformed images with the shape and dtype of ``images``.
+
+    Raises:
+        ValueError: If an option is unknown, ``sigma <= 0``, or the rank is wrong.
 
     Example:
-        >>> elastic_transform(ops.ones((2, 8, 8, 3)), seed=0).shape
+        >>> keras.ops.image.elastic_transform(keras.ops.ones((2, 8, 8, 3)), seed=0).shape
         (2, 8, 8, 3)
     """
     order = WARP_INTERPOLATIONS[_choice("elastic_transform", "interpolation", interpolation,
@@ -661,12 +856,36 @@ def _elastic_nhwc(x, key, alpha, sigma, order, fill_mode, fill_value):
 @keras_op
 def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
          data_format=None):
-    """Structural similarity (Wang et al. 2004) per image pair, Gaussian window, valid padding.
+    """Structural similarity index (Wang et al., 2004) between two images or batches.
 
-    Returns one value per pair (a scalar for single images), the mean over pixels and channels.
+    Local means, variances and covariance are taken with a Gaussian window (no padding) and
+    combined as ``((2 mu1 mu2 + c1) (2 cov + c2)) / ((mu1^2 + mu2^2 + c1) (var1 + var2 + c2))``
+    with ``c1 = (k1 * max_val) ** 2`` and ``c2 = (k2 * max_val) ** 2``; the score is its mean over
+    positions and channels.
+
+    Args:
+        image1: A single image (rank 3) or a batch (rank 4).
+        image2: Images with the shape of ``image1``.
+        max_val: Dynamic range of the pixel values (e.g. 1.0 or 255; default 1.0).
+        filter_size: Size of the Gaussian window (default 11); the images must be at least that
+            large.
+        filter_sigma: Standard deviation of the Gaussian window (default 1.5).
+        k1: Stabilising constant of the mean term (default 0.01).
+        k2: Stabilising constant of the variance term (default 0.03).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        One score per image pair (a scalar for single images), at most 1 (identical images).
+        Float images keep their dtype; integer images give a float score.
+
+    Raises:
+        ValueError: If the shapes differ, the rank is wrong, or ``filter_size`` is not a positive
+            int no larger than the images.
 
     Example:
-        >>> float(ssim(ops.ones((16, 16, 3)), ops.ones((16, 16, 3))))
+        >>> float(keras.ops.image.ssim(keras.ops.ones((16, 16, 3)), keras.ops.ones((16, 16, 3))))
         1.0
     """
     image1 = _images(image1, "ssim", name="image1")
@@ -777,14 +996,34 @@ def _extract(images, size, strides, dilation_rate, padding, data_format, nd, fn)
 
 @keras_op
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
-    """Patches of ``size`` gathered into the channel axis: ``(..., out_h, out_w, ph * pw * C)``.
+    """Extract patches from images into the channel axis.
 
-    An int or 2-tuple ``size`` takes 2-D patches of images (rank 3 or 4); a 3-tuple takes 3-D
-    patches of volumes (rank 4 or 5), as ``extract_patches_3d``. Each patch is flattened in
-    (row, column, channel) order. ``strides`` defaults to ``size`` (non-overlapping patches).
+    Each patch is flattened in (row, column, channel) order, giving an output of shape
+    ``(..., out_h, out_w, ph * pw * C)`` (channels-last). A 3-tuple ``size`` extracts 3-D patches
+    of volumes instead, as ``extract_patches_3d``.
+
+    Args:
+        images: A single image (rank 3) or a batch (rank 4); rank 4 or 5 volumes with a 3-tuple
+            ``size``.
+        size: Patch size: an int (square), ``(ph, pw)``, or ``(pd, ph, pw)`` for volumes.
+        strides: Step between patch starts, an int or a tuple; ``None`` (default) uses ``size``
+            (non-overlapping patches).
+        dilation_rate: Spacing between the pixels of a patch, an int or a tuple (default 1).
+        padding: ``"valid"`` (default: only patches that fit) or ``"same"`` (zero padding so that
+            there are ``ceil(size / stride)`` patches along each axis).
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        The patches, a tensor of the rank of ``images``.
+
+    Raises:
+        TypeError: If ``size`` is neither an int nor a tuple.
+        ValueError: If ``size`` has the wrong length, an option is invalid, or no patch fits.
 
     Example:
-        >>> extract_patches(ops.ones((2, 20, 20, 3)), (5, 5)).shape
+        >>> keras.ops.image.extract_patches(keras.ops.ones((2, 20, 20, 3)), (5, 5)).shape
         (2, 4, 4, 75)
     """
     if isinstance(size, (tuple, list)) and len(size) == 3:
@@ -807,10 +1046,29 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
 @keras_op
 def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
                        data_format=None):
-    """3-D patches of volume(s) (rank 4 or 5): ``(..., out_d, out_h, out_w, pd * ph * pw * C)``.
+    """Extract 3-D patches from volumes into the channel axis.
+
+    Each patch is flattened in (depth, row, column, channel) order, giving an output of shape
+    ``(..., out_d, out_h, out_w, pd * ph * pw * C)`` (channels-last).
+
+    Args:
+        volumes: A single volume (rank 4) or a batch of volumes (rank 5).
+        size: Patch size: an int (cubic) or ``(pd, ph, pw)``.
+        strides: Step between patch starts, an int or a 3-tuple; ``None`` (default) uses ``size``.
+        dilation_rate: Spacing between the pixels of a patch, an int or a tuple (default 1).
+        padding: ``"valid"`` (default: only patches that fit) or ``"same"`` (zero padding so that
+            there are ``ceil(size / stride)`` patches along each axis).
+        data_format: ``"channels_last"`` (``(..., depth, height, width, channels)``) or
+            ``"channels_first"``; ``None`` (default) uses ``keras.config.image_data_format()``.
+
+    Returns:
+        The patches, a tensor of the rank of ``volumes``.
+
+    Raises:
+        ValueError: If an option is invalid or no patch fits.
 
     Example:
-        >>> extract_patches_3d(ops.ones((10, 10, 10, 3)), (3, 3, 3)).shape
+        >>> keras.ops.image.extract_patches_3d(keras.ops.ones((10, 10, 10, 3)), (3, 3, 3)).shape
         (3, 3, 3, 81)
     """
     return _extract(volumes, size, strides, dilation_rate, padding, data_format, 3,
@@ -855,11 +1113,33 @@ def _hw(images, data_format):
 @keras_op
 def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None, right_padding=None,
                target_height=None, target_width=None, data_format=None):
-    """Pad with zeros to a given size; give exactly two of (top, bottom, target_height) and two of
-    (left, right, target_width).
+    """Pad images with zeros to a target size.
+
+    Along the height give exactly two of ``top_padding``, ``bottom_padding`` and
+    ``target_height``; along the width exactly two of ``left_padding``, ``right_padding`` and
+    ``target_width``. The third follows.
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        top_padding: Rows of zeros added above.
+        left_padding: Columns of zeros added on the left.
+        bottom_padding: Rows of zeros added below.
+        right_padding: Columns of zeros added on the right.
+        target_height: Height of the result.
+        target_width: Width of the result.
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Padded images with the dtype of ``images``.
+
+    Raises:
+        ValueError: If not exactly two values are given per axis, or any value is (or would
+            become) negative.
 
     Example:
-        >>> pad_images(ops.ones((15, 25, 3)), 2, 3, target_height=20, target_width=30).shape
+        >>> keras.ops.image.pad_images(keras.ops.ones((15, 25, 3)), 2, 3, target_height=20, target_width=30).shape
         (20, 30, 3)
     """
     images = _images(images, "pad_images")
@@ -877,12 +1157,34 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
 @keras_op
 def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=None,
                 right_cropping=None, target_height=None, target_width=None, data_format=None):
-    """Crop to a given size; give exactly two of (top, bottom, target_height) and two of
-    (left, right, target_width).
+    """Crop images to a target size.
+
+    Along the height give exactly two of ``top_cropping``, ``bottom_cropping`` and
+    ``target_height``; along the width exactly two of ``left_cropping``, ``right_cropping`` and
+    ``target_width``. The third follows.
+
+    Args:
+        images: A single image (rank 3) or a batch of images (rank 4).
+        top_cropping: Rows removed at the top.
+        left_cropping: Columns removed on the left.
+        bottom_cropping: Rows removed at the bottom.
+        right_cropping: Columns removed on the right.
+        target_height: Height of the result.
+        target_width: Width of the result.
+        data_format: ``"channels_last"`` (``(..., height, width, channels)``) or
+            ``"channels_first"`` (``(..., channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        Cropped images with the dtype of ``images``.
+
+    Raises:
+        ValueError: If not exactly two values are given per axis, or any value is (or would
+            become) negative.
 
     Example:
-        >>> crop_images(ops.ones((3, 3, 3)), 0, 0, 2, 2).shape
-        (2, 2, 3)
+        >>> keras.ops.image.crop_images(keras.ops.ones((4, 4, 3)), 1, 0, target_height=2, target_width=3).shape
+        (2, 3, 3)
     """
     images = _images(images, "crop_images")
     data_format = _data_format(data_format)

@@ -33,39 +33,126 @@ from fkeras.ops.spatial import (  # noqa: F401
 
 @keras_op
 def relu(x):
+    """Rectified linear unit, element-wise: ``max(x, 0)``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor with the shape and dtype of ``x``.
+
+    Example:
+        >>> keras.ops.relu([-1.0, 0.0, 2.0])
+        Array([0., 0., 2.], dtype=float32)
+    """
     return jax.nn.relu(arr(x))
 
 
 @keras_op
 def relu6(x):
+    """ReLU capped at 6, element-wise: ``min(max(x, 0), 6)``.
+
+    Args:
+        x: Input tensor.
+
+    Returns:
+        A tensor with the shape and dtype of ``x``.
+
+    Example:
+        >>> keras.ops.relu6([-1.0, 3.0, 8.0])
+        Array([0., 3., 6.], dtype=float32)
+    """
     return jax.nn.relu6(arr(x))
 
 
 @keras_op
 def sigmoid(x):
+    """Logistic sigmoid, element-wise: ``1 / (1 + exp(-x))``, with values in ``(0, 1)``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.sigmoid([0.0])
+        Array([0.5], dtype=float32)
+    """
     return jax.nn.sigmoid(to_float(arr(x)))
 
 
 @keras_op
 def sparse_sigmoid(x):
-    """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
+    """Piecewise-linear sigmoid, element-wise: 0 for ``x <= -1``, 1 for ``x >= 1`` and ``(x + 1) / 2`` between.
+
+    Unlike ``sigmoid`` it reaches exactly 0 and 1, so its outputs can be sparse.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.sparse_sigmoid([-2.0, 0.0, 0.5])
+        Array([0.  , 0.5 , 0.75], dtype=float32)
+    """
     x = to_float(arr(x))
     return jnp.clip(0.5 * (x + 1.0), 0.0, 1.0).astype(x.dtype)
 
 
 @keras_op
 def softplus(x):
+    """Softplus, element-wise: ``log(1 + exp(x))``, a smooth approximation of ReLU.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.softplus([0.0])
+        Array([0.6931472], dtype=float32)
+    """
     return jax.nn.softplus(to_float(arr(x)))
 
 
 @keras_op
 def softsign(x):
+    """Softsign, element-wise: ``x / (1 + |x|)``, with values in ``(-1, 1)``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.softsign([-1.0, 3.0])
+        Array([-0.5 ,  0.75], dtype=float32)
+    """
     x = to_float(arr(x))
     return x / (1.0 + jnp.abs(x))
 
 
 @keras_op
 def silu(x):
+    """Sigmoid linear unit (also called swish), element-wise: ``x * sigmoid(x)``.
+
+    ``keras.ops.swish`` is the same function.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.silu([0.0, 1.0])
+        Array([0.       , 0.7310586], dtype=float32)
+    """
     return jax.nn.silu(to_float(arr(x)))
 
 
@@ -74,25 +161,78 @@ swish = silu
 
 @keras_op
 def log_sigmoid(x):
+    """Logarithm of the sigmoid, element-wise: ``log(1 / (1 + exp(-x))) = -softplus(-x)``.
+
+    Computed without the overflow or ``log(0)`` a direct evaluation would hit for large ``|x|``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.log_sigmoid([0.0])
+        Array([-0.6931472], dtype=float32)
+    """
     return jax.nn.log_sigmoid(to_float(arr(x)))
 
 
 @keras_op
 def leaky_relu(x, negative_slope=0.2):
+    """Leaky ReLU, element-wise: ``x`` for ``x >= 0`` and ``negative_slope * x`` below.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        negative_slope: Slope for negative inputs (default 0.2).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.leaky_relu([-1.0, 2.0])
+        Array([-0.2,  2. ], dtype=float32)
+    """
     x = to_float(arr(x))
     return jnp.where(x >= 0, x, negative_slope * x).astype(x.dtype)
 
 
 @keras_op
 def hard_sigmoid(x):
-    """``relu6(x + 3) / 6``."""
+    """Hard sigmoid, element-wise: ``relu6(x + 3) / 6``, a piecewise-linear sigmoid.
+
+    It is 0 for ``x <= -3``, 1 for ``x >= 3`` and linear in between.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.hard_sigmoid([-4.0, 0.0, 4.0])
+        Array([0. , 0.5, 1. ], dtype=float32)
+    """
     x = to_float(arr(x))
     return (jax.nn.relu6(x + 3.0) / 6.0).astype(x.dtype)
 
 
 @keras_op
 def hard_silu(x):
-    """``x * relu6(x + 3) / 6``."""
+    """Hard SiLU (hard swish), element-wise: ``x * relu6(x + 3) / 6``.
+
+    ``keras.ops.hard_swish`` is the same function.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.hard_silu([-4.0, 0.0, 4.0])
+        Array([-0.,  0.,  4.], dtype=float32)
+    """
     x = to_float(arr(x))
     return (x * jax.nn.relu6(x + 3.0) / 6.0).astype(x.dtype)
 
@@ -102,31 +242,103 @@ hard_swish = hard_silu
 
 @keras_op
 def elu(x, alpha=1.0):
+    """Exponential linear unit, element-wise: ``x`` for ``x > 0`` and ``alpha * (exp(x) - 1)`` otherwise.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        alpha: Scale of the negative part, its limit as ``x -> -inf`` being ``-alpha`` (default 1.0).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.elu([-1.0, 2.0])
+        Array([-0.63212055,  2.        ], dtype=float32)
+    """
     x = to_float(arr(x))
     return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.minimum(x, 0.0))).astype(x.dtype)
 
 
 @keras_op
 def selu(x):
+    """Scaled exponential linear unit, element-wise: ``scale * elu(x, alpha)``.
+
+    The constants ``alpha ~= 1.67326`` and ``scale ~= 1.05070`` are the ones of Klambauer et al.
+    (2017), chosen so that activations keep zero mean and unit variance (with
+    ``lecun_normal`` initialisation).
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.selu([0.0, 1.0])
+        Array([0.      , 1.050701], dtype=float32)
+    """
     return jax.nn.selu(to_float(arr(x)))
 
 
 @keras_op
 def celu(x, alpha=1.0):
-    """``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    """Continuously differentiable ELU, element-wise: ``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        alpha: Scale of the negative part (default 1.0).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.celu([-1.0, 2.0])
+        Array([-0.63212055,  2.        ], dtype=float32)
+    """
     x = to_float(arr(x))
     return (jnp.maximum(x, 0.0) + jnp.minimum(0.0, alpha * jnp.expm1(x / alpha))).astype(x.dtype)
 
 
 @keras_op
 def gelu(x, approximate=True):
-    """GELU; ``approximate=True`` (the ``keras.ops`` default) uses the tanh formula."""
+    """Gaussian error linear unit, element-wise: ``x * P(X <= x)`` for a standard normal ``X``.
+
+    With ``approximate=True`` (the default) it uses
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x ** 3)))``; with ``False`` the exact
+    ``0.5 * x * (1 + erf(x / sqrt(2)))``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        approximate: Whether to use the tanh approximation (default ``True``).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.gelu([0.0, 1.0], approximate=False)
+        Array([0.       , 0.8413447], dtype=float32)
+    """
     return jax.nn.gelu(to_float(arr(x)), approximate=approximate)
 
 
 @keras_op
 def glu(x, axis=-1):
-    """Gated linear unit: split ``x`` in two halves ``a, b`` along ``axis``; ``a * sigmoid(b)``."""
+    """Gated linear unit: split ``x`` into halves ``a, b`` along ``axis`` and return ``a * sigmoid(b)``.
+
+    Args:
+        x: Input tensor whose ``axis`` has even length; integers are promoted to floatx.
+        axis: Axis to split (default ``-1``).
+
+    Returns:
+        A floating-point tensor like ``x`` with ``axis`` halved.
+
+    Raises:
+        ValueError: If the length of ``axis`` is odd.
+
+    Example:
+        >>> keras.ops.glu(keras.ops.ones((2, 6))).shape
+        (2, 3)
+    """
     x = to_float(arr(x))
     if x.shape[axis] % 2 != 0:
         raise ValueError("glu expects the size of `axis` to be even. "
@@ -137,29 +349,95 @@ def glu(x, axis=-1):
 
 @keras_op
 def tanh(x):
+    """Hyperbolic tangent activation, element-wise, with values in ``(-1, 1)``.
+
+    The same computation as ``keras.ops.tanh``, exposed as ``keras.ops.nn.tanh``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.nn.tanh([0.0])
+        Array([0.], dtype=float32)
+    """
     return jnp.tanh(to_float(arr(x)))
 
 
 @keras_op
 def tanh_shrink(x):
+    """Tanh shrink, element-wise: ``x - tanh(x)``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.tanh_shrink([0.0])
+        Array([0.], dtype=float32)
+    """
     x = to_float(arr(x))
     return x - jnp.tanh(x)
 
 
 @keras_op
 def hard_tanh(x):
+    """Hard tanh, element-wise: ``x`` clipped to ``[-1, 1]``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.hard_tanh([-2.0, 0.5, 2.0])
+        Array([-1. ,  0.5,  1. ], dtype=float32)
+    """
     x = to_float(arr(x))
     return jnp.clip(x, -1.0, 1.0).astype(x.dtype)
 
 
 @keras_op
 def hard_shrink(x, threshold=0.5):
+    """Hard shrink, element-wise: ``x`` where ``|x| > threshold`` and 0 elsewhere.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        threshold: Magnitude at or below which values are zeroed (default 0.5).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.hard_shrink([-1.0, 0.2, 0.7])
+        Array([-1. ,  0. ,  0.7], dtype=float32)
+    """
     x = to_float(arr(x))
     return jnp.where(jnp.abs(x) > threshold, x, jnp.zeros_like(x))
 
 
 @keras_op
 def soft_shrink(x, threshold=0.5):
+    """Soft shrink, element-wise: moves ``x`` toward zero by ``threshold``, zeroing ``|x| <= threshold``.
+
+    It gives ``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        threshold: Non-negative shrinkage amount (default 0.5).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.soft_shrink([-1.0, 0.2, 0.75])
+        Array([-0.5 ,  0.  ,  0.25], dtype=float32)
+    """
     x = to_float(arr(x))
     return jnp.where(x > threshold, x - threshold,
                      jnp.where(x < -threshold, x + threshold, jnp.zeros_like(x))).astype(x.dtype)
@@ -167,21 +445,59 @@ def soft_shrink(x, threshold=0.5):
 
 @keras_op
 def threshold(x, threshold, default_value):
-    """``x`` where ``x > threshold`` else ``default_value``."""
+    """Threshold, element-wise: ``x`` where ``x > threshold``, ``default_value`` elsewhere.
+
+    Args:
+        x: Input tensor.
+        threshold: Values greater than this are kept.
+        default_value: Value that replaces the others (cast to the dtype of ``x``).
+
+    Returns:
+        A tensor with the shape and dtype of ``x``.
+
+    Example:
+        >>> keras.ops.threshold([-1.0, 0.5, 2.0], 1.0, 0.0)
+        Array([0., 0., 2.], dtype=float32)
+    """
     x = arr(x)
     return jnp.where(x > threshold, x, jnp.asarray(default_value, dtype=x.dtype))
 
 
 @keras_op
 def squareplus(x, b=4):
-    """``(x + sqrt(x**2 + b)) / 2``."""
+    """Squareplus, element-wise: ``(x + sqrt(x ** 2 + b)) / 2``, a smooth, algebraic ReLU.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        b: Non-negative smoothness parameter; 0 gives exactly ReLU (default 4).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.squareplus([0.0], b=4)
+        Array([1.], dtype=float32)
+    """
     x = to_float(arr(x))
     return ((x + jnp.sqrt(jnp.square(x) + b)) / 2.0).astype(x.dtype)
 
 
 @keras_op
 def sparse_plus(x):
-    """0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1``."""
+    """SparsePlus, element-wise: 0 for ``x <= -1``, ``(x + 1) ** 2 / 4`` for ``-1 < x < 1``, ``x`` above.
+
+    A smooth softplus-like function that is exactly 0 for ``x <= -1``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.sparse_plus([-2.0, 0.0, 2.0])
+        Array([0.  , 0.25, 2.  ], dtype=float32)
+    """
     x = to_float(arr(x))
     return jnp.where(x <= -1, jnp.zeros_like(x),
                      jnp.where(x < 1, 0.25 * jnp.square(x + 1), x)).astype(x.dtype)
@@ -189,7 +505,22 @@ def sparse_plus(x):
 
 @keras_op
 def sparsemax(x, axis=-1):
-    """Sparsemax: the Euclidean projection of ``x`` onto the probability simplex."""
+    """Sparsemax along ``axis``: the Euclidean projection of ``x`` onto the probability simplex.
+
+    Like ``softmax`` its outputs are non-negative and sum to 1, but small logits get exactly 0
+    (Martins & Astudillo, 2016).
+
+    Args:
+        x: Input tensor of logits; integers are promoted to floatx.
+        axis: Axis along which the projection is taken (default ``-1``).
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.sparsemax([1.0, 2.0, 5.0])
+        Array([0., 0., 1.], dtype=float32)
+    """
     x = to_float(arr(x))
     z = jnp.moveaxis(x, axis, -1)
     z_sorted = -jnp.sort(-z, axis=-1)
@@ -205,10 +536,20 @@ def sparsemax(x, axis=-1):
 
 @keras_op
 def softmax(x, axis=-1):
-    """Softmax along ``axis`` (``axis=None``: over all elements).
+    """Softmax along ``axis``: ``exp(x) / sum(exp(x))``, computed stably.
+
+    The outputs along ``axis`` are positive and sum to 1.
+
+    Args:
+        x: Input tensor of logits; integers are promoted to floatx.
+        axis: Axis or tuple/list of axes to normalise over (default ``-1``); ``None`` normalises
+            over all elements.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
 
     Example:
-        >>> softmax([1.0, 1.0])
+        >>> keras.ops.softmax([1.0, 1.0])
         Array([0.5, 0.5], dtype=float32)
     """
     x = to_float(arr(x))
@@ -221,6 +562,20 @@ def softmax(x, axis=-1):
 
 @keras_op
 def log_softmax(x, axis=-1):
+    """Log-softmax along ``axis``: ``x - logsumexp(x, axis)``, computed stably.
+
+    Args:
+        x: Input tensor of logits; integers are promoted to floatx.
+        axis: Axis or tuple/list of axes to normalise over (default ``-1``); ``None`` normalises
+            over all elements.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.log_softmax([0.0, 0.0])
+        Array([-0.6931472, -0.6931472], dtype=float32)
+    """
     x = to_float(arr(x))
     if axis is None:
         return jax.nn.log_softmax(x.reshape(-1), axis=-1).reshape(x.shape)
@@ -271,13 +626,34 @@ def _check_conv_rank(inputs, kernel, name):
 
 @keras_op
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """N-D convolution (cross-correlation, like Keras/TF).
+    """General N-D convolution (a cross-correlation, as in Keras and TensorFlow).
 
-    ``kernel`` has shape ``kernel_size + (in_channels // groups, filters)``; grouped
-    convolution is inferred from ``in_channels / kernel.shape[-2]``.
+    The number of spatial dimensions (1, 2 or 3) follows from the rank of ``inputs``. Grouped
+    convolution is implied when ``kernel.shape[-2]`` is a divisor of the input channels: the
+    channels form ``in_channels // kernel.shape[-2]`` groups.
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        kernel: Tensor of shape ``kernel_size + (in_channels // groups, filters)``.
+        strides: Int or tuple of ints, the stride along each spatial dimension (default 1).
+        padding: ``"valid"`` (no padding, default) or ``"same"`` (pad so that the output has
+            ``ceil(input / stride)`` positions).
+        data_format: ``"channels_last"`` (inputs ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: Int or tuple of ints, the spacing between kernel taps (default 1,
+            no dilation).
+
+    Returns:
+        A tensor of rank ``N + 2`` with ``filters`` channels.
+
+    Raises:
+        ValueError: If the ranks of ``inputs`` and ``kernel`` disagree, the channels are not a
+            multiple of ``kernel.shape[-2]``, ``padding`` is unknown, or a tuple argument has the
+            wrong length.
 
     Example:
-        >>> conv(ops.ones((1, 5, 5, 3)), ops.ones((3, 3, 3, 8))).shape
+        >>> keras.ops.conv(keras.ops.ones((1, 5, 5, 3)), keras.ops.ones((3, 3, 3, 8))).shape
         (1, 3, 3, 8)
     """
     inputs, kernel = arr(inputs), arr(kernel)
@@ -304,7 +680,33 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
 @keras_op
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """Depthwise convolution; ``kernel`` is ``kernel_size + (in_channels, depth_multiplier)``."""
+    """Depthwise N-D convolution: each input channel is convolved with its own filters.
+
+    Every input channel gets ``depth_multiplier`` filters, so the output has
+    ``in_channels * depth_multiplier`` channels (those of channel ``c`` are adjacent).
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        kernel: Tensor of shape ``kernel_size + (in_channels, depth_multiplier)``.
+        strides: Int or tuple of ints, the stride along each spatial dimension (default 1).
+        padding: ``"valid"`` (no padding, default) or ``"same"`` (pad so that the output has
+            ``ceil(input / stride)`` positions).
+        data_format: ``"channels_last"`` (inputs ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: Int or tuple of ints, the spacing between kernel taps (default 1,
+            no dilation).
+
+    Returns:
+        A tensor of rank ``N + 2`` with ``in_channels * depth_multiplier`` channels.
+
+    Raises:
+        ValueError: If ``kernel.shape[-2]`` differs from the input channels, or the ranks disagree.
+
+    Example:
+        >>> keras.ops.depthwise_conv(keras.ops.ones((1, 5, 5, 3)), keras.ops.ones((3, 3, 3, 2))).shape
+        (1, 3, 3, 6)
+    """
     inputs, kernel = arr(inputs), arr(kernel)
     _check_conv_rank(inputs, kernel, "depthwise_conv")
     data_format = config.standardize_data_format(data_format)
@@ -329,7 +731,32 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
 @keras_op
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
                    data_format=None, dilation_rate=1):
-    """Depthwise convolution followed by a 1x1 (pointwise) convolution."""
+    """Separable N-D convolution: a depthwise convolution followed by a pointwise (1x1) one.
+
+    ``strides``, ``padding`` and ``dilation_rate`` apply to the depthwise step; the pointwise
+    step mixes channels with stride 1.
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        depthwise_kernel: Tensor of shape ``kernel_size + (in_channels, depth_multiplier)``.
+        pointwise_kernel: Tensor of shape ``(1,) * N + (in_channels * depth_multiplier, filters)``.
+        strides: Int or tuple of ints, the stride along each spatial dimension (default 1).
+        padding: ``"valid"`` (no padding, default) or ``"same"`` (pad so that the output has
+            ``ceil(input / stride)`` positions).
+        data_format: ``"channels_last"`` (inputs ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: Int or tuple of ints, the spacing between kernel taps (default 1,
+            no dilation).
+
+    Returns:
+        A tensor of rank ``N + 2`` with ``filters`` channels.
+
+    Example:
+        >>> x = keras.ops.ones((1, 5, 5, 3))
+        >>> keras.ops.separable_conv(x, keras.ops.ones((3, 3, 3, 2)), keras.ops.ones((1, 1, 6, 4))).shape
+        (1, 3, 3, 4)
+    """
     y = depthwise_conv(inputs, depthwise_kernel, strides=strides, padding=padding,
                        data_format=data_format, dilation_rate=dilation_rate)
     return conv(y, pointwise_kernel, strides=1, padding="valid", data_format=data_format,
@@ -352,7 +779,26 @@ def _conv_transpose_padding(kernel_size, stride, dilation, padding, output_paddi
 
 def conv_transpose_output_length(input_length, kernel_size, padding, output_padding, stride,
                                  dilation):
-    """Keras's deconvolution output length (used by the Conv*Transpose layers)."""
+    """Length of one spatial dimension after a transposed convolution, as Keras computes it.
+
+    Used by ``conv_transpose`` and the ``Conv*Transpose`` layers' ``compute_output_shape``.
+
+    Args:
+        input_length: Input length along the dimension, or ``None`` when unknown.
+        kernel_size: Kernel length along the dimension.
+        padding: ``"valid"`` or ``"same"``.
+        output_padding: Extra length added on one side, or ``None`` to infer the smallest length
+            consistent with the stride.
+        stride: Stride along the dimension.
+        dilation: Dilation rate along the dimension.
+
+    Returns:
+        The output length (an int), or ``None`` when ``input_length`` is ``None``.
+
+    Example:
+        >>> keras.ops.nn.conv_transpose_output_length(4, 3, "same", None, 2, 1)
+        8
+    """
     if input_length is None:
         return None
     k = (kernel_size - 1) * dilation + 1
@@ -367,7 +813,34 @@ def conv_transpose_output_length(input_length, kernel_size, padding, output_padd
 @keras_op
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1):
-    """Transposed convolution; ``kernel`` is ``kernel_size + (filters, in_channels)`` (Keras)."""
+    """Transposed N-D convolution (sometimes called deconvolution).
+
+    The gradient of ``conv`` with respect to its input: it upsamples by ``strides``. Each spatial
+    output length is ``conv_transpose_output_length(...)`` of the input length.
+
+    Args:
+        inputs: Tensor of rank ``N + 2``, laid out as ``data_format`` says.
+        kernel: Tensor of shape ``kernel_size + (filters, in_channels)`` (Keras's layout: output
+            channels before input channels).
+        strides: Int or tuple of ints, the stride along each spatial dimension (default 1).
+        padding: ``"valid"`` (no padding, default) or ``"same"`` (pad so that the output has
+            ``ceil(input / stride)`` positions).
+        data_format: ``"channels_last"`` (inputs ``(batch, *spatial, channels)``) or
+            ``"channels_first"`` (``(batch, channels, *spatial)``); ``None`` uses
+            ``keras.config.image_data_format()``.
+        dilation_rate: Int or tuple of ints, the spacing between kernel taps (default 1,
+            no dilation).
+        output_padding: Int or tuple of ints: extra length added to one side of each output
+            dimension (must be smaller than the stride); ``None`` (default) infers it.
+
+    Returns:
+        A tensor of rank ``N + 2`` with ``filters`` channels.
+
+    Example:
+        >>> x = keras.ops.ones((1, 4, 4, 3))
+        >>> keras.ops.conv_transpose(x, keras.ops.ones((3, 3, 8, 3)), strides=2, padding="same").shape
+        (1, 8, 8, 8)
+    """
     inputs, kernel = arr(inputs), arr(kernel)
     _check_conv_rank(inputs, kernel, "conv_transpose")
     data_format = config.standardize_data_format(data_format)
@@ -422,7 +895,25 @@ def _pool(inputs, pool_size, strides, padding, data_format, name):
 
 @keras_op
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Max pooling over the spatial dims (``strides`` defaults to ``pool_size``)."""
+    """Max pooling over the spatial dimensions: the maximum of each window.
+
+    Args:
+        inputs: Tensor of rank ``N + 2`` (``N`` spatial dimensions), laid out as ``data_format`` says.
+        pool_size: Int or tuple of ints, the window size along each spatial dimension.
+        strides: Int or tuple of ints, the step between windows; ``None`` (default) uses
+            ``pool_size``.
+        padding: ``"valid"`` (no padding, default) or ``"same"`` (pad so that the output has
+            ``ceil(input / stride)`` positions).
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        A tensor of rank ``N + 2`` with the pooled spatial dimensions and the dtype of ``inputs``.
+
+    Example:
+        >>> keras.ops.max_pool(keras.ops.ones((1, 4, 4, 3)), 2).shape
+        (1, 2, 2, 3)
+    """
     inputs, window, stride, pad = _pool(inputs, pool_size, strides, padding, data_format, "max_pool")
     if jnp.issubdtype(inputs.dtype, jnp.floating):
         init = -jnp.inf
@@ -433,7 +924,27 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 @keras_op
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Average pooling; with ``'same'`` padding the padded cells are not counted (as Keras/TF)."""
+    """Average pooling over the spatial dimensions: the mean of each window.
+
+    With ``"same"`` padding, padded positions are left out of the mean (as in Keras/TensorFlow).
+
+    Args:
+        inputs: Tensor of rank ``N + 2`` (``N`` spatial dimensions), laid out as ``data_format`` says.
+        pool_size: Int or tuple of ints, the window size along each spatial dimension.
+        strides: Int or tuple of ints, the step between windows; ``None`` (default) uses
+            ``pool_size``.
+        padding: ``"valid"`` (no padding, default) or ``"same"`` (pad so that the output has
+            ``ceil(input / stride)`` positions).
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        A floating-point tensor of rank ``N + 2`` with the pooled spatial dimensions.
+
+    Example:
+        >>> keras.ops.average_pool(keras.ops.ones((1, 5, 5, 3)), 2, padding="same").shape
+        (1, 3, 3, 3)
+    """
     inputs, window, stride, pad = _pool(inputs, pool_size, strides, padding, data_format,
                                         "average_pool")
     inputs = to_float(inputs)
@@ -450,10 +961,25 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 @keras_op
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
-    """One-hot encode integer ``x``; negative / out-of-range indices give all-zero rows.
+    """One-hot encode integer class ids.
+
+    Negative or out-of-range ids give all-zero vectors.
+
+    Args:
+        x: Integer tensor of class ids.
+        num_classes: Number of classes (length of the new axis).
+        axis: Position of the new axis in the result (default ``-1``, last).
+        dtype: Dtype of the result; ``None`` (default) uses floatx.
+        sparse: Must be ``False``: sparse outputs are not supported.
+
+    Returns:
+        A tensor of rank ``ndim(x) + 1`` holding 0s and 1s.
+
+    Raises:
+        ValueError: If ``sparse`` is ``True``.
 
     Example:
-        >>> one_hot([0, 2], 3)
+        >>> keras.ops.one_hot([0, 2], 3)
         Array([[1., 0., 0.],
                [0., 0., 1.]], dtype=float32)
     """
@@ -465,7 +991,29 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 
 @keras_op
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
-    """Multi-hot encode: for each row of integer ``inputs``, 1 at every listed class."""
+    """Multi-hot encode integer class ids: a 1 at every class listed in a sample.
+
+    A 1-D ``inputs`` is one sample; a 2-D ``inputs`` is a batch with one sample per row.
+
+    Args:
+        inputs: Integer tensor of class ids, 1-D or ``(batch, ids)``.
+        num_classes: Number of classes (length of the encoding).
+        axis: Position of the class axis in the result (default ``-1``).
+        dtype: Dtype of the result; ``None`` (default) uses floatx.
+        sparse: Must be ``False``: sparse outputs are not supported.
+        **kwargs: Accepts the legacy name ``num_tokens`` for ``num_classes``.
+
+    Returns:
+        A tensor of shape ``(num_classes,)`` or ``(batch, num_classes)``.
+
+    Raises:
+        ValueError: If ``num_classes`` is missing or ``sparse`` is ``True``.
+
+    Example:
+        >>> keras.ops.multi_hot([[0, 2], [1, 1]], 3)
+        Array([[1., 0., 1.],
+               [0., 1., 0.]], dtype=float32)
+    """
     if num_classes is None:
         num_classes = kwargs.pop("num_tokens", None)
     if num_classes is None:
@@ -488,7 +1036,28 @@ def _check_same_shape(target, output, name):
 
 @keras_op
 def binary_crossentropy(target, output, from_logits=False):
-    """Element-wise binary crossentropy (no reduction)."""
+    """Element-wise binary crossentropy between targets and predictions (no reduction).
+
+    ``-(target * log(p) + (1 - target) * log(1 - p))``, with ``p`` clipped to
+    ``[epsilon, 1 - epsilon]`` (``keras.config.epsilon()``) unless ``from_logits`` is set.
+
+    Args:
+        target: Tensor of targets in ``[0, 1]``.
+        output: Tensor of predictions with the shape of ``target``: probabilities, or logits when
+            ``from_logits`` is ``True``.
+        from_logits: Whether ``output`` holds logits (default ``False``); with logits the loss is
+            computed through ``log_sigmoid``, which is more stable.
+
+    Returns:
+        A floating-point tensor with the shape of ``target``.
+
+    Raises:
+        ValueError: If ``target`` and ``output`` have different shapes.
+
+    Example:
+        >>> keras.ops.binary_crossentropy([1.0, 0.0], [0.5, 0.5])
+        Array([0.6931472, 0.6931472], dtype=float32)
+    """
     target, output = to_float(arr(target)), to_float(arr(output))
     _check_same_shape(target, output, "binary_crossentropy")
     target = target.astype(output.dtype)
@@ -501,7 +1070,28 @@ def binary_crossentropy(target, output, from_logits=False):
 
 @keras_op
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Crossentropy between one-hot/probability ``target`` and ``output`` along ``axis``."""
+    """Crossentropy between one-hot (or probability) targets and predictions along ``axis``.
+
+    ``-sum(target * log(p), axis)``, where ``p`` is ``softmax(output)`` with ``from_logits``, and
+    otherwise ``output`` renormalised to sum to 1 and clipped to ``[epsilon, 1 - epsilon]``.
+
+    Args:
+        target: Tensor of target distributions (usually one-hot).
+        output: Tensor of predictions with the shape of ``target``: probabilities, or logits when
+            ``from_logits`` is ``True``.
+        from_logits: Whether ``output`` holds logits (default ``False``).
+        axis: The class axis (default ``-1``).
+
+    Returns:
+        A floating-point tensor with ``axis`` removed (one loss per sample).
+
+    Raises:
+        ValueError: If ``target`` and ``output`` have different shapes.
+
+    Example:
+        >>> keras.ops.categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]])
+        Array([0.6931472], dtype=float32)
+    """
     target, output = to_float(arr(target)), to_float(arr(output))
     _check_same_shape(target, output, "categorical_crossentropy")
     target = target.astype(output.dtype)
@@ -516,7 +1106,27 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 @keras_op
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Crossentropy with integer ``target`` class ids (a trailing size-1 dim is squeezed)."""
+    """Crossentropy between integer class targets and predictions along ``axis``.
+
+    The same loss as ``categorical_crossentropy`` with ``one_hot(target)`` as the target.
+
+    Args:
+        target: Integer tensor of class ids with one dimension less than ``output`` (a trailing
+            length-1 axis is squeezed first).
+        output: Tensor of predictions: probabilities, or logits when ``from_logits`` is ``True``.
+        from_logits: Whether ``output`` holds logits (default ``False``).
+        axis: The class axis of ``output`` (default ``-1``).
+
+    Returns:
+        A floating-point tensor with the shape of ``target`` (one loss per sample).
+
+    Raises:
+        ValueError: If ``target`` does not have one dimension less than ``output``.
+
+    Example:
+        >>> keras.ops.sparse_categorical_crossentropy([1], [[0.5, 0.5]])
+        Array([0.6931472], dtype=float32)
+    """
     target, output = arr(target), to_float(arr(output))
     if target.ndim == output.ndim and target.shape[-1] == 1:
         target = jnp.squeeze(target, axis=-1)
@@ -539,7 +1149,27 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 @keras_op
 def moments(x, axes, keepdims=False, synchronized=False):
-    """``(mean, variance)`` of ``x`` over ``axes`` (float16/bfloat16 computed in float32)."""
+    """Mean and variance of ``x`` over ``axes``.
+
+    float16 and bfloat16 inputs are reduced in float32 and cast back, to avoid overflow.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        axes: Axis or list/tuple of axes to reduce.
+        keepdims: If ``True``, the reduced axes stay in the results with length 1 (default
+            ``False``).
+        synchronized: Accepted for Keras compatibility; it only matters for TensorFlow's
+            distribution strategies and is ignored here (under JAX, reductions over a sharded
+            batch are global already).
+
+    Returns:
+        A tuple ``(mean, variance)`` of tensors.
+
+    Example:
+        >>> mean, variance = keras.ops.moments(keras.ops.array([[1.0, 2.0], [3.0, 6.0]]), axes=[0])
+        >>> mean, variance
+        (Array([2., 4.], dtype=float32), Array([1., 4.], dtype=float32))
+    """
     x = to_float(arr(x))
     axes = tuple(axes) if isinstance(axes, (list, tuple)) else (axes,)
     orig = x.dtype
@@ -555,8 +1185,29 @@ def moments(x, axes, keepdims=False, synchronized=False):
 
 @keras_op
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
-    """``(x - mean) / sqrt(variance + epsilon) * scale + offset``; ``mean`` etc. are vectors
-    along ``axis``."""
+    """Normalise ``x`` with given statistics: ``(x - mean) / sqrt(variance + epsilon) * scale + offset``.
+
+    ``mean``, ``variance``, ``offset`` and ``scale`` are usually vectors for the ``axis`` dimension
+    (as from ``moments``); 1-D ones are reshaped to broadcast along ``axis``.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        mean: Mean to subtract.
+        variance: Variance to divide by (after adding ``epsilon`` and taking the square root).
+        axis: The feature axis the statistics belong to (e.g. ``-1`` for channels-last).
+        offset: Optional shift (``beta``) added at the end.
+        scale: Optional multiplier (``gamma``).
+        epsilon: Small constant added to the variance for stability (default ``1e-3``).
+
+    Returns:
+        A tensor with the shape and dtype of ``x``.
+
+    Example:
+        >>> x = keras.ops.array([[1.0, 2.0], [3.0, 6.0]])
+        >>> keras.ops.batch_normalization(x, [2.0, 4.0], [1.0, 4.0], axis=-1, epsilon=0.0)
+        Array([[-1., -1.],
+               [ 1.,  1.]], dtype=float32)
+    """
     x = to_float(arr(x))
     shape = [1] * x.ndim
     shape[axis] = x.shape[axis]
@@ -576,7 +1227,23 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 
 @keras_op
 def normalize(x, axis=-1, order=2, epsilon=None):
-    """``x`` divided by its ``order``-norm along ``axis`` (norm floored at ``epsilon``)."""
+    """Divide ``x`` by its ``order``-norm along ``axis``.
+
+    Norms smaller than ``epsilon`` are replaced by ``epsilon``, so zero vectors stay finite.
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        axis: Axis (or tuple of axes) along which the norm is taken (default ``-1``).
+        order: Order of the norm, as in ``keras.ops.norm`` (default 2, Euclidean).
+        epsilon: Lower bound for the norm; ``None`` uses ``keras.config.epsilon()``.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.normalize([3.0, 4.0])
+        Array([0.6, 0.8], dtype=float32)
+    """
     x = to_float(arr(x))
     if epsilon is None:
         epsilon = config.epsilon()
@@ -589,6 +1256,24 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 @keras_op
 def rms_normalization(x, scale=1, axis=-1, epsilon=None):
+    """Root-mean-square normalisation: ``x / sqrt(mean(x ** 2, axis) + epsilon) * scale``.
+
+    Unlike ``layer_normalization`` it does not subtract the mean (Zhang & Sennrich, 2019).
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        scale: Multiplier applied after normalising: a scalar (default 1) or a tensor
+            broadcastable against ``x`` (typically a vector along ``axis``).
+        axis: Axis or tuple of axes over which the mean square is taken (default ``-1``).
+        epsilon: Small constant added to the mean square; ``None`` uses ``keras.config.epsilon()``.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.rms_normalization([[3.0, 4.0]], epsilon=0.0)
+        Array([[0.84852815, 1.1313709 ]], dtype=float32)
+    """
     x = to_float(arr(x))
     if epsilon is None:
         epsilon = config.epsilon()
@@ -598,6 +1283,24 @@ def rms_normalization(x, scale=1, axis=-1, epsilon=None):
 
 @keras_op
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None):
+    """Layer normalisation: ``(x - mean) / sqrt(var + epsilon) * gamma + beta`` over ``axis``.
+
+    Statistics are computed per sample over ``axis`` (Ba et al., 2016).
+
+    Args:
+        x: Input tensor; integers are promoted to floatx.
+        gamma: Optional scale, broadcastable against ``x`` (typically a vector along ``axis``).
+        beta: Optional offset, broadcastable against ``x``.
+        axis: Axis or tuple of axes to normalise over (default ``-1``).
+        epsilon: Small constant added to the variance; ``None`` uses ``keras.config.epsilon()``.
+
+    Returns:
+        A floating-point tensor with the shape of ``x``.
+
+    Example:
+        >>> keras.ops.layer_normalization([[1.0, 3.0]], epsilon=0.0)
+        Array([[-1.,  1.]], dtype=float32)
+    """
     x = to_float(arr(x))
     if epsilon is None:
         epsilon = config.epsilon()
@@ -613,7 +1316,26 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None):
 
 @keras_op
 def psnr(x1, x2, max_val):
-    """Peak signal-to-noise ratio in dB: ``20 log10(max_val) - 10 log10(mse)``."""
+    """Peak signal-to-noise ratio between two signals, in decibels.
+
+    ``20 * log10(max_val) - 10 * log10(mean((x1 - x2) ** 2))``, with the mean over every element
+    (identical inputs give ``inf``).
+
+    Args:
+        x1: First signal (e.g. an image batch); integers are promoted to floatx.
+        x2: Second signal, with the shape of ``x1``.
+        max_val: Largest possible value of the signal (e.g. 1.0 or 255).
+
+    Returns:
+        A scalar floating-point tensor.
+
+    Raises:
+        ValueError: If ``x1`` and ``x2`` have different shapes.
+
+    Example:
+        >>> float(keras.ops.psnr(keras.ops.zeros((4,)), keras.ops.full((4,), 0.1), 1.0))
+        20.0
+    """
     x1, x2 = to_float(arr(x1)), to_float(arr(x2))
     if x1.shape != x2.shape:
         raise ValueError(f"psnr: shapes differ: {x1.shape} vs {x2.shape}")
@@ -624,11 +1346,40 @@ def psnr(x1, x2, max_val):
 @keras_op
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
                           flash_attention=None, attn_logits_soft_cap=None):
-    """Scaled dot-product attention; inputs ``(batch, seq, heads, head_dim)``.
+    """Scaled dot-product attention: ``softmax(query @ key^T * scale + bias) @ value``.
 
-    ``flash_attention``: ``None`` follows ``keras.config.enable_flash_attention`` /
-    ``disable_flash_attention`` (default: the XLA implementation); ``True`` runs JAX's fused cuDNN
-    kernel and raises where the platform or inputs do not allow one (it never silently falls back).
+    Shapes use ``B`` batch, ``T`` query length, ``S`` key/value length, ``N`` heads and ``H`` head
+    size.
+
+    Args:
+        query: Tensor of shape ``(B, T, N, H)``.
+        key: Tensor of shape ``(B, S, N, H)``.
+        value: Tensor of shape ``(B, S, N, H)``.
+        bias: Optional tensor added to the attention logits, broadcastable to ``(B, N, T, S)``
+            (use it for additive masks).
+        mask: Optional boolean tensor broadcastable to ``(B, N, T, S)``; ``True`` marks the
+            positions that may be attended to.
+        scale: Multiplier of the logits; ``None`` (default) uses ``1 / sqrt(H)``.
+        is_causal: If ``True``, query position ``t`` only attends to key positions ``<= t``.
+        flash_attention: ``None`` (default) follows ``keras.config.enable_flash_attention()`` /
+            ``disable_flash_attention()`` (off unless enabled: plain XLA); ``True`` runs JAX's
+            fused cuDNN kernel and raises where the platform or inputs do not allow one (it never
+            falls back silently); ``False`` always uses the XLA implementation.
+        attn_logits_soft_cap: Optional positive cap: logits become
+            ``cap * tanh(logits / cap)`` before the softmax (not supported with flash attention).
+
+    Returns:
+        A tensor with the shape of ``query``.
+
+    Raises:
+        ValueError: If ``flash_attention=True`` cannot be honoured (no GPU, unsupported inputs, or a
+            soft cap).
+
+    Example:
+        >>> q = keras.ops.ones((2, 4, 3, 8))
+        >>> kv = keras.ops.ones((2, 6, 3, 8))
+        >>> keras.ops.dot_product_attention(q, kv, kv, is_causal=True).shape
+        (2, 4, 3, 8)
     """
     q, k, v = arr(query), arr(key), arr(value)
     if scale is None:

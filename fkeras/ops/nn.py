@@ -1390,6 +1390,12 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         flash_attention = bool(config.is_flash_attention_enabled())
     if flash_attention:
         return _flash_dot_product_attention(q, k, v, bias, mask, scale, is_causal, attn_logits_soft_cap)
+    if k.shape[-2] != q.shape[-2]:  # grouped-query attention: each key/value head serves a group
+        if k.shape[-2] == 0 or q.shape[-2] % k.shape[-2] or v.shape[-2] != k.shape[-2]:
+            raise ValueError(f"dot_product_attention: the number of query heads ({q.shape[-2]}) must be a "
+                             f"multiple of the key/value heads ({k.shape[-2]}, {v.shape[-2]}).")
+        group = q.shape[-2] // k.shape[-2]
+        k, v = jnp.repeat(k, group, axis=-2), jnp.repeat(v, group, axis=-2)
     logits = jnp.einsum("BTNH,BSNH->BNTS", q, k) * scale
     if attn_logits_soft_cap is not None:
         logits = attn_logits_soft_cap * jnp.tanh(logits / attn_logits_soft_cap)

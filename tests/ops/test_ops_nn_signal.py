@@ -421,3 +421,22 @@ def test_keras_nn_and_linalg_names_are_exported():
 
     for ours, theirs in ((nn, keras_nn), (linalg, keras_linalg)):
         assert [n for n in dir(theirs) if not n.startswith("_") and not hasattr(ours, n)] == []
+
+
+def test_dot_product_attention_grouped_query_heads_match_numpy():
+    """Fewer key/value heads than query heads (grouped-query attention): each key/value head serves
+    ``query_heads // kv_heads`` consecutive query heads, as Keras 3's op accepts."""
+    rng = np.random.default_rng(3)
+    q = rng.normal(size=(2, 5, 4, 8)).astype("float32")
+    k = rng.normal(size=(2, 6, 2, 8)).astype("float32")
+    v = rng.normal(size=(2, 6, 2, 8)).astype("float32")
+    kr, vr = np.repeat(k, 2, axis=2), np.repeat(v, 2, axis=2)
+    logits = np.einsum("btnh,bsnh->bnts", q, kr) / np.sqrt(8)
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    expected = np.einsum("bnts,bsnh->btnh", p, vr)
+    from fkeras import ops as kops
+    for fn in (kops.dot_product_attention, jax.jit(kops.dot_product_attention)):
+        np.testing.assert_allclose(np.asarray(fn(q, k, v)), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="multiple of the key/value heads"):
+        kops.dot_product_attention(q, k[:, :, :1].repeat(3, axis=2), v[:, :, :1].repeat(3, axis=2))

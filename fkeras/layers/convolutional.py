@@ -24,6 +24,7 @@ from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.engine.variables import Variable
+from fkeras.ops.nn import _conv_transpose_padding, conv_transpose_output_length
 
 
 # --- argument helpers --------------------------------------------------------------------
@@ -122,39 +123,6 @@ def compute_conv_output_shape(input_shape, filters, kernel_size, strides, paddin
             )
         out.append(o)
     return _join_shape(batch, out, filters, data_format)
-
-
-def conv_transpose_output_length(length, kernel_size, stride, padding, output_padding, dilation):
-    """Keras's transposed-convolution output length along one axis."""
-    if length is None:
-        return None
-    effective = (kernel_size - 1) * dilation + 1
-    if padding == "valid":
-        if output_padding is None:
-            output_padding = max(effective, stride) - effective
-        return (length - 1) * stride + effective + output_padding
-    if output_padding is None:
-        return length * stride
-    return (length - 1) * stride + effective % 2 + output_padding
-
-
-def conv_transpose_padding(kernel_size, stride, padding, output_padding, dilation):
-    """``(left, right)`` padding for ``jax.lax.conv_transpose`` giving Keras's output length.
-
-    ``lax.conv_transpose`` produces ``(n - 1) * stride + 2 - effective_kernel + left + right``
-    elements; the split between sides follows Keras 3's JAX backend (and TensorFlow).
-    """
-    effective = (kernel_size - 1) * dilation + 1
-    if padding == "valid":
-        if output_padding is None:
-            output_padding = max(effective, stride) - effective
-        return effective - 1, effective - 1 + output_padding
-    if output_padding is None:
-        total = stride + effective - 2
-    else:
-        total = effective + effective % 2 - 2 + output_padding
-    left = min(total // 2 + total % 2, effective - 1)
-    return left, total - left
 
 
 def _dimension_numbers(rank, data_format):
@@ -619,7 +587,7 @@ class BaseConvTranspose(_ShapeFormulaMixin, Layer):
 
     def _paddings(self):
         ops = self.output_padding or (None,) * self.rank
-        return [conv_transpose_padding(k, s, self.padding, op, d)
+        return [_conv_transpose_padding(k, s, d, self.padding, op)
                 for k, s, op, d in zip(self.kernel_size, self.strides, ops, self.dilation_rate)]
 
     def call(self, inputs):
@@ -640,7 +608,7 @@ class BaseConvTranspose(_ShapeFormulaMixin, Layer):
         _check_rank(self, input_shape)
         batch, spatial, _ = _split_shape(input_shape, self.rank, self.data_format)
         ops = self.output_padding or (None,) * self.rank
-        out = [conv_transpose_output_length(n, k, s, self.padding, op, d)
+        out = [conv_transpose_output_length(n, k, self.padding, op, s, d)
                for n, k, s, op, d in zip(spatial, self.kernel_size, self.strides, ops, self.dilation_rate)]
         return _join_shape(batch, out, self.filters, self.data_format)
 

@@ -252,8 +252,10 @@ def test_conv_transpose_matches_reference(case, data_format):
     (5, 3, 1, "valid", None, 2, 9),       # dilated kernel 5
 ])
 def test_conv_transpose_output_length_formula(n, k, s, padding, op, d, expected):
-    assert conv.conv_transpose_output_length(n, k, s, padding, op, d) == expected
-    left, right = conv.conv_transpose_padding(k, s, padding, op, d)
+    from fkeras.ops import nn as ops_nn  # the one home of both formulas (layers and ops use them)
+
+    assert ops_nn.conv_transpose_output_length(n, k, padding, op, s, d) == expected
+    left, right = ops_nn._conv_transpose_padding(k, s, d, padding, op)
     k_eff = (k - 1) * d + 1
     assert (n - 1) * s + 2 - k_eff + left + right == expected  # lax.conv_transpose's output length
 

@@ -21,6 +21,7 @@ from fkeras.models import Functional, Model, Sequential  # noqa: E402
 from fkeras import applications, distribution, mixed_precision, random, tuner  # noqa: E402
 from fkeras import dtype_policies, quantizers  # noqa: E402
 from fkeras import tree  # noqa: E402
+from fkeras import visualization, wrappers  # noqa: E402
 
 
 def version():

@@ -349,7 +349,63 @@ class Layer:
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
                    regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
                    name=None, **kwargs):
-        """Declare a weight (Keras's ``add_weight``); returns its ``Variable`` handle."""
+        """Create a weight of this layer, usually in ``build``, and return its ``keras.Variable``.
+
+        Assigned to an attribute (``self.kernel = self.add_weight(...)``), the variable is used
+        in ``call`` like an array: inside ``fit``, ``apply`` or ``stateless_call`` it stands for
+        the value bound for that computation, cast to the layer's compute dtype when
+        ``autocast`` applies.
+
+        Args:
+            shape: The weight's shape, a tuple of non-negative integers (no ``None``).
+                Defaults to ``()``, a scalar.
+            initializer: An initializer name (``"zeros"``, ``"he_normal"``, ...), a
+                ``keras.initializers.Initializer`` or a callable ``(shape, dtype) -> array``.
+                ``None`` (the default) means ``"glorot_uniform"`` for floating-point weights
+                and ``"zeros"`` for the others.
+            dtype: The weight's dtype; ``None`` (the default) uses the layer's variable dtype
+                (``layer.dtype``, float32 unless a dtype policy says otherwise).
+            trainable: Whether the optimizer updates the weight (default ``True``). A
+                non-trainable weight (e.g. a moving statistic) is state that ``call`` may
+                update by assigning to it.
+            autocast: Whether a floating-point weight is cast to the layer's compute dtype when
+                read in ``call`` (under mixed precision: float32 weights computed in float16 or
+                bfloat16). Defaults to ``True``.
+            regularizer: A regularizer name, ``keras.regularizers.Regularizer`` or callable on
+                the weight's value; its penalty is added to the training loss and listed in
+                ``layer.losses``. Defaults to ``None``.
+            constraint: A constraint name, ``keras.constraints.Constraint`` or callable applied
+                to the weight after every optimizer update. Defaults to ``None``.
+            aggregation: How replicas would combine the variable in a custom distributed loop:
+                ``"none"`` (the default), ``"mean"``, ``"sum"`` or ``"only_first_replica"``.
+                Recorded on the variable, as in Keras.
+            overwrite_with_gradient: Keras's flag for float8 scale variables, whose value the
+                optimizer replaces with their gradient. Recorded on the variable
+                (``variable.overwrite_with_gradient``); fkeras's optimizers do not act on it yet.
+                Defaults to ``False``.
+            name: The variable's name (default ``"variable"``); a name already used by this
+                layer gets a ``_1``, ``_2``... suffix. Its ``path`` is ``"<layer name>/<name>"``.
+            **kwargs: tf.keras's ``use_resource``, ``synchronization`` and
+                ``experimental_autocast`` are accepted and ignored.
+
+        Returns:
+            The new ``keras.Variable``.
+
+        Raises:
+            ValueError: If ``shape`` has an undefined (``None``) or negative dimension.
+            TypeError: For another keyword argument.
+
+        Example:
+
+        ```python
+        class Scale(keras.layers.Layer):
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+            def call(self, x):
+                return x * self.w
+        ```
+        """
         from fkeras import constraints, initializers, regularizers
 
         if "use_resource" in kwargs or "synchronization" in kwargs or "experimental_autocast" in kwargs:
@@ -391,6 +447,22 @@ class Layer:
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
                      regularizer=None, constraint=None, name=None):
+        """Create a weight of this layer (Keras 3's older spelling of ``add_weight``).
+
+        Args:
+            shape: The weight's shape, a tuple of non-negative integers.
+            initializer: An initializer name, ``keras.initializers.Initializer`` or callable.
+            dtype: The weight's dtype; ``None`` (the default) uses the layer's variable dtype.
+            trainable: Whether the optimizer updates the weight. Defaults to ``True``.
+            autocast: Whether the weight is cast to the compute dtype when read in ``call``.
+                Defaults to ``True``.
+            regularizer: Optional penalty on the weight, added to the training loss.
+            constraint: Optional projection applied after every optimizer update.
+            name: The variable's name.
+
+        Returns:
+            The new ``keras.Variable`` (see ``add_weight`` for the details of each argument).
+        """
         return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
                                autocast=autocast, regularizer=regularizer, constraint=constraint, name=name)
 
@@ -503,9 +575,23 @@ class Layer:
     non_trainable_variables = non_trainable_weights
 
     def get_weights(self):
+        """The current values of ``layer.weights`` (trainable first), as NumPy arrays.
+
+        Returns:
+            A list of NumPy arrays, in the order ``set_weights`` expects.
+        """
         return [np.asarray(v._value) for v in self.weights]
 
     def set_weights(self, weights):
+        """Assign all the layer's weights from a list of arrays.
+
+        Args:
+            weights: Arrays (NumPy or anything convertible), one per entry of ``layer.weights``
+                and in that order, with the same shapes; e.g. what ``get_weights`` returned.
+
+        Raises:
+            ValueError: If the number of arrays or a shape differs; nothing is assigned then.
+        """
         params = self.weights
         weights = list(weights)
         if len(params) != len(weights):
@@ -524,6 +610,14 @@ class Layer:
             p.assign(np.asarray(w))
 
     def count_params(self):
+        """The total number of scalars in the layer's weights (trainable and non-trainable).
+
+        Returns:
+            An ``int``.
+
+        Raises:
+            ValueError: If the layer is not built and has no weights yet.
+        """
         if not self.built and not self.weights:
             raise ValueError(
                 f"You tried to call `count_params` on layer {self.name!r}, but the layer isn't built. "
@@ -587,7 +681,17 @@ class Layer:
 
     # --- build ---------------------------------------------------------------------
     def build(self, input_shape=None):
-        """Create the layer's weights. Subclasses override; the default just marks the layer built."""
+        """Create the layer's weights for inputs of ``input_shape``; subclasses override it.
+
+        Called once, before the first call, with the shape of ``call``'s first argument; a
+        ``build`` whose parameters are named ``<arg>_shape`` (``query_shape``, ``value_shape``)
+        receives the shape of each such argument of ``call``. Calling it directly also marks
+        the layer built. The default creates nothing.
+
+        Args:
+            input_shape: A shape tuple including the batch axis (``None`` for unknown sizes),
+                or a list/dict of them when the first argument is a list/dict of tensors.
+        """
         self.built = True
 
     def _maybe_build(self, call_args, call_kwargs):
@@ -630,11 +734,23 @@ class Layer:
             self.set_weights(initial)
 
     def get_build_config(self):
+        """The shape the layer was built for, as saved in ``.keras`` files.
+
+        Returns:
+            ``{"input_shape": shape}`` (lists instead of tuples), or ``None`` if the layer was
+            not built from a shape.
+        """
         if self._build_shapes is None:
             return None
         return {"input_shape": _jsonable_shape(self._build_shapes)}
 
     def build_from_config(self, config):
+        """Build an unbuilt layer from what ``get_build_config`` returned (used when loading).
+
+        Args:
+            config: ``{"input_shape": shape}``, or ``None`` / a dict without a shape (then
+                nothing happens). A built layer is left as it is.
+        """
         shape = config.get("input_shape") if config else None
         if shape is not None and not self.built:
             shape = _tuplify_shape(shape)
@@ -649,6 +765,26 @@ class Layer:
 
     # --- call ----------------------------------------------------------------------
     def call(self, *args, **kwargs):
+        """The layer's computation; every layer subclass implements it.
+
+        ``layer(x)`` builds the layer if needed, checks ``input_spec``, casts the inputs to the
+        compute dtype and then runs ``call``. ``call`` works on arrays with ``keras.ops`` (or
+        ``jax.numpy``); it runs under ``jax.jit`` and ``jax.grad``, so it must not depend on the
+        values of its inputs in Python control flow.
+
+        Args:
+            *args: The inputs; the first one is the main input (a tensor, or a list/dict of
+                tensors).
+            **kwargs: Other arguments. Two names are special: ``training`` (filled in with the
+                current mode, ``True`` inside ``fit``, when the signature has it) and ``mask``
+                (filled in with the input's mask, when the signature has it).
+
+        Returns:
+            The output tensor(s).
+
+        Raises:
+            NotImplementedError: Here, in the base class.
+        """
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
 
     @traceback_utils.filter_traceback
@@ -844,6 +980,20 @@ class Layer:
         return type(self).compute_output_spec is not Layer.compute_output_spec
 
     def compute_output_spec(self, *args, **kwargs):
+        """The output shapes and dtypes for the given inputs, without computing anything.
+
+        The default traces ``call`` abstractly (``jax.eval_shape``) in inference mode. Override
+        it when ``call`` cannot be traced on shapes alone; ``layer(keras.Input(...))`` then uses
+        the override.
+
+        Args:
+            *args: ``call``'s positional arguments, as ``keras.KerasTensor``s (or arrays).
+            **kwargs: ``call``'s keyword arguments.
+
+        Returns:
+            ``keras.KerasTensor``s in the structure of ``call``'s outputs.
+        """
+
         def fn(*a, **k):
             a2, k2, _ = self._prepare_call(a, k)
             with BindingScope(symbolic=True, training=False):
@@ -866,7 +1016,20 @@ class Layer:
         return jax.tree_util.tree_map(lambda t: t.shape, spec, is_leaf=lambda x: isinstance(x, KerasTensor))
 
     def compute_mask(self, inputs, previous_mask=None):
-        """The output mask: passes the input mask through for layers with ``supports_masking``."""
+        """The mask of the layer's output, for layers that handle masked (padded) sequences.
+
+        The default passes ``previous_mask`` through when ``supports_masking`` is set, and
+        returns ``None`` otherwise. Override it to create a mask (as ``Embedding`` with
+        ``mask_zero=True`` does) or to change one.
+
+        Args:
+            inputs: The layer's input tensor(s).
+            previous_mask: The mask of ``inputs`` (boolean, one entry per timestep), or
+                ``None``.
+
+        Returns:
+            The output mask, or ``None``.
+        """
         if not self.supports_masking:
             return None
         return previous_mask
@@ -915,6 +1078,26 @@ class Layer:
 
     # --- losses ------------------------------------------------------------------------
     def add_loss(self, loss):
+        """Add a loss term computed in ``call`` (an activity penalty, an auxiliary loss).
+
+        Inside a traced computation (``fit``, ``apply``, ``stateless_call``) the term belongs
+        to that forward pass: ``fit`` adds it to the compiled loss (summing an array term), and
+        ``apply``/``stateless_call`` return it with ``return_losses=True``. After an eager call
+        it is listed in ``layer.losses`` until the next call. (``fit`` still needs a ``loss`` in
+        ``compile``: fkeras does not yet train on ``add_loss`` terms alone.)
+
+        Args:
+            loss: A scalar tensor, or a tensor whose sum is the term.
+
+        Example:
+
+        ```python
+        class ActivityPenalty(keras.layers.Layer):
+            def call(self, x):
+                self.add_loss(1e-3 * keras.ops.sum(keras.ops.square(x)))
+                return x
+        ```
+        """
         scope = current_scope()
         if scope is not None:
             scope.losses.append(loss)
@@ -985,7 +1168,34 @@ class Layer:
         """Pure forward pass: ``(outputs, updated_variables)``.
 
         ``variables`` is the tree from ``init`` (or ``get_variables()``); the returned tree has
-        the same structure with non-trainable state (e.g. BatchNorm statistics) updated.
+        the same structure with non-trainable state (e.g. BatchNorm statistics) updated. The
+        layer's own variables are not changed, so ``apply`` can be jitted, differentiated with
+        respect to ``variables`` and vmapped. An unbuilt layer is built from ``inputs`` first.
+
+        Args:
+            variables: A nested dict of arrays keyed by layer and variable names, as ``init``
+                and ``get_variables`` return; a missing entry uses the variable's current value.
+            *inputs: The arguments of ``call``.
+            training: Whether layers run in training mode (dropout on, BatchNormalization
+                updating its statistics). Defaults to ``False``.
+            rng: A ``jax.random`` key for layers that draw random numbers in training mode; pass
+                a fresh key per step. Required inside ``jax.jit`` when such a layer trains; an
+                eager call without it draws from the global seed.
+            return_losses: If ``True``, also return the ``add_loss`` terms (activity
+                regularizers included) of this pass. Defaults to ``False``.
+            **kwargs: Other keyword arguments of ``call`` (e.g. ``mask``).
+
+        Returns:
+            ``(outputs, variables)``, or ``(outputs, variables, losses)`` with
+            ``return_losses=True``.
+
+        Example:
+
+        ```python
+        layer = keras.layers.Dense(2)
+        variables = layer.init(jax.random.key(0), jnp.ones((1, 3)))
+        y, variables = jax.jit(layer.apply)(variables, jnp.ones((4, 3)))
+        ```
         """
         if not self.built:
             self._maybe_build(inputs, kwargs)
@@ -1007,6 +1217,13 @@ class Layer:
         return self._variables_tree()
 
     def set_variables(self, tree):
+        """Assign the layer's variables from a nested dict of arrays (the inverse of
+        ``get_variables``), e.g. the variables ``apply`` returned.
+
+        Args:
+            tree: A nested dict keyed by layer and variable names, as ``get_variables``
+                returns; variables missing from it keep their values.
+        """
         values = self._bind_tree(tree)
         for _, var in self._variable_items():
             if id(var) in values:
@@ -1014,7 +1231,43 @@ class Layer:
 
     def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses=False,
                        **kwargs):
-        """Keras 3's pure call over flat lists of arrays: ``(outputs, non_trainable_variables)``."""
+        """Call the layer on given variable values, without side effects (Keras 3's JAX API).
+
+        The layer's variables are not read or changed: the call uses the arrays passed in and
+        returns the new values of the non-trainable ones, so it can be jitted and
+        differentiated with respect to ``trainable_variables``.
+
+        Unlike Keras, whose ``non_trainable_variables`` include the seed state of random
+        layers, fkeras takes randomness as an explicit key: pass ``rng=`` (a ``jax.random``
+        key) for a training-mode call of a model with dropout inside ``jax.jit``.
+
+        Args:
+            trainable_variables: Arrays (or variables) in the order of
+                ``layer.trainable_variables``.
+            non_trainable_variables: Arrays in the order of ``layer.non_trainable_variables``.
+            *args: The arguments of ``call``.
+            return_losses: If ``True``, also return the ``add_loss`` terms (activity
+                regularizers included) of this call. Defaults to ``False``.
+            **kwargs: Keyword arguments of ``call`` (``training=True`` for training mode), and
+                fkeras's ``rng``: the key random layers draw from. Without it, an eager
+                training-mode call draws from the global seed and a traced one raises.
+
+        Returns:
+            ``(outputs, non_trainable_variables)``, or ``(outputs, non_trainable_variables,
+            losses)`` with ``return_losses=True``.
+
+        Raises:
+            ValueError: If a list's length differs from the layer's variables, or a random
+                layer runs in training mode inside a trace without ``rng``.
+
+        Example:
+
+        ```python
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+        outputs, non_trainable = model.stateless_call(trainable, non_trainable, x)
+        ```
+        """
         tw, ntw = self.trainable_variables, self.non_trainable_variables
         if len(trainable_variables) != len(tw):
             raise ValueError(
@@ -1044,6 +1297,21 @@ class Layer:
 
     # --- config --------------------------------------------------------------------------
     def get_config(self):
+        """The layer's configuration: the constructor arguments ``from_config`` rebuilds it with.
+
+        The base config holds ``name``, ``trainable``, ``dtype`` (the serialized dtype policy)
+        and ``activity_regularizer`` when set. A subclass that does not override ``get_config``
+        also gets the arguments its ``__init__`` was called with, when they are plain JSON values
+        (numbers, strings, lists, dicts); a subclass taking other arguments must override it,
+        adding its own keys to ``super().get_config()``.
+
+        Returns:
+            A JSON-serializable dict (weights are not included).
+
+        Raises:
+            NotImplementedError: If a subclass without its own ``get_config`` was constructed
+                with arguments that are not JSON-serializable.
+        """
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self.activity_regularizer is not None:
@@ -1066,6 +1334,20 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
+        """Create a layer from the dict ``get_config`` returned, as ``cls(**config)``.
+
+        A ``dtype`` given as a serialized dtype policy (a dict) is deserialized first. Override
+        it when some constructor argument needs deserializing (e.g. a nested layer).
+
+        Args:
+            config: The layer's config.
+
+        Returns:
+            A new, unbuilt layer.
+
+        Raises:
+            TypeError: If the constructor rejects the config, naming the class and config.
+        """
         config = dict(config)
         if "dtype" in config and isinstance(config["dtype"], dict):
             config["dtype"] = dtype_policies.get(config["dtype"])
@@ -1206,24 +1488,65 @@ def _tuplify_shape(s):
 
 
 class OpLayer(Layer):
-    """A ``keras.ops`` function (or tensor operator) applied to symbolic tensors."""
+    """A graph node: one ``keras.ops`` function (or tensor operator) applied to symbolic tensors.
 
-    def __init__(self, fn, name=None, **kwargs):
-        base = getattr(fn, "__name__", "op")
-        if base == "<lambda>" or base.startswith("_"):
-            base = "op"
-        super().__init__(name=name or naming.auto_name(base), **kwargs)
+    A call of one of Keras's own ops builds an instance of a per-operation subclass (``Add``,
+    ``Mean``, ``GetItem``...; made by ``fkeras.engine.op_nodes``), which keeps the operation's
+    constructor arguments in ``op_config`` and saves as Keras 3 saves its ``Operation`` nodes.
+    Any other function (a lambda, a user function) runs the same way but cannot be saved: wrap
+    it in a ``keras.layers.Lambda`` or a custom layer.
+
+    Args:
+        fn: The function the node applies (the raw op, without its symbolic dispatch). The
+            per-operation subclasses supply their own and ignore it.
+        name: The node's name; by default the snake-case operation (or function) name.
+        op_config: The operation's constructor arguments (per-operation subclasses only),
+            e.g. ``{"axis": -1, "keepdims": True}`` for ``Mean``.
+        **kwargs: Other ``Layer`` arguments.
+    """
+
+    _op_spec = None  # on the per-operation subclasses: the op's keras_op_table entry
+
+    def __init__(self, fn=None, name=None, op_config=None, **kwargs):
+        spec = type(self)._op_spec
+        if spec is None:
+            if not callable(fn):
+                raise TypeError(f"OpLayer needs the function it applies; received fn={fn!r}.")
+            base = getattr(fn, "__name__", "op")
+            if base == "<lambda>" or base.startswith("_"):
+                base = "op"
+            name = name or naming.auto_name(base)
+        super().__init__(name=name, **kwargs)
+        self.op_config = dict(op_config or {})
+        if spec is not None:
+            from fkeras.engine import op_nodes
+
+            fn = spec.fn
+            self._fn_kwargs = op_nodes.config_to_kwargs(spec, self.op_config)
         self.fn = fn
         self.built = True
 
     def call(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
+        if self._op_spec is None:
+            return self.fn(*args, **kwargs)
+        from fkeras.engine import op_nodes
+
+        return op_nodes.call_op(self, args, kwargs)
 
     def _cast_inputs(self, x):
         return jax.tree_util.tree_map(_convert_leaf, x)
 
+    def _prepare_call(self, args, kwargs):
+        # `mask=`/`training=` are ordinary arguments of an op (dot_product_attention's mask).
+        return args, dict(kwargs), _call_signature_info(type(self).call)
+
     def get_config(self):
-        raise NotImplementedError(
-            "A model containing a raw operation on symbolic tensors cannot be serialized; wrap it "
-            "in a keras.layers.Lambda or a custom layer."
-        )
+        from fkeras.engine import op_nodes
+
+        return op_nodes.op_layer_config(self)
+
+    @classmethod
+    def from_config(cls, config):
+        from fkeras.engine import op_nodes
+
+        return op_nodes.op_layer_from_config(cls, config)

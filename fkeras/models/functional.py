@@ -100,7 +100,28 @@ def keras_layer_order(inputs, outputs):
 
 
 class Functional(Model):
-    """A model defined by a graph of layer calls between ``inputs`` and ``outputs``."""
+    """A model defined by a graph of layer calls between ``inputs`` and ``outputs``.
+
+    ``keras.Model(inputs, outputs)`` creates one. Running it is one pure function over the
+    graph; it is built from the start, with ``model.layers`` in Keras's order.
+
+    Args:
+        inputs: The model's ``keras.Input`` tensors: one, a list, or a dict keyed by name (the
+            structure ``model(...)`` then accepts).
+        outputs: The tensors computed from them: one, a list, or a dict (the structure the model
+            returns).
+        name: The model's name; ``None`` (the default) picks a unique ``"functional"`` name.
+        trainable: Whether the model's weights are trained. Defaults to ``True``.
+
+    Raises:
+        ValueError: If an input is not a ``keras.Input``, an output cannot be computed from the
+            inputs (a disconnected graph), or two layers share a name.
+
+    Example:
+        inputs = keras.Input((16,))
+        outputs = keras.layers.Dense(1)(keras.layers.Dense(8, activation="relu")(inputs))
+        model = keras.Model(inputs, outputs)
+    """
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Model.__init__(self, name=name, trainable=trainable, **kwargs)
@@ -193,6 +214,11 @@ class Functional(Model):
         return [t._node.layer.name for t in self._flat_outputs]
 
     def build(self, input_shape=None):
+        """Does nothing: a Functional model is built when it is created.
+
+        Args:
+            input_shape: Ignored (accepted for Keras compatibility).
+        """
         self.built = True
 
     # --- execution --------------------------------------------------------------------
@@ -242,6 +268,25 @@ class Functional(Model):
                 )
 
     def call(self, inputs, training=None, mask=None):
+        """Run the graph's layers in order on ``inputs``.
+
+        Args:
+            inputs: Arrays in the structure of the model's inputs: one array, a list in input
+                order, or a dict keyed by input name (a dict keyed by the ``keras.Input`` names
+                also works for list inputs).
+            training: ``True`` for training mode, ``False`` for inference, ``None`` to take the
+                mode of the enclosing call; passed to the layers whose ``call`` accepts it. A
+                ``training=`` written into the graph (``base(x, training=False)``) wins over it,
+                unlike Keras 3 (see docs/differences_from_keras.md).
+            mask: Optional mask for the inputs (a list, one per input, for several inputs);
+                masks travel along the graph to the layers that support masking.
+
+        Returns:
+            The outputs, in the structure given as ``outputs`` when the model was created.
+
+        Raises:
+            ValueError: If the inputs' number, names or shapes do not match the model's inputs.
+        """
         values = self._standardize_inputs(inputs)
         self._check_input_shapes(values)
         env = {}
@@ -295,16 +340,42 @@ class Functional(Model):
         return jax.tree_util.tree_map(get, self._output_struct, is_leaf=lambda x: isinstance(x, KerasTensor))
 
     def compute_output_spec(self, *args, **kwargs):
+        """The outputs' shapes and dtypes for the given inputs, without computing anything.
+
+        Args:
+            *args: The inputs, as ``keras.KerasTensor``s (or arrays), in ``call``'s layout.
+            **kwargs: Other arguments of ``call`` (``training``, ``mask``).
+
+        Returns:
+            ``keras.KerasTensor``s in the structure of the model's outputs.
+        """
         return super().compute_output_spec(*args, **kwargs)
 
     # --- config -------------------------------------------------------------------------
     def get_config(self):
+        """The graph's configuration, in Keras 3's Functional layout.
+
+        Returns:
+            A dict with ``name``, ``trainable``, ``layers`` (each layer's config and the
+            ``inbound_nodes`` connecting it), ``input_layers`` and ``output_layers``.
+        """
         from fkeras.models import functional_config
 
         return functional_config.functional_get_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuild a Functional model from the dict ``get_config`` returned (Keras's as well).
+
+        Args:
+            config: The model's config.
+            custom_objects: Optional dict mapping class names to custom layers (or functions)
+                used in the graph that are not registered with
+                ``keras.saving.register_keras_serializable``.
+
+        Returns:
+            A new model with the same graph and freshly initialized weights.
+        """
         from fkeras.models import functional_config
 
         return functional_config.functional_from_config(cls, config, custom_objects)

@@ -92,6 +92,25 @@ class Model(Trainer, Layer):
         return [l for l in super()._sublayers() if not _is_metric_like(l)]
 
     def call(self, inputs, training=None, mask=None):
+        """The model's forward pass; a subclassed model overrides it.
+
+        A model whose ``__init__`` called ``super().__init__(inputs=..., outputs=...)`` runs its
+        graph here; any other subclass must implement ``call`` (``model(x)`` runs it).
+
+        Args:
+            inputs: An array, or a list/dict of arrays for several inputs.
+            training: ``True`` in training mode (``fit``), ``False`` in inference mode, ``None``
+                to take the mode of the enclosing call. Layers such as Dropout and
+                BatchNormalization read it.
+            mask: Optional boolean mask(s) for the inputs, passed on to layers that support
+                masking.
+
+        Returns:
+            The outputs: an array, or a list/dict of arrays.
+
+        Raises:
+            NotImplementedError: If a subclassed model without a graph does not implement it.
+        """
         g = self.__dict__.get("_functional_graph")
         if g is not None:
             return g.call(inputs, training=training, mask=mask)
@@ -101,7 +120,19 @@ class Model(Trainer, Layer):
         )
 
     def build(self, input_shape=None):
-        """Build a subclassed model by running ``call`` symbolically on ``input_shape``."""
+        """Build a subclassed model by running ``call`` symbolically on ``input_shape``.
+
+        This creates the variables of every layer ``call`` uses, without computing anything.
+        ``fit``, ``predict`` and ``model(x)`` build the model from their data by themselves.
+
+        Args:
+            input_shape: The input shape including the batch axis (``None`` for unknown sizes),
+                e.g. ``(None, 32)``; a list of shapes or a dict of them for several inputs.
+
+        Raises:
+            ValueError: If ``input_shape`` is ``None``. An error ``call`` raises on inputs of that
+                shape propagates, and the model stays unbuilt.
+        """
         if self.built:
             return
         if input_shape is None:
@@ -150,7 +181,19 @@ class Model(Trainer, Layer):
         quantize_model(self, mode, config=config, filters=filters, type_check=type_check)
 
     def get_layer(self, name=None, index=None):
-        """A layer by ``name`` or by ``index`` (Keras's ``get_layer``)."""
+        """One of ``model.layers``, by ``name`` or by ``index``.
+
+        Args:
+            name: The layer's name.
+            index: The layer's position in ``model.layers`` (Keras's order).
+
+        Returns:
+            The layer.
+
+        Raises:
+            ValueError: If both or neither are given, if no layer has that name, or if the index
+                is out of range.
+        """
         if index is not None and name is not None:
             raise ValueError("Provide only a layer name or a layer index, not both.")
         layers = self.layers
@@ -168,6 +211,31 @@ class Model(Trainer, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
+        """Print a table of the model's layers, their output shapes and parameter counts.
+
+        The totals below the table count trainable and non-trainable parameters (with their
+        memory size) and, once the model has been trained, the optimizer's variables.
+
+        Args:
+            line_length: Total width of the table in characters. ``None`` (the default) means 88
+                for a Sequential-like model and 108 otherwise (the latter adds a "Connected to"
+                column), narrowed to the terminal when printing to it.
+            positions: The right edge of each column, as fractions of ``line_length`` (all at
+                most 1) or as absolute character positions. ``None`` uses the default layout.
+            print_fn: A function called with the whole summary as one string, instead of
+                printing it (e.g. ``print_fn=lines.append``). ``None`` prints to stdout.
+            expand_nested: If ``True``, also list the layers of nested models, indented under
+                them. Defaults to ``False``.
+            show_trainable: If ``True``, add a column saying whether each layer is trainable.
+                Defaults to ``False``.
+            layer_range: A pair ``[first, last]`` of layer names (regular expressions, matched
+                from the start of the name): only the layers from the first match to the last
+                one are listed. ``None`` (the default) lists all layers.
+
+        Raises:
+            ValueError: If ``layer_range`` is not two names or matches no layer, or the width
+                leaves a column fewer than 4 characters.
+        """
         from fkeras.utils import summary_utils
 
         return summary_utils.print_summary(self, line_length=line_length, positions=positions,
@@ -175,6 +243,17 @@ class Model(Trainer, Layer):
                                            show_trainable=show_trainable, layer_range=layer_range)
 
     def get_config(self):
+        """The model's configuration, from which ``from_config`` rebuilds it (without weights).
+
+        A model built as a graph (``super().__init__(inputs=..., outputs=...)``) returns the
+        Functional config of its layers and connections. A subclassed model returns ``name``,
+        ``trainable`` and ``dtype`` plus the arguments its ``__init__`` was called with, when
+        they are plain JSON values; a model taking other arguments should override
+        ``get_config`` (and ``from_config`` if ``cls(**config)`` cannot rebuild it).
+
+        Returns:
+            A JSON-serializable dict.
+        """
         g = self.__dict__.get("_functional_graph")
         if g is not None:
             return g.get_config()
@@ -182,18 +261,82 @@ class Model(Trainer, Layer):
 
     # --- saving (implemented in fkeras.saving) ---------------------------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save the whole model: ``.keras`` (Keras 3 zip) or legacy ``.h5``."""
+        """Save the whole model: architecture, weights, compile arguments and optimizer state.
+
+        ``keras.models.load_model`` restores it, compiled, so that ``fit`` continues where it
+        stopped. A ``.keras`` file is a zip of ``config.json``, ``metadata.json`` and
+        ``model.weights.h5`` in Keras 3's layout.
+
+        Args:
+            filepath: A path (``str`` or ``os.PathLike``) ending in ``.keras``, or in ``.h5`` /
+                ``.hdf5`` for tf.keras's legacy HDF5 format. With ``zipped=False``, the path of a
+                directory, which must not end in ``.keras``.
+            overwrite: If ``True`` (the default), replace an existing file; the write is atomic
+                either way. If ``False`` and the file exists, ask on a terminal, else raise
+                ``FileExistsError``.
+            zipped: ``False`` writes the ``.keras`` content into a directory instead of a zip
+                file; ``None`` (the default) or ``True`` writes the zip.
+            **kwargs: ``include_optimizer`` (``.h5`` only, default ``True``) and
+                ``save_format`` (``"keras"`` or ``"h5"``, for a path without a known extension).
+
+        Raises:
+            ValueError: For an unknown extension, a ``.weights.h5`` path (use ``save_weights``),
+                a ``.keras`` path with ``zipped=False``, or an unsupported ``save_format``.
+            TypeError: For another keyword argument.
+            FileExistsError: See ``overwrite``.
+
+        Example:
+
+        ```python
+        model.save("model.keras")
+        restored = keras.models.load_model("model.keras")
+        ```
+        """
         from fkeras.saving import saving_api
 
         return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, **kwargs):
-        """Save the weights: ``.weights.h5`` (Keras 3 layout) or legacy ``.h5``."""
+        """Save the model's weights (and the optimizer's variables) without the architecture.
+
+        ``load_weights`` reads them back into a model of the same structure.
+
+        Args:
+            filepath: A path ending in ``.weights.h5`` (Keras 3's layout), or in ``.h5`` /
+                ``.hdf5`` for tf.keras's legacy HDF5 weights.
+            overwrite: If ``True`` (the default), replace an existing file (atomically). If
+                ``False`` and the file exists, ask on a terminal, else raise ``FileExistsError``.
+            **kwargs: ``save_format`` is accepted and ignored (the extension decides).
+
+        Raises:
+            ValueError: For a ``.keras`` path (use ``save``), an unknown extension, or a model
+                that is not built.
+            TypeError: For another keyword argument.
+        """
         from fkeras.saving import saving_api
 
         return saving_api.save_weights(self, filepath, overwrite=overwrite, **kwargs)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Assign weights saved by ``save_weights`` or ``save`` (by fkeras or Keras).
+
+        Weights are matched by the model's structure (layer by layer, in Keras's order), not by
+        name; the model must be built.
+
+        Args:
+            filepath: A ``.weights.h5`` file, a ``.keras`` archive (its weights are read), or a
+                legacy tf.keras ``.h5`` / ``.hdf5`` file.
+            skip_mismatch: If ``True``, layers whose number of variables or shapes differ from
+                the file are skipped with a warning; if ``False`` (the default), such a mismatch
+                raises a ``ValueError`` naming the layer and both shapes.
+            **kwargs: tf.keras's ``by_name=True`` is refused with a ``ValueError`` (as in
+                Keras 3); ``by_name=False`` is accepted.
+
+        Raises:
+            ValueError: For an unknown extension, a missing file, an unbuilt model, or a
+                mismatch (see ``skip_mismatch``).
+            TypeError: For another keyword argument.
+        """
         from fkeras.saving import saving_api
 
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
@@ -243,6 +386,20 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Create a model from the dict ``get_config`` returned.
+
+        A Functional config (with ``layers``, ``input_layers`` and ``output_layers``) rebuilds
+        the graph; any other config is passed to the constructor as ``cls(**config)``.
+
+        Args:
+            config: The dict from ``get_config``.
+            custom_objects: Optional dict mapping class names to custom layers (or functions)
+                used in a Functional config, for those not registered with
+                ``keras.saving.register_keras_serializable``.
+
+        Returns:
+            A new model with freshly initialized weights (load saved ones with ``load_weights``).
+        """
         if "layers" in config and "input_layers" in config and "output_layers" in config:
             from fkeras.models import functional_config
 

@@ -12,6 +12,15 @@ from fkeras.models.model import Model
 class Sequential(Model):
     """A stack of layers, each with one input and one output.
 
+    The model is built as soon as its input shape is known: from a ``keras.Input`` (or
+    ``InputLayer``) given first, from a first layer created with ``input_shape=``, by calling
+    ``build``, or from the first data it sees.
+
+    Args:
+        layers: Optional list of layers (a ``keras.Input`` may come first) added in order.
+        trainable: Whether the model's weights are trained. Defaults to ``True``.
+        name: The model's name; ``None`` (the default) picks a unique ``"sequential"`` name.
+
     Example:
         model = keras.Sequential([
             keras.layers.Dense(64, activation="relu", input_shape=(784,)),
@@ -34,7 +43,19 @@ class Sequential(Model):
         return "sequential"
 
     def add(self, layer, rebuild=True):
-        """Append a layer (or a ``keras.Input`` tensor, which sets the input shape)."""
+        """Append a layer on top of the stack.
+
+        Args:
+            layer: A ``keras.layers.Layer`` instance, or a ``keras.Input`` tensor (or
+                ``InputLayer``), which may only come first and sets the input shape.
+            rebuild: If ``True`` (the default) and the input shape is known, rebuild the model
+                at once, so a layer that does not fit fails here. ``False`` defers that (used
+                when adding many layers).
+
+        Raises:
+            ValueError: If ``layer`` is not a layer, is already in the model, has the name of a
+                layer already in it, or is an input that does not come first.
+        """
         if isinstance(layer, KerasTensor) and layer._node is not None and isinstance(layer._node.layer, InputLayer):
             layer = layer._node.layer
         if isinstance(layer, InputLayer):
@@ -62,7 +83,18 @@ class Sequential(Model):
             self._maybe_rebuild()
 
     def pop(self, rebuild=True):
-        """Remove the last layer."""
+        """Remove the last layer and return it.
+
+        Args:
+            rebuild: If ``True`` (the default), rebuild the shortened model when its input
+                shape is known.
+
+        Returns:
+            The removed layer.
+
+        Raises:
+            TypeError: If the model has no layers.
+        """
         if not self._stack:
             raise TypeError("There are no layers in the model.")
         layer = self._stack.pop()
@@ -90,6 +122,16 @@ class Sequential(Model):
         return list(self._stack)
 
     def build(self, input_shape=None):
+        """Build every layer of the stack for inputs of ``input_shape``.
+
+        Args:
+            input_shape: The input shape including the batch axis, e.g. ``(None, 784)``.
+                ``None`` (the default) uses the shape of the model's ``keras.Input``.
+
+        Raises:
+            ValueError: If the model has no layers, no input shape is known, or several input
+                shapes are given. A layer that does not accept its input raises its own error.
+        """
         if not self._stack:
             raise ValueError(f"Sequential model {self.name!r} cannot be built because it has no layers. "
                              "Call `model.add(layer)`.")
@@ -129,6 +171,21 @@ class Sequential(Model):
         self.build(shape)
 
     def call(self, inputs, training=None, mask=None):
+        """Run the layers in order on ``inputs``.
+
+        Args:
+            inputs: An array (a Sequential model has one input).
+            training: ``True`` for training mode, ``False`` for inference, ``None`` to take the
+                mode of the enclosing call; passed to the layers whose ``call`` accepts it.
+            mask: Optional mask of the inputs; each layer that supports masking receives the
+                mask computed by the layer before it.
+
+        Returns:
+            The last layer's output.
+
+        Raises:
+            ValueError: If the shape of ``inputs`` does not match the model's input shape.
+        """
         x = inputs
         if self._input_layer is not None and hasattr(x, "shape"):
             expected = self._input_layer.batch_shape
@@ -185,6 +242,13 @@ class Sequential(Model):
         return self._graph_outputs[0].shape
 
     def get_config(self):
+        """The model's configuration, in Keras 3's Sequential layout.
+
+        Returns:
+            A dict with ``name``, ``trainable``, ``dtype``, ``layers`` (the serialized
+            ``InputLayer``, when there is one, followed by each layer's config) and, once built,
+            ``build_input_shape``.
+        """
         from fkeras.saving import registry
         from fkeras.engine import dtype_policy
 
@@ -201,6 +265,17 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Create a Sequential model from the dict ``get_config`` returned (Keras's as well).
+
+        Args:
+            config: The model's config.
+            custom_objects: Optional dict mapping class names to custom layer classes not
+                registered with ``keras.saving.register_keras_serializable``.
+
+        Returns:
+            A new model with freshly initialized weights, built when the config records its
+            input shape.
+        """
         from fkeras.saving import registry
 
         config = dict(config)

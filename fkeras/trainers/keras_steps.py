@@ -58,9 +58,25 @@ class KerasSteps:
         return bool(cm is not None and cm.per_batch_values and self._active_distribution() is None)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss of ``y_pred`` against ``y`` plus the model's regularization losses.
+        """The total loss of one batch: the compiled loss of ``y_pred`` against ``y`` plus
+        ``model.losses`` (weight regularization penalties and ``add_loss`` terms).
+
         A model may override it (Keras 3); ``fit`` and ``evaluate`` then run Keras's default
-        steps, which call it."""
+        steps (``train_step`` / ``test_step`` below), which call it.
+
+        Args:
+            x: The batch's inputs. Not used by the default computation; passed so an override
+                can use them.
+            y: The batch's targets (a list or dict for several outputs).
+            y_pred: The model's outputs for ``x``.
+            sample_weight: Optional per-sample weights of the loss (a list or dict per output
+                for several outputs).
+            training: Whether the call is part of a training step (default ``True``). Not used
+                by the default computation; an override may use it.
+
+        Returns:
+            A float32 scalar; zero when ``compile`` got no loss.
+        """
         if self._compile_loss is None:
             return jnp.zeros((), jnp.float32)
         if not self._compile_loss.built:
@@ -72,8 +88,31 @@ class KerasSteps:
     # --- Keras's default steps ---------------------------------------------------------------
     def compute_loss_and_updates(self, trainable_variables, non_trainable_variables, metrics_variables=None,
                                  x=None, y=None, sample_weight=None, training=False, optimizer_variables=None):
-        """``(loss, (unscaled_loss, y_pred, non_trainable_variables, metrics_variables))`` for one
-        batch: the forward pass with ``stateless_call`` and ``compute_loss`` (Keras 3's JAX trainer)."""
+        """Forward pass and loss of one batch as a pure function of the variables (Keras 3's JAX
+        trainer), shaped for ``jax.value_and_grad(..., has_aux=True)``.
+
+        The model runs with ``stateless_call``; the loss is ``compute_loss`` plus the ``add_loss``
+        terms of that call.
+
+        Args:
+            trainable_variables: Arrays in the order of ``model.trainable_variables``; the
+                argument to differentiate.
+            non_trainable_variables: Arrays in the order of ``model.non_trainable_variables``.
+            metrics_variables: The metrics' variables, returned unchanged (Keras's signature).
+            x: The batch's inputs.
+            y: The batch's targets.
+            sample_weight: Optional per-sample weights of the loss.
+            training: Whether layers run in training mode (dropout on, BatchNormalization
+                updating its statistics). Defaults to ``False``.
+            optimizer_variables: The optimizer's variables as traced in the step, from which a
+                ``LossScaleOptimizer`` reads its current scale. Only used when ``training``.
+
+        Returns:
+            ``(loss, (unscaled_loss, y_pred, non_trainable_variables, metrics_variables))``:
+            ``loss`` is multiplied by the optimizer's loss scale when training (the optimizer
+            divides the gradients back), ``unscaled_loss`` is the plain value for the logs, and
+            ``non_trainable_variables`` holds their values after the call.
+        """
         y_pred, non_trainable_variables, losses = self.stateless_call(
             trainable_variables, non_trainable_variables, x, training=training, return_losses=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=training)
@@ -85,6 +124,22 @@ class KerasSteps:
 
     def train_step(self, state, data):
         """One training step in Keras 3's JAX form: ``(logs, state)`` (see the module docstring).
+
+        Override it to customize what ``fit`` does; ``fit`` jits the override inside its own
+        programs and data path. The default computes the loss with
+        ``compute_loss_and_updates``, applies the gradients with
+        ``optimizer.stateless_apply`` and updates ``model.metrics``.
+
+        Args:
+            state: ``(trainable_variables, non_trainable_variables, optimizer_variables,
+                metrics_variables)``, each a list of arrays in the order of the model's,
+                the optimizer's and ``model.metrics``' variables.
+            data: The batch: ``(x, y)`` or ``(x, y, sample_weight)``. A partial last batch
+                comes with its real rows only (never padded).
+
+        Returns:
+            ``(logs, state)``: a dict of log values (what ``History`` records) and the new
+            state tuple in the same layout.
 
         Example (a subclass):
 
@@ -111,8 +166,16 @@ class KerasSteps:
         return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
 
     def test_step(self, state, data):
-        """One evaluation step in Keras 3's JAX form: ``(logs, state)`` with ``state`` =
-        ``(trainable, non_trainable, metrics_variables)``."""
+        """One evaluation step in Keras 3's JAX form; override it to customize ``evaluate``.
+
+        Args:
+            state: ``(trainable_variables, non_trainable_variables, metrics_variables)``, lists
+                of arrays in the order of the model's and ``model.metrics``' variables.
+            data: The batch: ``(x, y)`` or ``(x, y, sample_weight)``, real rows only.
+
+        Returns:
+            ``(logs, state)``: a dict of log values and the new state tuple in the same layout.
+        """
         trainable, non_trainable, metrics_vars = state
         x, y, sw = da.unpack_x_y_sample_weight(data)
         _, (loss, y_pred, non_trainable, metrics_vars) = self.compute_loss_and_updates(
@@ -121,7 +184,19 @@ class KerasSteps:
         return logs, (trainable, non_trainable, metrics_vars)
 
     def predict_step(self, state, data):
-        """The model's outputs for one batch, with ``state`` = ``(trainable, non_trainable)``."""
+        """The model's outputs for one batch in Keras 3's JAX form; override it to customize
+        ``predict``.
+
+        Args:
+            state: ``(trainable_variables, non_trainable_variables)``, lists of arrays in the
+                order of the model's variables.
+            data: The batch as a one-element tuple ``(x,)``, real rows only (the default
+                unpacks ``(x, y)`` and ``(x, y, sample_weight)`` too, and uses ``x``).
+
+        Returns:
+            The outputs for the batch (an array, or the outputs' list or dict of arrays);
+            ``predict`` concatenates them over the batches.
+        """
         trainable, non_trainable = state
         x, _, _ = da.unpack_x_y_sample_weight(data)
         y_pred, _ = self.stateless_call(trainable, non_trainable, x, training=False)

@@ -22,7 +22,39 @@ class BatchMethods:
     # --- single batches --------------------------------------------------------------------------
     @traceback_utils.filter_traceback
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One training step on one batch; returns the loss (and metrics) of that batch."""
+        """Run one gradient update on a single batch and return its loss and metrics.
+
+        The step is the same compiled program as one step of ``fit`` (traced again for a new
+        batch shape); the updated weights and optimizer state are written back to the model.
+        The metrics start from zero on every call, so they describe this batch alone, as in
+        Keras.
+
+        Args:
+            x: The batch's inputs: an array, a list of arrays for several inputs, or a dict keyed
+                by input name.
+            y: The batch's targets (a list or dict for several outputs).
+            sample_weight: Optional weights of the batch's samples, shape ``(batch,)`` or
+                ``(batch, timesteps)``.
+            class_weight: Optional dict mapping class indices to weights of the loss; single
+                output only. Combined with ``sample_weight`` the two are multiplied (Keras
+                refuses the combination).
+            return_dict: If ``True``, return a dict of the log values (sorted by name).
+
+        Returns:
+            The loss as a float when the model reports no other metric, else a list of floats
+            in the order of ``model.metrics_names``; a dict with ``return_dict=True``.
+
+        Raises:
+            RuntimeError: If the model has not been compiled.
+
+        Example:
+
+        ```python
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        loss = model.train_on_batch(np.ones((8, 4)), np.zeros((8, 1)))
+        ```
+        """
         self._assert_compiled("train_on_batch")
         x = da.standardize_arrays(x, "x")
         y = da.standardize_arrays(y, "y")
@@ -39,6 +71,26 @@ class BatchMethods:
 
     @traceback_utils.filter_traceback
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss and metrics of a single batch, in inference mode (no weight update).
+
+        Runs the same compiled program as one step of ``evaluate``; the metrics start from zero,
+        so they describe this batch alone.
+
+        Args:
+            x: The batch's inputs: an array, a list of arrays for several inputs, or a dict keyed
+                by input name.
+            y: The batch's targets (a list or dict for several outputs).
+            sample_weight: Optional weights of the batch's samples for the loss and
+                ``weighted_metrics``, shape ``(batch,)`` or ``(batch, timesteps)``.
+            return_dict: If ``True``, return a dict of the log values (sorted by name).
+
+        Returns:
+            The loss as a float when the model reports no other metric, else a list of floats
+            in the order of ``model.metrics_names``; a dict with ``return_dict=True``.
+
+        Raises:
+            RuntimeError: If the model has not been compiled.
+        """
         self._assert_compiled("test_on_batch")
         x = da.standardize_arrays(x, "x")
         y = da.standardize_arrays(y, "y")
@@ -50,6 +102,19 @@ class BatchMethods:
 
     @traceback_utils.filter_traceback
     def predict_on_batch(self, x):
+        """The model's outputs for a single batch, in inference mode, as NumPy arrays.
+
+        Runs the same compiled program as one step of ``predict`` (no progress bar, no
+        callbacks); the model need not be compiled, and is built from ``x`` if needed.
+
+        Args:
+            x: The batch's inputs: an array, a list of arrays for several inputs, or a dict keyed
+                by input name.
+
+        Returns:
+            A NumPy array for a single-output model, else the outputs' structure (list or dict)
+            of arrays, each with ``x``'s number of rows.
+        """
         x = da.standardize_arrays(x, "x")
         if not self.built:
             self._maybe_build((_spec_of(x),), {})

@@ -75,13 +75,82 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=_DEFAULT_SPE, jit_compile="auto", auto_scale_loss=True,
                 **kwargs):
-        """Configure the model for training (Keras's ``compile``).
+        """Configure the model for training: optimizer, loss, metrics and how steps are compiled.
 
-        ``steps_per_execution=K`` runs K training steps per XLA call. Left at its default (1),
-        ``fit`` runs up to 8 steps per call by itself when one step is cheap (under ~5e7 flops,
-        where per-call overhead dominates) and no callback or progress bar watches single
-        batches — the arithmetic and results are the same; pass ``steps_per_execution=1``
-        explicitly to keep one step per call.
+        ``compile`` only records the configuration and resets what depends on it (the jitted
+        programs, the optimizer state); nothing is traced until the first ``fit``, ``evaluate``
+        or ``*_on_batch`` call, where losses and metrics are also matched to the model's outputs.
+        Calling it again keeps the weights; the optimizer's slot variables (moments) start afresh.
+        Unlike Keras, changing a layer's ``trainable`` flag after ``compile`` takes effect at the
+        next ``fit`` without recompiling (the step is re-traced and the optimizer state restarts).
+        The active ``keras.distribution`` (if any) is remembered: later ``fit`` calls keep using
+        it outside its scope.
+
+        Args:
+            optimizer: A ``keras.optimizers.Optimizer`` instance, or the name of one (``"adam"``,
+                ``"sgd"``, ...; created with its default arguments). Defaults to ``"rmsprop"``.
+                When the compute dtype is float16 (a ``"mixed_float16"`` policy on the model or
+                globally) it is wrapped in a ``keras.optimizers.LossScaleOptimizer``; see
+                ``auto_scale_loss``.
+            loss: What ``fit`` minimizes: a loss name (``"mse"``,
+                ``"sparse_categorical_crossentropy"``, ...), a ``keras.losses.Loss`` instance, or
+                any function ``fn(y_true, y_pred)`` returning one value per sample. A model with
+                several outputs takes a list (one entry per output, in order) or a dict keyed by
+                output name; an entry of ``None`` leaves that output out of the loss. ``None``
+                (the default) is allowed for ``evaluate``/``predict`` and for models that
+                override ``train_step`` or ``compute_loss``; ``fit`` otherwise raises.
+                Regularization penalties and ``add_loss`` terms are added to it.
+            loss_weights: Coefficients (Python floats) for the losses of a multi-output model, as
+                a list in output order or a dict keyed by output name; the minimized loss is the
+                weighted sum. ``None`` (the default) weights every output by 1.
+            metrics: Metrics reported by ``fit``/``evaluate`` (not weighted by ``sample_weight``
+                or ``class_weight``). A list of metric names, ``keras.metrics.Metric`` instances
+                or functions ``fn(y_true, y_pred)``; for several outputs, a dict keyed by output
+                name or a list of lists (one list per output). ``"accuracy"``/``"acc"`` and
+                ``"crossentropy"``/``"ce"`` become the binary, categorical or sparse variant that
+                the shapes of the targets and outputs call for. Defaults to ``None`` (only the
+                loss is reported).
+            weighted_metrics: Metrics in the same forms as ``metrics``, but weighted by
+                ``sample_weight`` / ``class_weight``. Defaults to ``None``.
+            run_eagerly: If ``True``, the steps run op by op without ``jax.jit``, so Python code
+                in ``call`` (``print``, breakpoints) sees concrete values; much slower. Defaults
+                to ``False``.
+            steps_per_execution: Training batches run per XLA call (fused in one program), a
+                positive integer. With ``K > 1`` batch-level callbacks (``on_train_batch_begin``
+                / ``_end``) run once per K batches, and batches that do not fill a group of K
+                run one per call. The default is a sentinel meaning "auto" (distinct from an
+                explicit ``1`` even where it displays as ``1``): when the model does not override
+                ``train_step``, the steps are jitted (neither ``run_eagerly`` nor
+                ``jit_compile=False``), no callback needs to see every single batch (the
+                progress bar does not) and XLA estimates one step as cheap (under ~5e7 flops and
+                16 MiB of memory traffic, no loop inside), ``fit`` runs 8 steps per call by
+                itself, with the same arithmetic and results. Passing ``1`` explicitly turns
+                that off. Unlike Keras, ``evaluate`` and ``predict`` always run one batch per
+                call.
+            jit_compile: ``True``, ``False`` or ``"auto"`` (the default). ``"auto"`` and
+                ``True`` compile every step with XLA through ``jax.jit`` (unless ``run_eagerly``
+                is set); ``False`` runs the steps without ``jax.jit``, as ``run_eagerly=True``
+                does. Unlike Keras, ``"auto"`` does not probe the model: every fkeras layer is
+                jittable.
+            auto_scale_loss: If ``True`` (the default) and the model's or the global dtype
+                policy computes in float16, ``optimizer`` is wrapped in a
+                ``keras.optimizers.LossScaleOptimizer`` that scales the loss dynamically so
+                small float16 gradients do not underflow. Has no effect otherwise.
+            **kwargs: tf.keras's ``sample_weight_mode``, ``target_tensors``, ``distribute`` and
+                ``experimental_run_tf_function`` are accepted and ignored.
+
+        Raises:
+            ValueError: For an unknown optimizer or loss name (the message suggests the closest
+                one), or a ``steps_per_execution`` that is not a positive integer.
+            TypeError: For any other keyword argument.
+
+        Example:
+
+        ```python
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        ```
         """
         from fkeras import optimizers as optimizers_module
 
@@ -280,7 +349,138 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
             validation_freq=1, **kwargs):
-        """Train the model (Keras's ``fit``); returns a ``History``."""
+        """Train the model for a number of epochs (passes over the data).
+
+        Each training step is one pure function of the training state (weights, optimizer state,
+        metric variables, random key) compiled once with ``jax.jit``; the weights are written
+        back to the model's variables at the end of every epoch (and after each batch when a
+        callback reads them). Dropout masks and the shuffling order are drawn from the global seed
+        (``keras.utils.set_random_seed``), so a seeded run repeats.
+
+        Unlike Keras, which compiles a second program for a smaller last batch, the last partial
+        batch of an epoch is padded to the full batch size and its padding rows are masked out of
+        the loss, the metrics and BatchNormalization's statistics: one compiled program serves the
+        whole epoch, with the same results up to float rounding. Two cases see the real rows only,
+        as in Keras: models that override ``train_step`` or ``compute_loss`` (Keras's JAX form),
+        and metric functions that return one value per batch rather than per sample.
+
+        When the optimizer keeps an exponential moving average of the weights (``use_ema=True``),
+        the averages become the model's weights at the end of ``fit``, as in Keras. With a
+        ``keras.callbacks.BackupAndRestore``, an interrupted run resumes from its last backup
+        (epoch and batch, shuffling order included).
+
+        Args:
+            x: Input data. One of:
+                - a NumPy array or array-like (a ``jax.Array``, a TensorFlow or torch tensor), or
+                  a list of them for a model with several inputs, or a dict mapping input names
+                  to them. float64 arrays are converted to float32 and int64 to int32 (unless
+                  JAX's x64 mode is on); string arrays stay on the host for preprocessing layers.
+                  Arrays that fit a device-memory budget are put on the device once and shuffled
+                  there; larger ones are streamed batch by batch.
+                - a ``keras.utils.PyDataset`` (or any object with ``__getitem__`` and
+                  ``__len__``) whose items are batches; its ``workers`` read batches in threads
+                  (``use_multiprocessing=True`` also uses threads: JAX cannot be forked).
+                - a Python generator, or any iterable of batches: a ``tf.data.Dataset``, a torch
+                  ``DataLoader``, a grain loader. A re-iterable one starts again every epoch; a
+                  generator is read on where the last epoch stopped.
+                A batch from a PyDataset or iterable is ``x``, ``(x,)``, ``(x, y)`` or
+                ``(x, y, sample_weight)`` (a tuple or list; ``x`` and ``y`` may be lists or dicts
+                of arrays). Each batch is padded to the size of the first one and masked.
+            y: Targets, in the same array forms as ``x``: one array, or a list (in output order)
+                or dict (keyed by output name) for a model with several outputs. Must be left as
+                ``None`` when ``x`` is a PyDataset, generator or iterable (their batches carry
+                the targets).
+            batch_size: Samples per gradient step, a positive integer. ``None`` (the default)
+                means 32; a batch size larger than the data is reduced to the number of samples.
+                Ignored when ``x`` is a PyDataset, generator or iterable, which make their own
+                batches.
+            epochs: The index of the epoch at which training stops (a non-negative integer,
+                default 1): training runs epochs ``initial_epoch`` to ``epochs - 1``, so with
+                ``initial_epoch`` it is the final epoch, not a count.
+                ``keras.config.set_max_epochs`` lowers it (with a warning).
+            verbose: ``"auto"`` (the default), 0, 1 or 2: 0 prints nothing, 1 shows a progress
+                bar, 2 prints one line per epoch. ``"auto"`` is 1 when the output is a terminal or
+                notebook and 2 otherwise (Keras picks 1 in both cases), so logs written to a file
+                get whole lines.
+            callbacks: A list of ``keras.callbacks.Callback`` instances called during training
+                (e.g. ``EarlyStopping``, ``ModelCheckpoint``). A ``History`` and, unless
+                ``verbose=0``, a ``ProgbarLogger`` are added by themselves. A callback with
+                per-batch hooks keeps ``fit`` from fusing steps automatically (see
+                ``steps_per_execution`` in ``compile``).
+            validation_split: The fraction of the training data, a float in ``[0, 1)``, held
+                out for validation (default 0.0: none). The held-out samples are the last ones
+                of ``x`` and ``y``, taken before any shuffling. Only for array data; ignored when
+                ``validation_data`` is given.
+            validation_data: Data evaluated (in inference mode, without training on it) at the
+                end of each epoch chosen by ``validation_freq``; its results appear in the logs
+                with a ``val_`` prefix. A tuple ``(x_val, y_val)`` or ``(x_val, y_val,
+                val_sample_weight)`` of arrays, or a PyDataset, generator or iterable yielding
+                such batches. Takes precedence over ``validation_split``. Defaults to ``None``.
+            shuffle: How array data is reordered before each epoch: ``True`` (the default)
+                draws a fresh permutation of the samples, ``"batch"`` shuffles whole
+                ``batch_size`` blocks (for data that must be read in chunks), ``False`` keeps the
+                order. For a PyDataset, ``True`` shuffles the order of its batches; ignored for
+                generators and other iterables.
+            class_weight: A dict mapping class indices (non-negative integers) to weights
+                (floats) that scale the training loss of the samples of each class, e.g. to give
+                a rare class more importance; it also weights ``weighted_metrics``. Classes are
+                read from integer labels or, for one-hot targets, their argmax. Single-output
+                models only. Combined with ``sample_weight`` the two are multiplied (Keras
+                refuses the combination). Defaults to ``None``.
+            sample_weight: Weights of the training samples in the loss and in
+                ``weighted_metrics``: an array of shape ``(samples,)``, or ``(samples,
+                timesteps)`` to weight each timestep of sequence outputs; a list or dict per
+                output for several outputs. Not accepted with a PyDataset, generator or iterable
+                (yield ``(x, y, sample_weight)`` batches instead). Defaults to ``None``.
+            initial_epoch: The epoch to start from (default 0), to resume an earlier run;
+                callbacks and the logs count epochs from it.
+            steps_per_epoch: Batches per epoch, a positive integer (a float is rounded up), or
+                ``None`` (the default): all the data for arrays and PyDatasets, and for a
+                generator or iterable until it is exhausted. With arrays, each epoch then takes
+                this many full batches from a fresh shuffle, cycling through the data if it asks
+                for more; a generator that runs out early ends training with a warning. Needed
+                for an endless generator. ``keras.config.set_max_steps_per_epoch`` caps it.
+            validation_steps: Batches per validation run, or ``None`` (the default): all of the
+                validation arrays, or until the validation iterable is exhausted. A re-iterable
+                (``tf.data``, a ``DataLoader``, a list) starts from its beginning at every
+                validation, so each one sees the same batches.
+            validation_batch_size: Samples per validation batch for array ``validation_data``
+                (or the ``validation_split`` part). ``None`` (the default) uses ``batch_size``,
+                else 32. Ignored for a validation PyDataset, generator or iterable.
+            validation_freq: When to validate: an integer ``n`` (the default 1) validates after
+                every ``n``-th epoch; a collection of epoch numbers (counted from 1, e.g.
+                ``[1, 5, 10]``) validates after those epochs.
+            **kwargs: tf.keras's ``max_queue_size``, ``workers`` and ``use_multiprocessing``
+                are accepted and ignored (set them on the ``PyDataset`` instead).
+
+        Returns:
+            A ``keras.callbacks.History`` (also kept as ``model.history``) whose ``history``
+            attribute maps each log name (``"loss"``, the metrics, ``"val_loss"``, ...) to its
+            list of per-epoch values.
+
+        Raises:
+            RuntimeError: If the model has not been compiled.
+            ValueError: If ``compile`` got no ``loss`` and the model does not override
+                ``train_step`` or ``compute_loss`` (fkeras does not yet train on ``add_loss``
+                terms alone); for an invalid ``epochs``, ``verbose``, ``initial_epoch``,
+                ``validation_split``, ``steps_per_epoch`` or ``class_weight``; for
+                ``validation_split`` with data that are not arrays; for ``y`` or
+                ``sample_weight`` given with a PyDataset, generator or iterable; for arrays with
+                different numbers of samples; for missing or non-numeric targets; or when the
+                data do not fit the model's inputs.
+            TypeError: For an unknown keyword argument.
+
+        Example:
+
+        ```python
+        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        x, y = np.random.rand(100, 8), np.random.rand(100, 1)
+        history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
+        history.history["val_loss"]  # three values, one per epoch
+        ```
+        """
         from fkeras.callbacks.callback import CallbackList
 
         for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
@@ -442,7 +642,59 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
     @traceback_utils.filter_traceback
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
-        """Loss and metrics on the given data (Keras's ``evaluate``)."""
+        """The loss and metrics of the model on the given data, computed in inference mode.
+
+        The metric variables start from zero and accumulate over all batches, so the results are
+        means over the whole data. As in ``fit``, a partial last batch is padded and masked (one
+        compiled program), except for a model that overrides ``test_step`` and for metrics valued
+        per batch, which see its real rows only.
+
+        Args:
+            x: Input data, in the forms ``fit`` accepts: NumPy arrays or array-likes (a list for
+                several inputs, a dict keyed by input name), a ``keras.utils.PyDataset``, or a
+                generator or other iterable (``tf.data``, a torch ``DataLoader``, grain) yielding
+                ``(x, y)`` or ``(x, y, sample_weight)`` batches.
+            y: Targets for array ``x`` (a list or dict for several outputs). Must be ``None`` when
+                ``x`` is a PyDataset, generator or iterable.
+            batch_size: Samples per batch for array data; ``None`` (the default) means 32.
+                Ignored for a PyDataset, generator or iterable.
+            verbose: ``"auto"`` (the default), 0 (silent), 1 (progress bar) or 2 (one line at
+                the end). ``"auto"`` is 1 on a terminal or in a notebook and 2 otherwise.
+            sample_weight: Weights of the samples in the loss and ``weighted_metrics``: an array
+                of shape ``(samples,)`` or ``(samples, timesteps)``, or a list/dict per output.
+                Not accepted with a PyDataset, generator or iterable (yield it as the third
+                element of each batch). Defaults to ``None``.
+            steps: Number of batches to evaluate, or ``None`` (the default): all the array data,
+                or until the PyDataset, generator or iterable is exhausted. With arrays, a value
+                above the number of batches cycles through the data again.
+            callbacks: A list of ``keras.callbacks.Callback`` instances; their ``on_test_*``
+                hooks are called. A ``ProgbarLogger`` is added unless ``verbose=0``.
+            return_dict: If ``True``, return a dict mapping each log name to its value. If
+                ``False`` (the default), return the values alone (see Returns).
+            **kwargs: tf.keras's ``max_queue_size``, ``workers`` and ``use_multiprocessing``
+                are accepted and ignored.
+
+        Returns:
+            With ``return_dict=False``, a Python float when the model reports a single value
+            (the loss), else a list of floats in the order of ``model.metrics_names`` (the loss
+            first). With ``return_dict=True``, a dict such as ``{"loss": 0.31, "mae": 0.42}``.
+
+        Raises:
+            RuntimeError: If the model has not been compiled.
+            ValueError: For ``y`` or ``sample_weight`` given with a PyDataset, generator or
+                iterable, arrays with different numbers of samples, non-numeric data, an invalid
+                ``verbose``, or data that do not fit the model's inputs.
+            TypeError: For an unknown keyword argument.
+
+        Example:
+
+        ```python
+        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        loss, mae = model.evaluate(np.random.rand(50, 8), np.random.rand(50, 1), verbose=0)
+        logs = model.evaluate(np.random.rand(50, 8), np.random.rand(50, 1), verbose=0, return_dict=True)
+        ```
+        """
         from fkeras.callbacks.callback import CallbackList
 
         for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
@@ -469,7 +721,50 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
     # --- predict ----------------------------------------------------------------------------------
     @traceback_utils.filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
-        """Outputs for the given inputs, as numpy arrays (Keras's ``predict``)."""
+        """The model's outputs for the given inputs, computed batch by batch in inference mode.
+
+        The model need not be compiled; an unbuilt model is built from the first batch. A
+        partial last batch is padded to the batch size (one compiled program) and the padding
+        rows are dropped from the result; a model that overrides ``predict_step`` gets the real
+        rows only. For a few samples that fit in one batch, ``model(x)`` or
+        ``predict_on_batch(x)`` skip the loop's setup.
+
+        Args:
+            x: Input data: a NumPy array or array-like (a list for several inputs, a dict keyed
+                by input name), a ``keras.utils.PyDataset``, or a generator or other iterable
+                (``tf.data``, a torch ``DataLoader``, grain). Batches of a PyDataset or iterable
+                may be ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``: only ``x`` is
+                used.
+            batch_size: Samples per batch for array data; ``None`` (the default) means 32.
+                Ignored for a PyDataset, generator or iterable.
+            verbose: ``"auto"`` (the default), 0 (silent), 1 (progress bar) or 2 (one line at
+                the end). ``"auto"`` is 1 on a terminal or in a notebook and 2 otherwise.
+            steps: Number of batches to predict, or ``None`` (the default): all the array data,
+                or until the PyDataset, generator or iterable is exhausted. Needed for an endless
+                generator.
+            callbacks: A list of ``keras.callbacks.Callback`` instances; their ``on_predict_*``
+                hooks are called (``on_predict_batch_end`` receives ``{"outputs": ...}``). A
+                ``ProgbarLogger`` is added unless ``verbose=0``.
+            **kwargs: tf.keras's ``max_queue_size``, ``workers`` and ``use_multiprocessing``
+                are accepted and ignored.
+
+        Returns:
+            NumPy arrays with one row per input sample: a single array for a single-output
+            model, else the outputs' structure (list or dict) of arrays. When several processes
+            run the model (``keras.distribution``), every process receives all the rows.
+
+        Raises:
+            ValueError: If the data yield no batches, for an invalid ``verbose``, or when the
+                data do not fit the model's inputs.
+            TypeError: For an unknown keyword argument.
+
+        Example:
+
+        ```python
+        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)])
+        y = model.predict(np.random.rand(70, 8), batch_size=32, verbose=0)  # shape (70, 3)
+        ```
+        """
         from fkeras.callbacks.callback import CallbackList
 
         for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
@@ -560,6 +855,18 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
 
     # --- custom-loop helpers (Keras 3 JAX API) --------------------------------------------------------
     def get_compile_config(self):
+        """The arguments of the last ``compile()`` call as a JSON-friendly dict, or ``None``.
+
+        Optimizer, loss and metric objects are serialized with
+        ``keras.saving.serialize_keras_object``; names and plain values are kept as given. This
+        is what ``model.save`` stores in a ``.keras`` file and what ``keras.models.load_model``
+        compiles the loaded model with.
+
+        Returns:
+            A dict with the keys ``optimizer``, ``loss``, ``loss_weights``, ``metrics``,
+            ``weighted_metrics``, ``run_eagerly``, ``steps_per_execution`` and ``jit_compile``,
+            or ``None`` if the model has not been compiled.
+        """
         if self._compile_config is None:
             return None
         from fkeras.saving import registry

@@ -38,12 +38,13 @@ from fkeras.utils import traceback_utils
 
 
 class _DefaultSteps(int):
-    """``steps_per_execution``'s default (1). Left at the default, ``fit`` may run several cheap
-    steps per XLA call when no callback needs to see every single batch (the progress bar does
-    not; see ``Trainer._auto_steps``); an explicit ``steps_per_execution=1`` turns that off."""
+    """``steps_per_execution``'s default, shown (and accepted) as ``"auto"``: one step per XLA call
+    until ``fit`` finds the step cheap, then several per call when no callback needs to see every
+    single batch (the progress bar does not; see ``Trainer._auto_steps``). An explicit
+    ``steps_per_execution=1`` turns fusion off."""
 
     def __repr__(self):
-        return "1"
+        return "'auto'"
 
 
 _DEFAULT_SPE = _DefaultSteps(1)
@@ -118,8 +119,8 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             steps_per_execution: Training batches run per XLA call (fused in one program), a
                 positive integer. With ``K > 1`` batch-level callbacks (``on_train_batch_begin``
                 / ``_end``) run once per K batches, and batches that do not fill a group of K
-                run one per call. The default is a sentinel meaning "auto" (distinct from an
-                explicit ``1`` even where it displays as ``1``): when the model does not override
+                run one per call. The default, ``"auto"``, starts at one step per call (an
+                explicit ``1`` keeps it there): when the model does not override
                 ``train_step``, the steps are jitted (neither ``run_eagerly`` nor
                 ``jit_compile=False``), no callback needs to see every single batch (the
                 progress bar does not) and XLA estimates one step as cheap (under ~5e7 flops and
@@ -175,8 +176,11 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
         self._run_eagerly = bool(run_eagerly)
         self._jit_compile = (jit_compile is True or jit_compile == "auto") and not run_eagerly
+        if isinstance(steps_per_execution, str) and steps_per_execution == "auto":
+            steps_per_execution = _DEFAULT_SPE
         if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
-            raise ValueError(f"`steps_per_execution` must be a positive integer; received {steps_per_execution!r}.")
+            raise ValueError(f"`steps_per_execution` must be a positive integer or 'auto'; received "
+                             f"{steps_per_execution!r}.")
         self._auto_fuse = type(steps_per_execution) is _DefaultSteps
         self._steps_per_execution = int(steps_per_execution)
         self._fns = {}
@@ -192,6 +196,8 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         self._compile_config = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
                                     weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
                                     steps_per_execution=int(steps_per_execution), jit_compile=jit_compile)
+        if self._auto_fuse:  # left out of saved configs, so a reloaded model fuses again (Keras reads 1)
+            del self._compile_config["steps_per_execution"]
 
     @property
     def run_eagerly(self):

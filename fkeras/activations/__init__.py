@@ -75,7 +75,17 @@ _REVERSE = {fn: name for name, fn in ALL_OBJECTS_DICT.items() if name not in ("s
 
 
 def serialize(activation):
-    """The config of an activation: its name for built-ins, a registry config for custom ones.
+    """Turn an activation into a serializable config.
+
+    Args:
+        activation: A built-in activation function (serialized as its name), a function registered
+            with ``@keras.saving.register_keras_serializable()``, or an object with ``get_config``.
+
+    Returns:
+        The activation's name for built-ins, otherwise a registry config dict.
+
+    Raises:
+        ValueError: If ``activation`` is a lambda or an unregistered function.
 
     Example:
         >>> serialize(silu)
@@ -100,7 +110,18 @@ def serialize(activation):
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild an activation from a name or a serialized config.
+    """Rebuild an activation function from a name or a serialized config.
+
+    Args:
+        config: An activation name (``"relu"``) or a config dict from ``serialize``.
+        custom_objects: Optional dict mapping names to custom activation functions, consulted before
+            the built-in ones.
+
+    Returns:
+        The activation function.
+
+    Raises:
+        ValueError: If the name is unknown (the message lists close matches).
 
     Example:
         >>> deserialize("relu") is relu
@@ -142,7 +163,17 @@ def _lookup(name, custom_objects=None):
 
 
 def get(identifier):
-    """An activation function from ``None`` (linear), a name, a config dict, or a callable.
+    """Look up an activation function from ``None``, a name, a config dict or a callable.
+
+    Args:
+        identifier: ``None`` (gives ``linear``), a name such as ``"relu"`` (any case), a config
+            dict, or a callable (returned as it is).
+
+    Returns:
+        The activation function.
+
+    Raises:
+        ValueError: If ``identifier`` is an unknown name or cannot be interpreted.
 
     Example:
         >>> get(None) is linear

@@ -7,12 +7,28 @@ from fkeras.callbacks.callback import Callback
 
 
 class BackupAndRestore(Callback):
-    """Back the training state up to ``backup_dir`` (every epoch, or every ``save_freq`` batches);
-    when ``fit`` starts and a backup exists, restore it and continue from that epoch and batch.
+    """Back the training state up regularly and resume from the last backup after an interruption.
 
-    The backup is the whole training state (weights, optimizer state, metric state, PRNG key,
-    shuffling seed), written atomically with orbax, so the resumed run ends with the same
-    weights as an uninterrupted one.
+    The backup goes to ``backup_dir`` every epoch, or every ``save_freq`` batches. When ``fit``
+    starts and a backup exists, it is restored and training continues from that epoch and batch. The
+    backup is the whole training state (weights, optimizer state, metric state, PRNG key, shuffling
+    seed), written atomically with orbax, so the resumed run ends with the same weights as an
+    uninterrupted one.
+
+    Args:
+        backup_dir: Directory for the backups (created at the start of ``fit``). It must not be
+            shared with another training run.
+        save_freq: ``"epoch"`` (default) to back up at the end of every epoch, or a positive integer
+            ``n`` to back up every ``n`` training batches.
+        double_checkpoint: Whether to keep the previous backup as well as the newest one (two on
+            disk instead of one), so a backup damaged while being written still leaves an intact
+            one. Defaults to ``False``.
+        delete_checkpoint: Whether to delete ``backup_dir`` when training finishes normally.
+            Defaults to ``True``; pass ``False`` to keep the last backup.
+
+    Raises:
+        ValueError: If ``backup_dir`` is empty or ``save_freq`` is neither ``"epoch"`` nor a
+            positive integer.
 
     Example:
         callback = keras.callbacks.BackupAndRestore(backup_dir="/tmp/backup")

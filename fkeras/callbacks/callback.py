@@ -141,7 +141,30 @@ class LazyLogs(MutableMapping):
 
 
 class CallbackList(Callback):
-    """Runs a list of callbacks; skips batch hooks entirely when no callback overrides them."""
+    """A container that runs a list of callbacks as one, the way ``fit``/``evaluate``/``predict`` call them.
+
+    Each hook (``on_epoch_end(epoch, logs)``, ...) is forwarded to every callback in order, with an
+    empty dict for missing logs. Batch hooks are skipped entirely when no callback overrides them,
+    so the trainer can run several steps per host call.
+
+    Args:
+        callbacks: A list of ``Callback`` instances; ``None`` (default) starts empty.
+        add_history: Whether to append a ``History`` callback when the list has none. Defaults to
+            ``False``.
+        add_progbar: Whether to append a ``ProgbarLogger`` when the list has none. Defaults to
+            ``False``.
+        model: Optional model passed to every callback's ``set_model``.
+        **params: Training parameters (``verbose``, ``epochs``, ``steps``, ...) passed to every
+            callback's ``set_params``.
+
+    Example:
+
+    ```python
+    callbacks = keras.callbacks.CallbackList([keras.callbacks.History()], add_progbar=True,
+                                               verbose=1, epochs=2, steps=10)
+    callbacks.on_train_begin()
+    ```
+    """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()

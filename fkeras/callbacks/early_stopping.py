@@ -9,7 +9,30 @@ from fkeras.utils import io_utils
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+    """Stop training when a monitored quantity has stopped improving.
+
+    At the end of every epoch the value of ``monitor`` in the logs is compared with the best value
+    so far; an improvement of more than ``min_delta`` resets the wait counter. After ``patience``
+    epochs without one, ``model.stop_training`` is set and ``fit`` ends after that epoch.
+
+    Args:
+        monitor: Name of the quantity in the logs, e.g. ``"val_loss"`` (default) or
+            ``"val_accuracy"``.
+        min_delta: Smallest change (in absolute value) that counts as an improvement. Defaults to
+            ``0``.
+        patience: Number of epochs without improvement after which training stops. Defaults to
+            ``0``.
+        verbose: ``0`` (default) is silent, ``1`` prints a message when training stops and when the
+            best weights are restored.
+        mode: ``"min"`` (the quantity should decrease), ``"max"`` (it should increase) or ``"auto"``
+            (default: inferred from the name, ``"max"`` for accuracy-like metrics and ``"min"``
+            otherwise).
+        baseline: Optional value the quantity must beat; while it has not, the wait counter keeps
+            running even if the quantity improves. ``None`` (default) means no baseline.
+        restore_best_weights: Whether to put back the weights of the best epoch when training ends
+            (whether or not it stopped early). ``False`` (default) keeps the last weights.
+        start_from_epoch: Number of initial epochs to ignore (a warm-up during which nothing is
+            monitored). Defaults to ``0``.
 
     Example:
         callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)

@@ -25,10 +25,17 @@ def _takes_two_args(fn):
 class LearningRateScheduler(Callback):
     """At the start of each epoch, set the learning rate to ``schedule(epoch, lr)``.
 
-    ``schedule`` takes the epoch index (from 0) and the current learning rate and returns
-    the new rate; a one-argument ``schedule(epoch)`` also works. The rate is changed on
-    ``model.optimizer.learning_rate`` without re-tracing the train step, and logged as
-    ``"learning_rate"`` at each epoch end.
+    The rate is changed on ``model.optimizer.learning_rate`` without re-tracing the train step, and
+    logged as ``"learning_rate"`` at each epoch end.
+
+    Args:
+        schedule: Function taking the epoch index (from 0) and the current learning rate (a float)
+            and returning the new rate; a one-argument ``schedule(epoch)`` also works.
+        verbose: ``0`` (default) is silent, ``1`` prints the new rate at each epoch.
+
+    Raises:
+        ValueError: If ``schedule`` is not callable, or (during training) returns something other
+            than a number.
 
     Example:
         def scheduler(epoch, lr):

@@ -7,7 +7,21 @@ from fkeras.utils.progbar import Progbar
 
 
 class ProgbarLogger(Callback):
-    """Prints a progress bar (``verbose=1``) or one line per epoch (``verbose=2``)."""
+    """Print a progress bar (``verbose=1``) or one line per epoch (``verbose=2``) with the logged metrics.
+
+    ``fit``, ``evaluate`` and ``predict`` add it themselves when ``verbose`` is not 0; the verbosity
+    and the number of steps come from the training parameters.
+
+    Args:
+        count_mode: Accepted for compatibility with older Keras code and ignored: progress is always
+            counted in steps.
+
+    Example:
+
+    ```python
+    model.fit(x, y, verbose=0, callbacks=[keras.callbacks.ProgbarLogger()])
+    ```
+    """
 
     _needs_live_weights = False  # reads logs only, never the model's weights per batch
     _needs_every_batch = False  # redraws at most every `interval` seconds: fused steps are fine

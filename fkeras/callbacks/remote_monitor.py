@@ -46,10 +46,24 @@ def _check_resolved_address(hostname):
 
 
 class RemoteMonitor(Callback):
-    """Stream epoch results to a server with an HTTP POST to ``root + path``.
+    """Send the logs of every epoch to a server with an HTTP POST to ``root + path``.
 
-    The body is a form with one field, ``field``, holding the JSON-encoded logs (plus
-    ``"epoch"``), or, with ``send_as_json=True``, the JSON itself.
+    The body is a form with one field, ``field``, holding the JSON-encoded logs (plus ``"epoch"``),
+    or, with ``send_as_json=True``, the JSON itself. An unreachable server gives a warning, not an
+    error.
+
+    Args:
+        root: Base URL of the server, ``http`` or ``https``. Defaults to
+            ``"http://localhost:9000"``.
+        path: Path appended to ``root``. Defaults to ``"/publish/epoch/end/"``.
+        field: Name of the form field holding the JSON logs. Defaults to ``"data"``.
+        headers: Optional dict of extra HTTP headers.
+        send_as_json: Whether to send the logs as a JSON body (``application/json``) instead of a
+            form. Defaults to ``False``.
+
+    Raises:
+        ValueError: If ``root`` has another scheme than http(s), no hostname, or ``path`` changes
+            the host.
 
     Example:
         monitor = keras.callbacks.RemoteMonitor(root="http://localhost:9000")

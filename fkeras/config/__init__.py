@@ -12,10 +12,26 @@ _UNSAFE_DESERIALIZATION = False
 
 
 def enable_jit_cache(directory=None, min_compile_time_secs=0.0):
-    """Turn on JAX's persistent compilation cache, so a re-run skips XLA compilation.
+    """Turn on JAX's persistent compilation cache, so that a re-run of the same program skips XLA compilation.
+
+    Compiled train/eval/predict steps are written to ``directory`` and reused by later processes
+    with the same program, shapes and JAX version, which cuts the time to the first step.
+
+    Args:
+        directory: Cache directory (``~`` is expanded; created if missing). ``None`` (default) uses
+            ``jit_cache`` under the fkeras home directory (``~/.fkeras`` unless ``FKERAS_HOME`` is
+            set).
+        min_compile_time_secs: Only programs whose compilation took at least this many seconds are
+            cached. Defaults to ``0.0`` (cache everything).
+
+    Returns:
+        The cache directory, with ``~`` expanded.
 
     Example:
-        keras.config.enable_jit_cache("~/.cache/fkeras-jit")
+
+    ```python
+    keras.config.enable_jit_cache("~/.cache/fkeras-jit")
+    ```
     """
     import jax
 
@@ -35,6 +51,17 @@ def enable_jit_cache(directory=None, min_compile_time_secs=0.0):
 
 
 def disable_jit_cache():
+    """Turn JAX's persistent compilation cache off again (see ``enable_jit_cache``).
+
+    Programs compiled from now on are neither read from nor written to the cache directory; the
+    files already there are kept.
+
+    Example:
+
+    ```python
+    keras.config.disable_jit_cache()
+    ```
+    """
     import jax
 
     jax.config.update("jax_compilation_cache_dir", None)
@@ -85,7 +112,24 @@ def resident_data_budget():
 
 
 def set_prefetch_depth(depth=None):
-    """How many streamed chunks may be prepared ahead of the training step (None: 3)."""
+    """Set how many streamed data chunks may be prepared ahead of the training step.
+
+    Applies to data that ``fit``, ``evaluate`` and ``predict`` stream from the host (generators,
+    datasets, arrays over the resident-data budget). A deeper queue hides slower input pipelines at
+    the cost of host and device memory.
+
+    Args:
+        depth: A positive integer, or ``None`` (default) for the default depth of 3.
+
+    Raises:
+        ValueError: If ``depth`` is not a positive integer or ``None``.
+
+    Example:
+
+    ```python
+    keras.config.set_prefetch_depth(8)
+    ```
+    """
     from fkeras.trainers import feeding
 
     feeding.set_prefetch_depth(depth)

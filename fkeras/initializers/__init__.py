@@ -93,7 +93,13 @@ _INITIALIZERS = ALL_OBJECTS_DICT  # private name layers may import
 
 
 def serialize(initializer):
-    """The Keras 3 config dict of an initializer.
+    """Turn an initializer into its Keras 3 config.
+
+    Args:
+        initializer: An ``Initializer`` instance (built-in or a registered custom class).
+
+    Returns:
+        A JSON-compatible dict with ``"class_name"`` and ``"config"`` keys.
 
     Example:
         >>> serialize(Zeros())["class_name"]
@@ -103,7 +109,18 @@ def serialize(initializer):
 
 
 def deserialize(config, custom_objects=None):
-    """An initializer instance from a config dict (or a name).
+    """Rebuild an initializer from a config dict or a name.
+
+    Args:
+        config: A config dict from ``serialize``, or an initializer name such as ``"he_normal"``.
+        custom_objects: Optional dict mapping names to custom initializer classes or functions,
+            consulted before the built-in ones.
+
+    Returns:
+        A new initializer instance.
+
+    Raises:
+        ValueError: If the name or class is unknown.
 
     Example:
         >>> deserialize({"class_name": "Ones", "config": {}})
@@ -123,8 +140,18 @@ def _from_name(name, custom_objects=None):
 
 
 def get(identifier):
-    """An initializer from ``None`` (returns None), a name, a config dict, a class, an instance,
-    or a callable ``(shape, dtype) -> array``.
+    """Look up an initializer from a name, a config dict, a class, an instance or a callable.
+
+    Args:
+        identifier: ``None``, a name (``"glorot_uniform"``, ``"HeNormal"``, ...), a config dict, an
+            initializer class (instantiated with default arguments), an instance, or a callable
+            ``(shape, dtype) -> array`` (returned as it is).
+
+    Returns:
+        An initializer, or ``None`` when ``identifier`` is ``None``.
+
+    Raises:
+        ValueError: If ``identifier`` is an unknown name or cannot be interpreted.
 
     Example:
         >>> get("he_normal")

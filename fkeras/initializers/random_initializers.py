@@ -176,7 +176,21 @@ class RandomInitializer(Initializer):
 
 
 class RandomNormal(RandomInitializer):
-    """Samples from ``N(mean, stddev**2)``.
+    """Initializer drawing from a normal distribution: ``w ~ N(mean, stddev**2)``.
+
+    Call the instance as ``initializer(shape, dtype=None)``; ``dtype`` defaults to
+    ``keras.backend.floatx()`` and must be a float dtype.
+
+    Args:
+        mean: Mean of the distribution. Defaults to ``0.0``.
+        stddev: Standard deviation of the distribution. Defaults to ``0.05``.
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+
+    Raises:
+        ValueError: If ``seed`` is neither an integer, a ``SeedGenerator`` nor ``None``.
 
     Example:
         >>> RandomNormal(mean=0.0, stddev=1.0, seed=1)(shape=(2, 2)).shape
@@ -198,7 +212,23 @@ class RandomNormal(RandomInitializer):
 
 
 class TruncatedNormal(RandomInitializer):
-    """Normal samples with values more than two standard deviations from ``mean`` redrawn.
+    """Initializer drawing from a truncated normal: ``N(mean, stddev**2)`` restricted to ``mean +- 2 * stddev``.
+
+    Samples further than two standard deviations from ``mean`` are redrawn, which avoids large
+    initial weights. Call the instance as ``initializer(shape, dtype=None)``; ``dtype`` defaults to
+    ``keras.backend.floatx()`` and must be a float dtype.
+
+    Args:
+        mean: Mean of the underlying normal distribution. Defaults to ``0.0``.
+        stddev: Standard deviation of the underlying normal distribution (before truncation).
+            Defaults to ``0.05``.
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+
+    Raises:
+        ValueError: If ``seed`` is neither an integer, a ``SeedGenerator`` nor ``None``.
 
     Example:
         >>> TruncatedNormal(stddev=1.0, seed=1)(shape=(100,)).max() <= 2.0
@@ -220,7 +250,21 @@ class TruncatedNormal(RandomInitializer):
 
 
 class RandomUniform(RandomInitializer):
-    """Samples from ``U[minval, maxval)``.
+    """Initializer drawing from a uniform distribution: ``w ~ U[minval, maxval)``.
+
+    For an integer ``dtype`` the values are random integers in ``[int(minval), int(maxval))``. Call
+    the instance as ``initializer(shape, dtype=None)``.
+
+    Args:
+        minval: Lower bound (inclusive). Defaults to ``-0.05``.
+        maxval: Upper bound (exclusive). Defaults to ``0.05``.
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+
+    Raises:
+        ValueError: If ``seed`` is neither an integer, a ``SeedGenerator`` nor ``None``.
 
     Example:
         >>> RandomUniform(minval=0.0, maxval=1.0, seed=1)(shape=(2, 2)).shape
@@ -246,10 +290,35 @@ class RandomUniform(RandomInitializer):
 
 
 class VarianceScaling(RandomInitializer):
-    """Scale-aware initializer: variance ``scale / n`` with ``n`` = fan_in, fan_out or their mean.
+    """Initializer whose variance adapts to the weight shape: ``var(w) = scale / n``.
 
-    ``distribution``: ``'truncated_normal'`` (std corrected for the truncation),
-    ``'untruncated_normal'``, or ``'uniform'`` on ``[-sqrt(3 scale / n), sqrt(3 scale / n)]``.
+    ``n`` is ``fan_in``, ``fan_out`` or their average (``mode``). With
+    ``distribution="truncated_normal"`` the samples come from a normal truncated at two standard
+    deviations, its standard deviation corrected so that the variance is still ``scale / n``;
+    ``"untruncated_normal"`` uses a plain normal and ``"uniform"`` the range
+    ``[-sqrt(3 * scale / n), sqrt(3 * scale / n)]``. Call the instance as
+    ``initializer(shape, dtype=None)``; ``dtype`` defaults to ``keras.backend.floatx()`` and must be
+    a float dtype.
+
+    Args:
+        scale: Positive scaling factor of the variance. Defaults to ``1.0``.
+        mode: ``"fan_in"`` (default), ``"fan_out"`` or ``"fan_avg"``: which fan ``n`` is.
+        distribution: ``"truncated_normal"`` (default; ``"normal"`` is accepted as an alias),
+            ``"untruncated_normal"`` or ``"uniform"``.
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+        input_axes: Optional list of the axes of the weight shape whose sizes multiply to
+            ``fan_in``, for kernels whose layout is not ``(..., in, out)`` (e.g. an ``EinsumDense``
+            kernel). Pass it together with ``output_axes``; ``None`` (default) uses Keras's rule
+            (last axis out, second-to-last in, both times the receptive field of conv kernels).
+        output_axes: Optional list of the axes whose sizes multiply to ``fan_out``; see
+            ``input_axes``.
+
+    Raises:
+        ValueError: If ``scale`` is not positive, ``mode`` or ``distribution`` is unknown, only one
+            of ``input_axes``/``output_axes`` is given, or ``seed`` is invalid.
 
     Example:
         >>> VarianceScaling(scale=0.1, mode="fan_in", distribution="uniform", seed=0)(shape=(2, 2)).shape
@@ -330,7 +399,29 @@ class _FixedVarianceScaling(VarianceScaling):
 
 
 class GlorotUniform(_FixedVarianceScaling):
-    """Xavier uniform: ``U[-limit, limit]``, ``limit = sqrt(6 / (fan_in + fan_out))``.
+    """Glorot (Xavier) uniform initializer: ``w ~ U[-limit, limit]`` with ``limit = sqrt(6 / (fan_in + fan_out))``.
+
+    Keeps the variance of activations and gradients roughly constant across layers (Glorot & Bengio,
+    2010); the default kernel initializer of most Keras layers. Same as
+    ``VarianceScaling(1.0, "fan_avg", "uniform")``. Call the instance as
+    ``initializer(shape, dtype=None)``; ``dtype`` defaults to ``keras.backend.floatx()`` and must be
+    a float dtype.
+
+    Args:
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+        input_axes: Optional list of the axes of the weight shape whose sizes multiply to
+            ``fan_in``, for kernels whose layout is not ``(..., in, out)`` (e.g. an ``EinsumDense``
+            kernel). Pass it together with ``output_axes``; ``None`` (default) uses Keras's rule
+            (last axis out, second-to-last in, both times the receptive field of conv kernels).
+        output_axes: Optional list of the axes whose sizes multiply to ``fan_out``; see
+            ``input_axes``.
+
+    Raises:
+        ValueError: If only one of ``input_axes`` and ``output_axes`` is given, or ``seed`` is
+            neither an integer, a ``SeedGenerator`` nor ``None``.
 
     Example:
         >>> GlorotUniform(seed=0)(shape=(3, 4)).shape
@@ -340,35 +431,179 @@ class GlorotUniform(_FixedVarianceScaling):
 
 
 class GlorotNormal(_FixedVarianceScaling):
-    """Xavier normal: truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot (Xavier) normal initializer: truncated normal with ``stddev = sqrt(2 / (fan_in + fan_out))``.
+
+    Same as ``VarianceScaling(1.0, "fan_avg", "truncated_normal")`` (Glorot & Bengio, 2010). Call
+    the instance as ``initializer(shape, dtype=None)``; ``dtype`` defaults to
+    ``keras.backend.floatx()`` and must be a float dtype.
+
+    Args:
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+        input_axes: Optional list of the axes of the weight shape whose sizes multiply to
+            ``fan_in``, for kernels whose layout is not ``(..., in, out)`` (e.g. an ``EinsumDense``
+            kernel). Pass it together with ``output_axes``; ``None`` (default) uses Keras's rule
+            (last axis out, second-to-last in, both times the receptive field of conv kernels).
+        output_axes: Optional list of the axes whose sizes multiply to ``fan_out``; see
+            ``input_axes``.
+
+    Raises:
+        ValueError: If only one of ``input_axes`` and ``output_axes`` is given, or ``seed`` is
+            neither an integer, a ``SeedGenerator`` nor ``None``.
+
+    Example:
+
+    >>> keras.initializers.GlorotNormal(seed=0)(shape=(3, 4)).shape
+    (3, 4)
+    """
     _SCALE, _MODE, _DIST = 1.0, "fan_avg", "truncated_normal"
 
 
 class LecunNormal(_FixedVarianceScaling):
-    """Truncated normal with ``stddev = sqrt(1 / fan_in)`` (pair with ``selu``)."""
+    """LeCun normal initializer: truncated normal with ``stddev = sqrt(1 / fan_in)``.
+
+    Same as ``VarianceScaling(1.0, "fan_in", "truncated_normal")``; the initializer to pair with the
+    ``selu`` activation (Klambauer et al., 2017). Call the instance as
+    ``initializer(shape, dtype=None)``; ``dtype`` defaults to ``keras.backend.floatx()`` and must be
+    a float dtype.
+
+    Args:
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+        input_axes: Optional list of the axes of the weight shape whose sizes multiply to
+            ``fan_in``, for kernels whose layout is not ``(..., in, out)`` (e.g. an ``EinsumDense``
+            kernel). Pass it together with ``output_axes``; ``None`` (default) uses Keras's rule
+            (last axis out, second-to-last in, both times the receptive field of conv kernels).
+        output_axes: Optional list of the axes whose sizes multiply to ``fan_out``; see
+            ``input_axes``.
+
+    Raises:
+        ValueError: If only one of ``input_axes`` and ``output_axes`` is given, or ``seed`` is
+            neither an integer, a ``SeedGenerator`` nor ``None``.
+
+    Example:
+
+    >>> keras.initializers.LecunNormal(seed=0)(shape=(3, 4)).shape
+    (3, 4)
+    """
     _SCALE, _MODE, _DIST = 1.0, "fan_in", "truncated_normal"
 
 
 class LecunUniform(_FixedVarianceScaling):
-    """``U[-limit, limit]``, ``limit = sqrt(3 / fan_in)``."""
+    """LeCun uniform initializer: ``w ~ U[-limit, limit]`` with ``limit = sqrt(3 / fan_in)``.
+
+    Same as ``VarianceScaling(1.0, "fan_in", "uniform")``. Call the instance as
+    ``initializer(shape, dtype=None)``; ``dtype`` defaults to ``keras.backend.floatx()`` and must be
+    a float dtype.
+
+    Args:
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+        input_axes: Optional list of the axes of the weight shape whose sizes multiply to
+            ``fan_in``, for kernels whose layout is not ``(..., in, out)`` (e.g. an ``EinsumDense``
+            kernel). Pass it together with ``output_axes``; ``None`` (default) uses Keras's rule
+            (last axis out, second-to-last in, both times the receptive field of conv kernels).
+        output_axes: Optional list of the axes whose sizes multiply to ``fan_out``; see
+            ``input_axes``.
+
+    Raises:
+        ValueError: If only one of ``input_axes`` and ``output_axes`` is given, or ``seed`` is
+            neither an integer, a ``SeedGenerator`` nor ``None``.
+
+    Example:
+
+    >>> keras.initializers.LecunUniform(seed=0)(shape=(3, 4)).shape
+    (3, 4)
+    """
     _SCALE, _MODE, _DIST = 1.0, "fan_in", "uniform"
 
 
 class HeNormal(_FixedVarianceScaling):
-    """Truncated normal with ``stddev = sqrt(2 / fan_in)``."""
+    """He normal initializer: truncated normal with ``stddev = sqrt(2 / fan_in)``.
+
+    Same as ``VarianceScaling(2.0, "fan_in", "truncated_normal")``; suited to ReLU networks (He et
+    al., 2015). Call the instance as ``initializer(shape, dtype=None)``; ``dtype`` defaults to
+    ``keras.backend.floatx()`` and must be a float dtype.
+
+    Args:
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+        input_axes: Optional list of the axes of the weight shape whose sizes multiply to
+            ``fan_in``, for kernels whose layout is not ``(..., in, out)`` (e.g. an ``EinsumDense``
+            kernel). Pass it together with ``output_axes``; ``None`` (default) uses Keras's rule
+            (last axis out, second-to-last in, both times the receptive field of conv kernels).
+        output_axes: Optional list of the axes whose sizes multiply to ``fan_out``; see
+            ``input_axes``.
+
+    Raises:
+        ValueError: If only one of ``input_axes`` and ``output_axes`` is given, or ``seed`` is
+            neither an integer, a ``SeedGenerator`` nor ``None``.
+
+    Example:
+
+    >>> keras.initializers.HeNormal(seed=0)(shape=(3, 4)).shape
+    (3, 4)
+    """
     _SCALE, _MODE, _DIST = 2.0, "fan_in", "truncated_normal"
 
 
 class HeUniform(_FixedVarianceScaling):
-    """``U[-limit, limit]``, ``limit = sqrt(6 / fan_in)``."""
+    """He uniform initializer: ``w ~ U[-limit, limit]`` with ``limit = sqrt(6 / fan_in)``.
+
+    Same as ``VarianceScaling(2.0, "fan_in", "uniform")``; suited to ReLU networks (He et al.,
+    2015). Call the instance as ``initializer(shape, dtype=None)``; ``dtype`` defaults to
+    ``keras.backend.floatx()`` and must be a float dtype.
+
+    Args:
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+        input_axes: Optional list of the axes of the weight shape whose sizes multiply to
+            ``fan_in``, for kernels whose layout is not ``(..., in, out)`` (e.g. an ``EinsumDense``
+            kernel). Pass it together with ``output_axes``; ``None`` (default) uses Keras's rule
+            (last axis out, second-to-last in, both times the receptive field of conv kernels).
+        output_axes: Optional list of the axes whose sizes multiply to ``fan_out``; see
+            ``input_axes``.
+
+    Raises:
+        ValueError: If only one of ``input_axes`` and ``output_axes`` is given, or ``seed`` is
+            neither an integer, a ``SeedGenerator`` nor ``None``.
+
+    Example:
+
+    >>> keras.initializers.HeUniform(seed=0)(shape=(3, 4)).shape
+    (3, 4)
+    """
     _SCALE, _MODE, _DIST = 2.0, "fan_in", "uniform"
 
 
 class Orthogonal(RandomInitializer):
-    """A (semi-)orthogonal matrix from the QR decomposition of a normal sample, times ``gain``.
+    """Orthogonal initializer: a (semi-)orthogonal matrix from the QR decomposition of a normal sample, times ``gain``.
 
-    Shapes of rank > 2 are treated as ``(prod(shape[:-1]), shape[-1])`` and reshaped back.
-    Fewer rows than columns gives orthonormal rows, otherwise orthonormal columns.
+    Shapes of rank > 2 are treated as ``(prod(shape[:-1]), shape[-1])`` and reshaped back. With
+    fewer rows than columns the rows are orthonormal, otherwise the columns. Orthogonal weights keep
+    the norm of signals through deep linear and recurrent layers (Saxe et al., 2014). Call the
+    instance as ``initializer(shape, dtype=None)``; ``dtype`` defaults to ``keras.backend.floatx()``
+    and must be a float dtype.
+
+    Args:
+        gain: Multiplicative factor applied to the orthogonal matrix. Defaults to ``1.0``.
+        seed: An integer, a ``keras.random.SeedGenerator``, or ``None``. With an integer every call
+            returns the same values (as in Keras 3); with a generator each call draws its next seed;
+            with ``None`` (default) each call draws a fresh key from the global stream, which
+            ``keras.utils.set_random_seed(n)`` makes reproducible.
+
+    Raises:
+        ValueError: If ``seed`` is invalid, or (when called) the shape has rank < 2.
 
     Example:
         >>> w = Orthogonal(seed=0)(shape=(4, 4))

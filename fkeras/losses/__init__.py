@@ -98,21 +98,58 @@ ALL_OBJECTS_DICT.update({
 
 
 def serialize(loss):
-    """A loss function or ``Loss`` instance as a config (a name for built-in functions)."""
+    """Turn a loss into a serializable config.
+
+    Args:
+        loss: A built-in loss function (serialized as its name), a ``Loss`` instance (its class
+            name and ``get_config()``), or a registered custom loss.
+
+    Returns:
+        A string or a JSON-compatible dict that ``keras.losses.deserialize`` turns back into the
+        loss.
+    """
     return _registry.serialize_keras_object(loss)
 
 
 def deserialize(name, custom_objects=None):
-    """Rebuild a loss function or ``Loss`` instance from ``serialize``'s output."""
+    """Rebuild a loss from the output of ``keras.losses.serialize``.
+
+    Args:
+        name: A loss name (``"mse"``, ``"categorical_crossentropy"``) or a config dict with
+            ``"class_name"`` and ``"config"`` keys.
+        custom_objects: Optional dict mapping names to custom loss classes or functions, consulted
+            before the built-in losses.
+
+    Returns:
+        The loss function or a new ``Loss`` instance.
+
+    Raises:
+        ValueError: If the name or class cannot be found.
+
+    Example:
+
+    >>> loss = keras.losses.deserialize(keras.losses.serialize(keras.losses.Huber(delta=2.0)))
+    """
     return _registry.deserialize_keras_object(name, module_objects=ALL_OBJECTS_DICT,
                                               custom_objects=custom_objects)
 
 
 def get(identifier):
-    """Look up a loss: a name (``"mse"``, ``"categorical_crossentropy"``,
-    ``"CategoricalCrossentropy"``), a config dict, a ``Loss`` class or instance, or a callable.
+    """Look up a loss from a name, a config, a class, an instance or a function.
 
-    Function names give the function; class names give an instance with default arguments.
+    Function names give the function; class names give an instance built with default
+    arguments; configs are deserialized; callables and instances are returned as they are.
+
+    Args:
+        identifier: A loss name (``"mse"``, ``"categorical_crossentropy"``,
+            ``"CategoricalCrossentropy"`` or a registered custom name), a config dict, a ``Loss``
+            class or instance, a callable, or ``None``.
+
+    Returns:
+        A loss function or ``Loss`` instance, or ``None`` when ``identifier`` is ``None``.
+
+    Raises:
+        ValueError: If ``identifier`` is an unknown name or cannot be interpreted as a loss.
 
     Example:
 

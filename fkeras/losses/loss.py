@@ -62,10 +62,25 @@ def _to_array(x, dtype=None):
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
-    """Squeeze or expand the last axis when the ranks differ by exactly one (Keras rule).
+    """Bring two arrays to the same rank when their ranks differ by exactly one (Keras's rule).
 
-    A trailing axis of size 1 is dropped from the higher-rank array, except that a rank-1
-    array facing a rank-2 ``(n, 1)`` array is expanded to ``(n, 1)`` instead.
+    A trailing axis of size 1 is dropped from the higher-rank array, except that a rank-1 array
+    facing a rank-2 ``(n, 1)`` array is expanded to ``(n, 1)`` instead (when ``expand_rank_1``).
+    Arrays whose ranks are equal, or differ by more than one, are returned unchanged.
+
+    Args:
+        x1: First array (typically ``y_true``).
+        x2: Second array (typically ``y_pred`` or a weight array).
+        expand_rank_1: Whether a rank-1 array facing an ``(n, 1)`` array is expanded to ``(n, 1)``
+            (``True``, default) rather than the other one being squeezed to ``(n,)``.
+
+    Returns:
+        The pair ``(x1, x2)``, possibly with one of them squeezed or expanded.
+
+    Example:
+
+    >>> a, b = keras.losses.squeeze_or_expand_to_same_rank(np.zeros((4, 3, 1)), np.zeros((4, 3)))
+    >>> a.shape, b.shape   # ((4, 3), (4, 3))
     """
     r1, r2 = len(x1.shape), len(x2.shape)
     if r1 == r2:
@@ -158,7 +173,34 @@ def apply_mask(sample_weight, mask, dtype, reduction):
 
 def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum_over_batch_size",
                            dtype=None):
-    """Weight ``values`` by ``sample_weight`` and ``mask``, then reduce (Keras 3 rules)."""
+    """Weight loss values by ``sample_weight`` and ``mask``, then reduce them (Keras 3 rules).
+
+    The mask is merged into the sample weights first; for ``"sum_over_batch_size"`` / ``"mean"``
+    the valid entries are up-weighted by ``total / valid`` so that the mean is over valid entries
+    only. Weights are brought to a shape that broadcasts onto ``values`` (a ``(batch,)`` weight
+    applies to every value of its row).
+
+    Args:
+        values: Unreduced loss values, e.g. shape ``(batch,)`` or ``(batch, d)``.
+        sample_weight: Optional weights broadcastable to ``values`` (after Keras's rank rules).
+        mask: Optional 0/1 (or boolean) array marking the valid entries of ``values``.
+        reduction: ``"sum_over_batch_size"`` (default) or ``"mean"``: the weighted sum divided by
+            the number of values; ``"sum"``: the weighted sum; ``"mean_with_sample_weight"``: the
+            weighted sum divided by the sum of the weights; ``None`` / ``"none"``: no reduction.
+        dtype: Dtype the values are cast to before weighting; ``None`` keeps their own dtype.
+
+    Returns:
+        A scalar, or the weighted values for ``reduction=None``.
+
+    Raises:
+        ValueError: If ``reduction`` is not a known name, or the weights or mask cannot be
+            broadcast to ``values``.
+
+    Example:
+
+    >>> keras.losses.reduce_weighted_values(np.array([1., 2., 3.]), sample_weight=np.array([1., 0., 1.]))
+    ... # 1.333
+    """
     reduction = standardize_reduction(reduction)
     values = _to_array(values, dtype)
     if sample_weight is not None:

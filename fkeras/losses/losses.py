@@ -102,7 +102,15 @@ def _convert_binary_labels_to_hinge(y_true):
 # --------------------------------------------------------------------------------------
 
 def mean_squared_error(y_true, y_pred):
-    """``mean(square(y_true - y_pred), axis=-1)``.
+    """Mean squared error per sample: ``mean(square(y_true - y_pred), axis=-1)``.
+
+    Args:
+        y_true: Ground-truth values, shape ``(batch, ..., d)``.
+        y_pred: Predicted values, same shape as ``y_true`` (or broadcastable to it).
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
 
     Example:
 
@@ -113,20 +121,59 @@ def mean_squared_error(y_true, y_pred):
 
 
 def mean_absolute_error(y_true, y_pred):
-    """``mean(abs(y_true - y_pred), axis=-1)``."""
+    """Mean absolute error per sample: ``mean(abs(y_true - y_pred), axis=-1)``.
+
+    Args:
+        y_true: Ground-truth values, shape ``(batch, ..., d)``.
+        y_pred: Predicted values, same shape as ``y_true`` (or broadcastable to it).
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+
+    Example:
+
+    >>> keras.losses.mean_absolute_error([[0., 1.]], [[1., 3.]])   # [1.5]
+    """
     y_true, y_pred = _prep_pair("mean_absolute_error", y_true, y_pred)
     return jnp.mean(jnp.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    """``100 * mean(abs((y_true - y_pred) / maximum(abs(y_true), epsilon)), axis=-1)``."""
+    """Mean absolute percentage error per sample:
+    ``100 * mean(abs((y_true - y_pred) / maximum(abs(y_true), epsilon)), axis=-1)``.
+
+    The denominator is floored at ``keras.backend.epsilon()`` so a zero target gives a large but
+    finite value.
+
+    Args:
+        y_true: Ground-truth values, shape ``(batch, ..., d)``.
+        y_pred: Predicted values, same shape as ``y_true`` (or broadcastable to it).
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+    """
     y_true, y_pred = _prep_pair("mean_absolute_percentage_error", y_true, y_pred)
     diff = jnp.abs((y_true - y_pred) / jnp.maximum(jnp.abs(y_true), epsilon()))
     return 100.0 * jnp.mean(diff, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)``."""
+    """Mean squared logarithmic error per sample:
+    ``mean(square(log(maximum(y_pred, eps) + 1) - log(maximum(y_true, eps) + 1)), axis=-1)``.
+
+    Both inputs are floored at ``keras.backend.epsilon()`` before the logarithm, so negative values
+    count as (almost) zero.
+
+    Args:
+        y_true: Ground-truth values, shape ``(batch, ..., d)``.
+        y_pred: Predicted values, same shape as ``y_true`` (or broadcastable to it).
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+    """
     y_true, y_pred = _prep_pair("mean_squared_logarithmic_error", y_true, y_pred)
     eps = epsilon()
     first = jnp.log(jnp.maximum(y_pred, eps) + 1.0)
@@ -135,7 +182,19 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis=axis)`` (in ``[-1, 1]``).
+    """Negative cosine similarity: ``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis=axis)``.
+
+    The result lies in ``[-1, 1]``: ``-1`` means the vectors point the same way, ``0`` that they are
+    orthogonal (or one of them is zero), ``1`` that they are opposite. Minimising it therefore
+    aligns the predictions with the targets.
+
+    Args:
+        y_true: Ground-truth values, shape ``(batch, ..., d)``.
+        y_pred: Predicted values, same shape as ``y_true`` (or broadcastable to it).
+        axis: Axis along which the vectors are normalised and compared. Defaults to ``-1``.
+
+    Returns:
+        The negative cosine similarity, with ``axis`` reduced.
 
     Example:
 
@@ -146,8 +205,26 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 
 
 def huber(y_true, y_pred, delta=1.0):
-    """Huber loss: ``0.5 x^2`` for ``|x| <= delta``, else ``delta |x| - 0.5 delta^2``; mean over
-    the last axis."""
+    """Huber loss per sample, averaged over the last axis.
+
+    With ``x = y_pred - y_true``: ``0.5 * x**2`` where ``|x| <= delta``, else
+    ``delta * |x| - 0.5 * delta**2``. It is quadratic near zero and linear for large errors, so it
+    is less sensitive to outliers than the squared error.
+
+    Args:
+        y_true: Ground-truth values, shape ``(batch, ..., d)``.
+        y_pred: Predicted values, same shape as ``y_true`` (or broadcastable to it).
+        delta: The error size at which the loss switches from quadratic to linear. Defaults to
+            ``1.0``.
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+
+    Example:
+
+    >>> keras.losses.huber([[0., 1.]], [[0.6, 0.4]])   # [0.18]
+    """
     y_true, y_pred = _prep_pair("huber", y_true, y_pred)
     delta = jnp.asarray(delta, y_pred.dtype)
     error = y_pred - y_true
@@ -158,7 +235,19 @@ def huber(y_true, y_pred, delta=1.0):
 
 
 def log_cosh(y_true, y_pred):
-    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed without overflow."""
+    """Logarithm of the hyperbolic cosine of the error: ``mean(log(cosh(y_pred - y_true)), axis=-1)``.
+
+    It behaves like ``x**2 / 2`` for small errors and like ``|x| - log(2)`` for large ones, and is
+    evaluated in a form that does not overflow for large errors.
+
+    Args:
+        y_true: Ground-truth values, shape ``(batch, ..., d)``.
+        y_pred: Predicted values, same shape as ``y_true`` (or broadcastable to it).
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+    """
     y_true, y_pred = _prep_pair("log_cosh", y_true, y_pred)
     x = y_pred - y_true
     return jnp.mean(x + jax.nn.softplus(-2.0 * x) - jnp.log(2.0).astype(x.dtype), axis=-1)
@@ -169,7 +258,22 @@ def log_cosh(y_true, y_pred):
 # --------------------------------------------------------------------------------------
 
 def kl_divergence(y_true, y_pred):
-    """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to ``[eps, 1]``."""
+    """Kullback-Leibler divergence per sample: ``sum(y_true * log(y_true / y_pred), axis=-1)``.
+
+    Both inputs are clipped to ``[epsilon, 1]`` first, so zeros do not produce ``inf`` or ``nan``.
+
+    Args:
+        y_true: Target probability distributions, shape ``(batch, ..., num_classes)``.
+        y_pred: Predicted probability distributions, same shape as ``y_true``.
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+
+    Example:
+
+    >>> keras.losses.kl_divergence([[0.5, 0.5]], [[0.9, 0.1]])   # [0.511]
+    """
     y_true, y_pred = _prep_pair("kl_divergence", y_true, y_pred)
     y_true = jnp.clip(y_true, epsilon(), 1.0)
     y_pred = jnp.clip(y_pred, epsilon(), 1.0)
@@ -177,7 +281,18 @@ def kl_divergence(y_true, y_pred):
 
 
 def poisson(y_true, y_pred):
-    """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``."""
+    """Poisson negative log-likelihood per sample: ``mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)``.
+
+    Use it when the targets are counts and ``y_pred`` is the predicted (positive) rate.
+
+    Args:
+        y_true: Observed counts, shape ``(batch, ..., d)``.
+        y_pred: Predicted rates, same shape as ``y_true``.
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+    """
     y_true, y_pred = _prep_pair("poisson", y_true, y_pred)
     return jnp.mean(y_pred - y_true * jnp.log(y_pred + epsilon()), axis=-1)
 
@@ -191,10 +306,27 @@ def _binary_ce_elementwise(y_true, y_pred, from_logits):
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Binary crossentropy, averaged over ``axis``.
+    """Binary crossentropy, averaged over ``axis``:
+    ``mean(-(y * log(p) + (1 - y) * log(1 - p)), axis)``.
 
-    ``label_smoothing`` squeezes the labels towards 0.5:
-    ``y_true * (1 - label_smoothing) + 0.5 * label_smoothing``.
+    ``p`` is ``y_pred`` clipped to ``[epsilon, 1 - epsilon]`` (or ``sigmoid(y_pred)`` for logits).
+    With ``label_smoothing = s`` the labels become ``y_true * (1 - s) + 0.5 * s``.
+
+    Args:
+        y_true: Binary targets (0 or 1, or soft labels in ``[0, 1]``), shape ``(batch, ..., d)``.
+        y_pred: Predicted probabilities (or logits with ``from_logits=True``), same shape as
+            ``y_true``.
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; ``0`` (default) uses the labels as they are, larger
+            values pull them towards 0.5.
+        axis: Axis the per-element losses are averaged over. Defaults to ``-1``.
+
+    Returns:
+        The loss per sample, with ``axis`` reduced.
+
+    Raises:
+        ValueError: If ``y_true`` and ``y_pred`` have different shapes.
 
     Example:
 
@@ -210,11 +342,37 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
                               from_logits=False, label_smoothing=0.0, axis=-1):
-    """Binary focal crossentropy (Lin et al., 2018), averaged over ``axis``.
+    """Binary focal crossentropy (Lin et al., 2018), averaged over ``axis``:
+    ``mean((1 - p_t) ** gamma * bce, axis)`` with ``p_t = y * p + (1 - y) * (1 - p)``.
 
-    ``focal_factor = (1 - p_t) ** gamma`` with ``p_t = y p + (1 - y)(1 - p)``; with
-    ``apply_class_balancing`` the loss is further weighted by ``alpha`` for class 1 and
-    ``1 - alpha`` for class 0.
+    The focal factor ``(1 - p_t) ** gamma`` shrinks the loss of examples that are already well
+    classified, so training concentrates on the hard ones. With ``apply_class_balancing`` each
+    term is further multiplied by ``alpha`` (class 1) or ``1 - alpha`` (class 0).
+
+    Args:
+        y_true: Binary targets (0 or 1), shape ``(batch, ..., d)``.
+        y_pred: Predicted probabilities (or logits with ``from_logits=True``), same shape as
+            ``y_true``.
+        apply_class_balancing: Whether to weight the two classes by ``alpha`` and ``1 - alpha``.
+            Defaults to ``False``.
+        alpha: Weight of class 1 when ``apply_class_balancing`` is on (class 0 gets
+            ``1 - alpha``). Defaults to ``0.25``.
+        gamma: Focusing exponent; ``0`` gives the plain binary crossentropy. Defaults to ``2.0``.
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; the labels become ``y_true * (1 - s) + 0.5 * s``.
+            Defaults to ``0.0``.
+        axis: Axis the per-element losses are averaged over. Defaults to ``-1``.
+
+    Returns:
+        The loss per sample, with ``axis`` reduced.
+
+    Raises:
+        ValueError: If ``y_true`` and ``y_pred`` have different shapes.
+
+    Example:
+
+    >>> keras.losses.binary_focal_crossentropy([[0, 1]], [[0.6, 0.4]], gamma=2.0)   # [0.330]
     """
     _check_axis(axis)
     y_true, y_pred = _prep_pair("binary_focal_crossentropy", y_true, y_pred, same_shape=True)
@@ -253,10 +411,27 @@ def _log_probs(y_pred, from_logits, axis):
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Categorical crossentropy between one-hot ``y_true`` and ``y_pred`` along ``axis``.
+    """Categorical crossentropy along ``axis``: ``-sum(y_true * log(p), axis)``.
 
-    With ``label_smoothing = s`` the targets become ``y_true * (1 - s) + s / num_classes``.
-    For integer labels use ``sparse_categorical_crossentropy``.
+    ``p`` is ``y_pred`` renormalised to sum to 1 and clipped to ``[epsilon, 1 - epsilon]``, or
+    ``softmax(y_pred)`` with ``from_logits=True``. With ``label_smoothing = s`` the targets become
+    ``y_true * (1 - s) + s / num_classes``. For integer labels use
+    ``sparse_categorical_crossentropy``.
+
+    Args:
+        y_true: One-hot (or soft) targets, shape ``(batch, ..., num_classes)``.
+        y_pred: Predicted class probabilities (or logits with ``from_logits=True``), same shape as
+            ``y_true``.
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; ``0`` (default) uses the targets as they are.
+        axis: The class axis. Defaults to ``-1``.
+
+    Returns:
+        The loss per sample, with ``axis`` reduced.
+
+    Raises:
+        ValueError: If the shapes differ (with a hint when ``y_true`` looks like integer labels).
 
     Example:
 
@@ -285,7 +460,27 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     """Alpha-balanced categorical focal crossentropy:
     ``sum(alpha * (1 - p) ** gamma * -y_true * log(p), axis)``.
 
-    ``alpha`` may be a scalar or one weight per class.
+    ``p`` is the predicted probability of each class (``softmax(y_pred)`` for logits), so classes
+    predicted with high confidence contribute little and training focuses on the hard examples.
+
+    Args:
+        y_true: One-hot targets, shape ``(batch, ..., num_classes)``.
+        y_pred: Predicted class probabilities (or logits with ``from_logits=True``), same shape as
+            ``y_true``.
+        alpha: Balancing weight, a scalar or one weight per class. Defaults to ``0.25``.
+        gamma: Focusing exponent; ``0`` (with ``alpha=1``) gives the categorical crossentropy.
+            Defaults to ``2.0``.
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; the targets become ``y_true * (1 - s) + s / num_classes``.
+            Defaults to ``0.0``.
+        axis: The class axis. Defaults to ``-1``.
+
+    Returns:
+        The loss per sample, with ``axis`` reduced.
+
+    Raises:
+        ValueError: If ``y_true`` and ``y_pred`` have different shapes.
     """
     _check_axis(axis)
     y_true, y_pred = _prep(y_true, y_pred)
@@ -344,11 +539,30 @@ def _sparse_cce_with_mask(y_true, y_pred, from_logits=False, ignore_class=None, 
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """Crossentropy between integer labels ``y_true`` (shape ``(batch,)`` or ``(batch, 1)``)
-    and ``y_pred`` of shape ``(batch, num_classes)``.
+    """Crossentropy with integer labels: ``-log(p[y_true])`` along the class ``axis``.
 
-    Entries whose label equals ``ignore_class`` get loss 0 (the ``Loss`` class also leaves
-    them out of the mean).
+    Equivalent to ``categorical_crossentropy`` with the one-hot encoding of ``y_true``. Entries
+    whose label equals ``ignore_class`` get loss 0 (the ``Loss`` class also leaves them out of the
+    mean).
+
+    Args:
+        y_true: Integer class indices, shape ``y_pred.shape`` without the class axis, or with a
+            size-1 class axis (e.g. ``(batch,)`` or ``(batch, 1)`` for ``(batch, num_classes)``
+            predictions). Float labels are rounded.
+        y_pred: Predicted class probabilities (or logits with ``from_logits=True``), shape
+            ``(batch, ..., num_classes)``.
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        ignore_class: Optional integer label (e.g. a "void" class in segmentation) whose entries
+            get no loss. ``None`` (default) keeps every entry.
+        axis: The class axis of ``y_pred``. Defaults to ``-1``.
+
+    Returns:
+        The loss per sample, shape of ``y_pred`` without the class axis.
+
+    Raises:
+        ValueError: If ``y_true`` does not have the shape of integer labels for ``y_pred`` (with
+            a hint when it looks one-hot encoded).
 
     Example:
 
@@ -364,22 +578,59 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 # --------------------------------------------------------------------------------------
 
 def hinge(y_true, y_pred):
-    """``mean(maximum(1 - y_true * y_pred, 0), axis=-1)``; 0/1 labels are mapped to -1/1."""
+    """Hinge loss per sample: ``mean(maximum(1 - y_true * y_pred, 0), axis=-1)``.
+
+    Labels are expected to be -1 or 1; labels given as 0/1 are converted to -1/1 first.
+
+    Args:
+        y_true: Binary targets, -1/1 or 0/1, shape ``(batch, ..., d)``.
+        y_pred: Predicted scores (unbounded), same shape as ``y_true``.
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+
+    Example:
+
+    >>> keras.losses.hinge([[0., 1.]], [[0.6, 0.4]])   # [1.1]
+    """
     y_true, y_pred = _prep_pair("hinge", y_true, y_pred)
     y_true = _convert_binary_labels_to_hinge(y_true)
     return jnp.mean(jnp.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
-    """``mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)``; 0/1 labels become -1/1."""
+    """Squared hinge loss per sample: ``mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)``.
+
+    Labels given as 0/1 are converted to -1/1 first.
+
+    Args:
+        y_true: Binary targets, -1/1 or 0/1, shape ``(batch, ..., d)``.
+        y_pred: Predicted scores (unbounded), same shape as ``y_true``.
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+    """
     y_true, y_pred = _prep_pair("squared_hinge", y_true, y_pred)
     y_true = _convert_binary_labels_to_hinge(y_true)
     return jnp.mean(jnp.square(jnp.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
 def categorical_hinge(y_true, y_pred):
-    """``maximum(neg - pos + 1, 0)`` with ``pos = sum(y_true * y_pred)`` and
-    ``neg = max((1 - y_true) * y_pred)`` over the last axis."""
+    """Categorical hinge loss per sample: ``maximum(neg - pos + 1, 0)``.
+
+    ``pos = sum(y_true * y_pred, axis=-1)`` is the score of the true class and
+    ``neg = max((1 - y_true) * y_pred, axis=-1)`` the best score among the other classes.
+
+    Args:
+        y_true: One-hot targets, shape ``(batch, ..., num_classes)``.
+        y_pred: Predicted class scores, same shape as ``y_true``.
+
+    Returns:
+        The loss per sample, an array with the last axis of ``y_true`` reduced (shape
+        ``(batch, ...)``).
+    """
     y_true, y_pred = _prep_pair("categorical_hinge", y_true, y_pred)
     pos = jnp.sum(y_true * y_pred, axis=-1)
     neg = jnp.max((1.0 - y_true) * y_pred, axis=-1)
@@ -391,8 +642,24 @@ def categorical_hinge(y_true, y_pred):
 # --------------------------------------------------------------------------------------
 
 def dice(y_true, y_pred, axis=None):
-    """Dice loss ``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + eps)`` over
-    ``axis`` (all axes when ``None``)."""
+    """Dice loss: ``1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred) + epsilon)`` over ``axis``.
+
+    It measures the overlap of a predicted and a true (soft) mask and is common for image
+    segmentation with unbalanced classes.
+
+    Args:
+        y_true: Target masks (0/1 or soft values), e.g. shape ``(batch, height, width, channels)``.
+        y_pred: Predicted masks in ``[0, 1]``, same shape as ``y_true`` (or broadcastable to it).
+        axis: Axis or tuple of axes the sums run over. ``None`` (default) sums over every axis,
+            giving a single number for the whole batch; ``(1, 2, 3)`` gives one loss per image.
+
+    Returns:
+        The Dice loss with ``axis`` reduced (a scalar for ``axis=None``).
+
+    Example:
+
+    >>> keras.losses.dice([[1., 0.], [1., 1.]], [[1., 0.], [0., 1.]])   # 0.2
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     _check_broadcast("dice", y_true, y_pred)
     axis = tuple(axis) if isinstance(axis, list) else axis
@@ -402,9 +669,23 @@ def dice(y_true, y_pred, axis=None):
 
 
 def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
-    """Tversky loss ``1 - I / (I + alpha * sum((1 - y_pred) y_true)
-    + beta * sum(y_pred (1 - y_true)) + eps)`` with ``I = sum(y_true y_pred)`` (Keras's
-    weighting); ``alpha = beta = 0.5`` gives the Dice loss."""
+    """Tversky loss: ``1 - I / (I + alpha * sum((1 - y_pred) * y_true) + beta * sum(y_pred * (1 - y_true)) + eps)``.
+
+    ``I = sum(y_true * y_pred)`` is the overlap; as in Keras, ``alpha`` weights the target mass
+    the prediction misses and ``beta`` the predicted mass outside the target.
+    ``alpha = beta = 0.5`` gives the Dice loss (Salehi et al., 2017).
+
+    Args:
+        y_true: Target masks (0/1 or soft values).
+        y_pred: Predicted masks in ``[0, 1]``, same shape as ``y_true`` (or broadcastable to it).
+        alpha: Weight of ``sum((1 - y_pred) * y_true)``. Defaults to ``0.5``.
+        beta: Weight of ``sum(y_pred * (1 - y_true))``. Defaults to ``0.5``.
+        axis: Axis or tuple of axes the sums run over. ``None`` (default) sums over every axis,
+            giving a single number for the whole batch.
+
+    Returns:
+        The Tversky loss with ``axis`` reduced (a scalar for ``axis=None``).
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     _check_broadcast("tversky", y_true, y_pred)
     axis = tuple(axis) if isinstance(axis, list) else axis
@@ -415,12 +696,21 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
 
 
 def ctc(y_true, y_pred):
-    """CTC loss per sequence.
+    """Connectionist Temporal Classification loss, one value per sequence: ``-log p(labels | logits)``.
+
+    The probability sums over every alignment of the label sequence to the ``time`` steps of
+    ``y_pred`` (with blanks and repeats), computed by ``optax.ctc_loss``.
 
     Args:
         y_true: ``(batch, max_label_length)`` integer labels; ``0`` is the blank and pads
             the end of shorter label sequences.
         y_pred: ``(batch, time, num_classes)`` logits (not softmax-normalized).
+
+    Returns:
+        The negative log-likelihood of each label sequence, shape ``(batch,)``.
+
+    Raises:
+        ValueError: If ``y_true`` is not rank 2, ``y_pred`` not rank 3, or the batch sizes differ.
     """
     y_true = _to_array(y_true)
     y_pred = _to_array(y_pred)
@@ -457,8 +747,23 @@ def _ctc_core(labels, logits):
 
 
 def categorical_generalized_cross_entropy(y_true, y_pred, q):
-    """Generalized cross entropy ``(1 - p ** q) / q`` with ``p`` the predicted probability
-    of the true class (integer labels); ``q -> 0`` tends to CE, ``q = 1`` to MAE."""
+    """Generalized cross entropy (Zhang & Sabuncu, 2018): ``(1 - p ** q) / q``.
+
+    ``p`` is the predicted probability of the true class. As ``q`` tends to 0 the loss tends to
+    the categorical crossentropy; at ``q = 1`` it equals the mean absolute error, which is more
+    robust to noisy labels.
+
+    Args:
+        y_true: Integer class indices, shape ``(batch,)`` or ``(batch, 1)``.
+        y_pred: Predicted class probabilities, shape ``(batch, num_classes)``.
+        q: The noise-robustness exponent, in ``(0, 1]``.
+
+    Returns:
+        The loss per sample, shape ``(batch,)``.
+
+    Raises:
+        ValueError: If ``y_true`` does not have the shape of integer labels for ``y_pred``.
+    """
     y_true, y_pred = _prep(y_true, y_pred)
     if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
         y_true = jnp.squeeze(y_true, -1)
@@ -501,6 +806,26 @@ def _map_pairs(fn, y_true, y_pred):
 
 class LossFunctionWrapper(Loss):
     """Wrap a function ``fn(y_true, y_pred, **kwargs) -> per-sample losses`` as a ``Loss``.
+
+    The wrapper adds what the ``Loss`` class provides on top of a plain function: sample weights,
+    masks, the reduction and serialization (``fn`` must be a registered or built-in function for
+    ``from_config`` to find it again).
+
+    Args:
+        fn: The loss function. It receives ``y_true`` and ``y_pred`` (brought to the same rank)
+            plus the extra keyword arguments, and returns unreduced losses.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance. ``None`` (default) derives one from the class name.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+        **kwargs: Extra keyword arguments passed to ``fn`` on every call (and stored in the
+            config).
+
+    Raises:
+        TypeError: If ``fn`` is not callable.
 
     Example:
 
@@ -576,7 +901,17 @@ class _BuiltinWrapper(LossFunctionWrapper):
 
 
 class MeanSquaredError(_BuiltinWrapper):
-    """Mean of squares of errors: ``loss = mean(square(y_true - y_pred))``.
+    """Mean of squared errors: ``loss = mean(square(y_true - y_pred), axis=-1)``, then reduced.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"mean_squared_error"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
 
     Example:
 
@@ -590,14 +925,44 @@ class MeanSquaredError(_BuiltinWrapper):
 
 
 class MeanAbsoluteError(_BuiltinWrapper):
-    """Mean absolute error: ``loss = mean(abs(y_true - y_pred))``."""
+    """Mean of absolute errors: ``loss = mean(abs(y_true - y_pred), axis=-1)``, then reduced.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"mean_absolute_error"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+
+    Example:
+
+    ```python
+    keras.losses.MeanAbsoluteError()([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]])  # 0.5
+    ```
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
         super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
 
 
 class MeanAbsolutePercentageError(_BuiltinWrapper):
-    """Mean absolute percentage error: ``loss = 100 * mean(abs((y_true - y_pred) / y_true))``."""
+    """Mean absolute percentage error: ``loss = 100 * mean(abs((y_true - y_pred) / y_true), axis=-1)``.
+
+    The denominator is floored at ``keras.backend.epsilon()`` so a zero target stays finite.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"mean_absolute_percentage_error"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error",
                  dtype=None):
@@ -605,7 +970,21 @@ class MeanAbsolutePercentageError(_BuiltinWrapper):
 
 
 class MeanSquaredLogarithmicError(_BuiltinWrapper):
-    """Mean squared logarithmic error: ``mean(square(log(y_true + 1) - log(y_pred + 1)))``."""
+    """Mean squared logarithmic error: ``loss = mean(square(log(y_true + 1) - log(y_pred + 1)), axis=-1)``.
+
+    Both inputs are floored at ``keras.backend.epsilon()`` before the logarithm. The loss cares
+    about relative rather than absolute errors.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"mean_squared_logarithmic_error"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error",
                  dtype=None):
@@ -613,7 +992,28 @@ class MeanSquaredLogarithmicError(_BuiltinWrapper):
 
 
 class CosineSimilarity(_BuiltinWrapper):
-    """Negative cosine similarity along ``axis`` (``-1`` means identical direction)."""
+    """Negative cosine similarity: ``loss = -sum(l2_normalize(y_true) * l2_normalize(y_pred), axis=axis)``.
+
+    Values lie in ``[-1, 1]``; ``-1`` means the prediction points exactly like the target, so
+    minimising the loss aligns them.
+
+    Args:
+        axis: Axis along which the vectors are compared. Defaults to ``-1``.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"cosine_similarity"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+
+    Example:
+
+    ```python
+    keras.losses.CosineSimilarity()([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]])  # -0.5
+    ```
+    """
 
     _config_keys = ("axis",)
 
@@ -623,7 +1023,20 @@ class CosineSimilarity(_BuiltinWrapper):
 
 
 class Huber(_BuiltinWrapper):
-    """Huber loss: quadratic for ``|error| <= delta``, linear beyond.
+    """Huber loss: ``0.5 * x**2`` if ``|x| <= delta`` else ``delta * |x| - 0.5 * delta**2``, ``x = y_pred - y_true``.
+
+    Quadratic for small errors and linear for large ones, so outliers weigh less than in the squared
+    error. The per-element values are averaged over the last axis, then reduced.
+
+    Args:
+        delta: Error size at which the loss turns from quadratic to linear. Defaults to ``1.0``.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"huber_loss"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
 
     Example:
 
@@ -640,49 +1053,158 @@ class Huber(_BuiltinWrapper):
 
 
 class LogCosh(_BuiltinWrapper):
-    """Logarithm of the hyperbolic cosine of the prediction error."""
+    """Log-cosh loss: ``loss = mean(log(cosh(y_pred - y_true)), axis=-1)``.
+
+    About ``x**2 / 2`` for small errors and ``|x| - log(2)`` for large ones: like the squared error
+    near zero, but not thrown off by occasional large errors.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"log_cosh"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
         super().__init__(log_cosh, name=name, reduction=reduction, dtype=dtype)
 
 
 class Hinge(_BuiltinWrapper):
-    """Hinge loss ``maximum(1 - y_true * y_pred, 0)``; 0/1 labels are converted to -1/1."""
+    """Hinge loss: ``loss = mean(maximum(1 - y_true * y_pred, 0), axis=-1)``.
+
+    Labels should be -1 or 1; 0/1 labels are converted to -1/1.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"hinge"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+
+    Example:
+
+    ```python
+    keras.losses.Hinge()([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]])  # 1.3
+    ```
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
         super().__init__(hinge, name=name, reduction=reduction, dtype=dtype)
 
 
 class SquaredHinge(_BuiltinWrapper):
-    """Squared hinge loss ``square(maximum(1 - y_true * y_pred, 0))``."""
+    """Squared hinge loss: ``loss = mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)``.
+
+    Labels should be -1 or 1; 0/1 labels are converted to -1/1.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"squared_hinge"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
         super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
 
 
 class CategoricalHinge(_BuiltinWrapper):
-    """Categorical hinge loss ``maximum(neg - pos + 1, 0)``."""
+    """Categorical hinge loss: ``loss = maximum(neg - pos + 1, 0)``.
+
+    ``pos = sum(y_true * y_pred, axis=-1)`` is the score of the true class and ``neg = max((1 -
+    y_true) * y_pred, axis=-1)`` the best score of another class; ``y_true`` is one-hot.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"categorical_hinge"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
         super().__init__(categorical_hinge, name=name, reduction=reduction, dtype=dtype)
 
 
 class KLDivergence(_BuiltinWrapper):
-    """Kullback-Leibler divergence ``y_true * log(y_true / y_pred)``."""
+    """Kullback-Leibler divergence: ``loss = sum(y_true * log(y_true / y_pred), axis=-1)``.
+
+    Both inputs are clipped to ``[epsilon, 1]``; they are expected to be probability distributions
+    over the last axis.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"kl_divergence"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+
+    Example:
+
+    ```python
+    keras.losses.KLDivergence()([[0.5, 0.5]], [[0.9, 0.1]])  # 0.511
+    ```
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
         super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
 
 
 class Poisson(_BuiltinWrapper):
-    """Poisson loss ``y_pred - y_true * log(y_pred)``."""
+    """Poisson loss: ``loss = mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)``.
+
+    The negative Poisson log-likelihood (up to a constant) of counts ``y_true`` given predicted
+    rates ``y_pred``.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"poisson"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
 
 
 class BinaryCrossentropy(_BuiltinWrapper):
-    """Binary crossentropy between 0/1 labels and probabilities (or logits).
+    """Binary crossentropy: ``loss = mean(-(y * log(p) + (1 - y) * log(1 - p)), axis=axis)``.
+
+    For binary (0/1) classification, one probability or logit per label: ``y_pred`` has the shape of
+    ``y_true``, e.g. ``(batch, 1)`` or ``(batch, num_labels)`` for multi-label problems. ``p`` is
+    ``y_pred`` clipped to ``[epsilon, 1 - epsilon]``, or ``sigmoid(y_pred)`` with
+    ``from_logits=True``.
+
+    Args:
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; the labels become ``y_true * (1 - s) + 0.5 * s``.
+            ``0`` (default) leaves them unchanged.
+        axis: Axis the per-element losses are averaged over. Defaults to ``-1``.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"binary_crossentropy"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
 
     Example:
 
@@ -704,7 +1226,38 @@ class BinaryCrossentropy(_BuiltinWrapper):
 
 
 class BinaryFocalCrossentropy(_BuiltinWrapper):
-    """Binary focal crossentropy (down-weights easy examples by ``(1 - p_t) ** gamma``)."""
+    """Binary focal crossentropy: ``loss = mean((1 - p_t) ** gamma * bce, axis)``, ``p_t = y * p + (1 - y) * (1 - p)``.
+
+    The focal factor down-weights examples that are already classified well (Lin et al., 2018). With
+    ``apply_class_balancing=True`` each term is also weighted by ``alpha`` (class 1) or ``1 -
+    alpha`` (class 0).
+
+    Args:
+        apply_class_balancing: Whether to weight the classes by ``alpha`` / ``1 - alpha``. Defaults
+            to ``False``.
+        alpha: Weight of class 1 under class balancing. Defaults to ``0.25``.
+        gamma: Focusing exponent; ``0`` gives the binary crossentropy. Defaults to ``2.0``.
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; the labels become ``y_true * (1 - s) + 0.5 * s``.
+            Defaults to ``0.0``.
+        axis: Axis the per-element losses are averaged over. Defaults to ``-1``.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"binary_focal_crossentropy"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+
+    Example:
+
+    ```python
+    loss = keras.losses.BinaryFocalCrossentropy(gamma=2.0, from_logits=True)
+    loss([0, 1, 0, 0], [-18.6, 0.51, 2.94, -12.8])  # 0.691
+    ```
+    """
 
     _config_keys = ("from_logits", "label_smoothing", "axis", "apply_class_balancing", "alpha", "gamma")
 
@@ -723,7 +1276,26 @@ class BinaryFocalCrossentropy(_BuiltinWrapper):
 
 
 class CategoricalCrossentropy(_BuiltinWrapper):
-    """Crossentropy between one-hot labels and predicted class probabilities (or logits).
+    """Categorical crossentropy: ``loss = -sum(y_true * log(p), axis=axis)``.
+
+    For one-hot labels with ``y_pred`` of the same shape ``(batch, ..., num_classes)``. ``p`` is
+    ``y_pred`` renormalised and clipped, or ``softmax(y_pred)`` with ``from_logits=True``. For
+    integer labels use ``SparseCategoricalCrossentropy``.
+
+    Args:
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; the targets become ``y_true * (1 - s) + s /
+            num_classes``. ``0`` (default) leaves them unchanged.
+        axis: The class axis. Defaults to ``-1``.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"categorical_crossentropy"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
 
     Example:
 
@@ -745,7 +1317,28 @@ class CategoricalCrossentropy(_BuiltinWrapper):
 
 
 class CategoricalFocalCrossentropy(_BuiltinWrapper):
-    """Alpha-balanced focal crossentropy for one-hot labels."""
+    """Categorical focal crossentropy: ``loss = sum(alpha * (1 - p) ** gamma * -y_true * log(p), axis=axis)``.
+
+    A crossentropy for one-hot labels that down-weights confidently classified examples, useful with
+    strong class imbalance (Lin et al., 2018).
+
+    Args:
+        alpha: Balancing weight, a scalar or a list with one weight per class. Defaults to ``0.25``.
+        gamma: Focusing exponent; larger values ignore easy examples more. Defaults to ``2.0``.
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        label_smoothing: Float in ``[0, 1]``; the targets become ``y_true * (1 - s) + s /
+            num_classes``. Defaults to ``0.0``.
+        axis: The class axis. Defaults to ``-1``.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"categorical_focal_crossentropy"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     _config_keys = ("from_logits", "label_smoothing", "axis", "alpha", "gamma")
 
@@ -762,10 +1355,25 @@ class CategoricalFocalCrossentropy(_BuiltinWrapper):
 
 
 class SparseCategoricalCrossentropy(_BuiltinWrapper):
-    """Crossentropy between integer labels and predicted class probabilities (or logits).
+    """Crossentropy with integer labels: ``loss = -log(p[y_true])`` along the last axis.
 
-    ``ignore_class`` (e.g. a "void" label in segmentation) gives those entries loss 0 and
-    leaves them out of the mean.
+    ``y_true`` holds class indices of shape ``(batch,)`` or ``(batch, 1)`` (more generally
+    ``y_pred.shape`` without the class axis) and ``y_pred`` probabilities or logits of shape
+    ``(batch, ..., num_classes)``. ``ignore_class`` (e.g. a "void" label in segmentation) gives
+    those entries loss 0 and leaves them out of the mean.
+
+    Args:
+        from_logits: Whether ``y_pred`` holds logits (``True``) or probabilities (``False``, the
+            default). Logits are handled with a log-sigmoid/log-softmax, which is more stable.
+        ignore_class: Optional integer label to ignore. ``None`` (default) keeps every entry.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"sparse_categorical_crossentropy"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
 
     Example:
 
@@ -791,9 +1399,21 @@ class SparseCategoricalCrossentropy(_BuiltinWrapper):
 
 
 class CTC(_BuiltinWrapper):
-    """Connectionist Temporal Classification loss; ``y_true`` are ``(batch, max_length)``
-    integer labels padded with the blank ``0``, ``y_pred`` are ``(batch, time, classes)``
-    logits."""
+    """Connectionist Temporal Classification loss: ``loss = -log p(y_true | y_pred)`` per sequence.
+
+    ``y_true`` are ``(batch, max_length)`` integer labels padded with the blank ``0``; ``y_pred``
+    are ``(batch, time, num_classes)`` logits. The probability sums over all alignments of the
+    labels to the time steps.
+
+    Args:
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"ctc"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
         super().__init__(ctc, name=name, reduction=reduction, dtype=dtype)
@@ -803,14 +1423,26 @@ class CTC(_BuiltinWrapper):
 
 
 class Dice(_BuiltinWrapper):
-    """Dice loss ``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred))`` over ``axis``.
+    """Dice loss: ``loss = 1 - 2 * sum(y_true * y_pred) / (sum(y_true) + sum(y_pred))`` over ``axis``.
 
-    With ``axis=None`` the sums run over the whole batch (one number per batch).
+    With ``axis=None`` the sums run over the whole batch (one number per batch); pass e.g.
+    ``axis=(1, 2, 3)`` for one value per image.
+
+    Args:
+        axis: Axis or tuple of axes the sums run over; ``None`` (default) means all axes.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"dice"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
 
     Example:
 
     ```python
-    loss = keras.losses.Dice(axis=(1, 2, 3), reduction=None)(y_true, y_pred)  # (batch,)
+    y_true = np.ones((2, 4, 4, 1)); y_pred = np.full((2, 4, 4, 1), 0.5)
+    keras.losses.Dice(axis=(1, 2, 3), reduction=None)(y_true, y_pred)  # shape (2,)
     ```
     """
 
@@ -823,8 +1455,24 @@ class Dice(_BuiltinWrapper):
 
 
 class Tversky(_BuiltinWrapper):
-    """Tversky loss, weighting the two kinds of error by ``alpha`` and ``beta``
-    (``alpha = beta = 0.5`` is the Dice loss)."""
+    """Tversky loss: ``loss = 1 - I / (I + alpha * FN + beta * FP)``, ``I = sum(y_true * y_pred)``.
+
+    ``FN = sum((1 - y_pred) * y_true)`` and ``FP = sum(y_pred * (1 - y_true))`` (Salehi et al.,
+    2017); the sums run over ``axis``. ``alpha = beta = 0.5`` is the Dice loss; raising one of them
+    penalises that kind of error more.
+
+    Args:
+        alpha: Weight of the missed target mass ``FN``. Defaults to ``0.5``.
+        beta: Weight of the predicted mass outside the target ``FP``. Defaults to ``0.5``.
+        axis: Axis or tuple of axes the sums run over; ``None`` (default) means all axes.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to ``"tversky"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+    """
 
     _config_keys = ("alpha", "beta", "axis")
     _mask_inputs = True
@@ -839,8 +1487,25 @@ class Tversky(_BuiltinWrapper):
 
 
 class CategoricalGeneralizedCrossEntropy(_BuiltinWrapper):
-    """Generalized cross entropy ``(1 - p ** q) / q`` for integer labels (robust to label
-    noise)."""
+    """Generalized cross entropy: ``loss = (1 - p ** q) / q``, ``p`` the probability of the true class.
+
+    A noise-robust loss for integer labels (Zhang & Sabuncu, 2018): ``q`` near 0 behaves like the
+    crossentropy, ``q`` near 1 like the mean absolute error.
+
+    Args:
+        q: Noise parameter in the open interval ``(0, 1)``. Defaults to ``0.5``.
+        reduction: How the weighted per-sample losses are combined into the returned value:
+            ``"sum_over_batch_size"`` (default) and ``"mean"`` divide their sum by the number of
+            values, ``"sum"`` adds them up, ``"mean_with_sample_weight"`` divides the sum by the sum
+            of the sample weights, and ``None`` / ``"none"`` returns them unreduced.
+        name: Name of the loss instance (used in logs and configs). Defaults to
+            ``"categorical_generalized_cross_entropy"``.
+        dtype: Dtype the inputs are cast to and the loss is computed in. ``None`` (default) uses
+            ``keras.backend.floatx()``; a ``keras.DTypePolicy`` contributes its compute dtype.
+
+    Raises:
+        ValueError: If ``q`` is not in ``(0, 1)``.
+    """
 
     _config_keys = ("q",)
 

@@ -149,22 +149,59 @@ def _module_objects(functions_first=False):
 
 
 def serialize(metric):
-    """A metric (instance or function) as a Keras 3 config (a name for built-in functions)."""
+    """Turn a metric into a serializable config.
+
+    Args:
+        metric: A ``Metric`` instance (serialized as its class name and ``get_config()``), a
+            built-in metric function (serialized as its name), or a registered custom metric.
+
+    Returns:
+        A string or a JSON-compatible dict that ``keras.metrics.deserialize`` turns back into the
+        metric.
+    """
     return _registry.serialize_keras_object(metric)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a metric instance or function from ``serialize``'s output."""
+    """Rebuild a metric from the output of ``keras.metrics.serialize``.
+
+    Args:
+        config: A metric name or a config dict with ``"class_name"`` and ``"config"`` keys.
+        custom_objects: Optional dict mapping names to custom metric classes or functions, consulted
+            before the built-in metrics.
+
+    Returns:
+        A new ``Metric`` instance, or a metric function.
+
+    Raises:
+        ValueError: If the name or class cannot be found.
+
+    Example:
+
+    >>> m = keras.metrics.deserialize({"class_name": "AUC", "config": {"curve": "PR"}})
+    """
     return _registry.deserialize_keras_object(config, module_objects=_module_objects(),
                                               custom_objects=custom_objects)
 
 
 def get(identifier):
-    """Look up a metric: a name (``"mse"``, ``"accuracy"``, ``"auc"``, ``"Precision"``), a config
-    dict, a ``Metric`` class or instance, or a function ``fn(y_true, y_pred)``.
+    """Look up a metric from a name, a config, a class, an instance or a function.
 
-    Names and classes give a fresh instance with default arguments; instances are returned
-    as they are; a plain function is wrapped in ``MeanMetricWrapper`` (named after it).
+    Names and classes give a fresh instance with default arguments; instances are returned as they
+    are; a plain function ``fn(y_true, y_pred)`` is wrapped in ``MeanMetricWrapper`` (named after
+    it).
+
+    Args:
+        identifier: A metric name (``"mse"``, ``"accuracy"``, ``"auc"``, ``"Precision"`` or a
+            registered custom name), a config dict, a ``Metric`` class or instance, a function, or
+            ``None``.
+
+    Returns:
+        A ``Metric`` instance, or ``None`` when ``identifier`` is ``None``.
+
+    Raises:
+        ValueError: If ``identifier`` is an unknown name, a class that is not a ``Metric``, or
+            anything else that cannot be interpreted as a metric.
 
     Example:
 

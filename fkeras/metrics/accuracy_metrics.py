@@ -10,7 +10,19 @@ from fkeras.metrics.reduction_metrics import MeanMetricWrapper, _arr
 
 
 def accuracy(y_true, y_pred):
-    """How often ``y_pred`` equals ``y_true`` (mean over the last axis)."""
+    """Exact-match accuracy per sample: ``mean(y_true == y_pred, axis=-1)``.
+
+    Args:
+        y_true: Ground-truth labels, shape ``(batch, ..., d)``.
+        y_pred: Predicted labels, same shape as ``y_true`` (or one size-1 axis more or less).
+
+    Returns:
+        A float array of shape ``(batch, ...)``: the fraction of exact matches along the last axis.
+
+    Example:
+
+    >>> keras.metrics.accuracy([[1, 2]], [[1, 3]])   # [0.5]
+    """
     y_pred = _arr(y_pred)
     y_true = _arr(y_true).astype(y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -18,7 +30,15 @@ def accuracy(y_true, y_pred):
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """How often ``y_pred > threshold`` matches binary ``y_true`` (mean over the last axis).
+    """Binary accuracy per sample: ``mean(y_true == (y_pred > threshold), axis=-1)``.
+
+    Args:
+        y_true: Binary (0/1) labels, shape ``(batch, ..., d)``.
+        y_pred: Predicted probabilities (or scores), same shape as ``y_true``.
+        threshold: A prediction above it counts as class 1. Defaults to ``0.5``.
+
+    Returns:
+        A float array of shape ``(batch, ...)``.
 
     Example:
 
@@ -32,7 +52,20 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
 
 
 def categorical_accuracy(y_true, y_pred):
-    """Whether ``argmax(y_pred) == argmax(y_true)`` per sample (one-hot labels)."""
+    """Categorical accuracy per sample: ``argmax(y_true, -1) == argmax(y_pred, -1)`` as 0/1 floats.
+
+    Args:
+        y_true: One-hot labels, shape ``(batch, ..., num_classes)``.
+        y_pred: Predicted class scores or probabilities, same shape as ``y_true``.
+
+    Returns:
+        A float array of shape ``(batch, ...)`` with 1 where the top class matches.
+
+    Example:
+
+    >>> keras.metrics.categorical_accuracy([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+    ... # [0., 1.]
+    """
     y_true = jnp.argmax(_arr(y_true), axis=-1)
     y_pred = _arr(y_pred)
     reshape_matches = False
@@ -50,7 +83,15 @@ def categorical_accuracy(y_true, y_pred):
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """Whether ``argmax(y_pred) == y_true`` per sample (integer labels, shape ``(B,)`` or ``(B, 1)``).
+    """Sparse categorical accuracy per sample: ``y_true == argmax(y_pred, -1)`` as 0/1 floats.
+
+    Args:
+        y_true: Integer class labels, shape ``(batch,)`` or ``(batch, 1)`` (more generally
+            ``y_pred.shape`` without the class axis).
+        y_pred: Predicted class scores or probabilities, shape ``(batch, ..., num_classes)``.
+
+    Returns:
+        A float array of shape ``(batch, ...)`` with 1 where the top class is the label.
 
     Example:
 
@@ -84,7 +125,23 @@ def _in_top_k(targets, predictions, k):
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """Whether the one-hot target is among the top ``k`` predictions, per sample."""
+    """Top-k accuracy per sample for one-hot labels: ``y_pred[argmax(y_true)] >= k-th largest(y_pred)``.
+
+    Ties at the ``k``-th score count as hits.
+
+    Args:
+        y_true: One-hot labels, shape ``(batch, ..., num_classes)``.
+        y_pred: Predicted class scores, same shape as ``y_true``.
+        k: How many of the highest-scored classes count as a hit. Defaults to ``5``.
+
+    Returns:
+        A float array of shape ``(batch, ...)`` with 1 where the true class is in the top ``k``.
+
+    Example:
+
+    >>> keras.metrics.top_k_categorical_accuracy([[0, 0, 1], [0, 1, 0]],
+    ...                                          [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], k=1)  # [0., 1.]
+    """
     y_pred = _arr(y_pred)
     y_true = jnp.argmax(_arr(y_true), axis=-1)
     y_true_org_shape = y_true.shape
@@ -101,10 +158,26 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
-    """Whether the integer target is among the top ``k`` predictions, per sample.
+    """Top-k accuracy per sample for integer labels: ``y_pred[y_true] >= k-th largest(y_pred)``.
 
-    With ``from_sorted_ids=True``, ``y_pred`` holds the ids of the top ``N >= k`` classes,
-    best first, instead of scores.
+    With ``from_sorted_ids=True``, ``y_pred`` holds the ids of the top ``N >= k`` classes, best
+    first, instead of scores, and a hit means ``y_true`` is among its first ``k`` entries.
+
+    Args:
+        y_true: Integer class labels, shape ``(batch,)`` (or ``(batch, 1)``).
+        y_pred: Predicted class scores of shape ``(batch, num_classes)``, or sorted class ids of
+            shape ``(batch, N)`` with ``from_sorted_ids=True``.
+        k: How many of the highest-scored classes count as a hit. Defaults to ``5``.
+        from_sorted_ids: Whether ``y_pred`` holds sorted class ids rather than scores. Defaults to
+            ``False``.
+
+    Returns:
+        A float array of shape ``(batch,)`` with 1 where the label is in the top ``k``.
+
+    Example:
+
+    >>> keras.metrics.sparse_top_k_categorical_accuracy([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], k=1)
+    ... # [0., 1.]
     """
     y_pred = _arr(y_pred)
     y_true = _arr(y_true)
@@ -126,7 +199,15 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
 
 
 class Accuracy(MeanMetricWrapper):
-    """How often predictions equal labels.
+    """Exact-match accuracy: the (weighted) mean of ``y_true == y_pred`` over all samples.
+
+    Tracks ``total`` and ``count``; ``result()`` is ``total / count``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"accuracy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -147,7 +228,17 @@ class Accuracy(MeanMetricWrapper):
 
 
 class BinaryAccuracy(MeanMetricWrapper):
-    """How often ``y_pred > threshold`` matches binary labels.
+    """Binary accuracy: the (weighted) mean of ``y_true == (y_pred > threshold)``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"binary_accuracy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        threshold: Float in ``(0, 1)``; predictions above it count as class 1. Defaults to ``0.5``.
+
+    Raises:
+        ValueError: If ``threshold`` is not in ``(0, 1)``.
 
     Example:
 
@@ -174,7 +265,15 @@ class BinaryAccuracy(MeanMetricWrapper):
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
-    """How often ``argmax(y_pred)`` matches one-hot labels.
+    """Categorical accuracy: the (weighted) mean of ``argmax(y_true, -1) == argmax(y_pred, -1)``.
+
+    For one-hot labels; use ``SparseCategoricalAccuracy`` for integer labels.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"categorical_accuracy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -193,7 +292,16 @@ class CategoricalAccuracy(MeanMetricWrapper):
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
-    """How often ``argmax(y_pred)`` matches integer labels.
+    """Sparse categorical accuracy: the (weighted) mean of ``y_true == argmax(y_pred, -1)``.
+
+    ``y_true`` holds integer labels of shape ``(batch,)`` or ``(batch, 1)``; ``y_pred`` scores of
+    shape ``(batch, num_classes)``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"sparse_categorical_accuracy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -212,7 +320,16 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
-    """How often the one-hot target is in the top ``k`` predictions.
+    """Top-k categorical accuracy: the (weighted) mean of ``argmax(y_true) in top_k(y_pred, k)``.
+
+    For one-hot labels; ties at the ``k``-th score count as hits.
+
+    Args:
+        k: How many of the highest-scored classes count as a hit. Defaults to ``5``.
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"top_k_categorical_accuracy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -232,7 +349,19 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
-    """How often the integer target is in the top ``k`` predictions.
+    """Sparse top-k categorical accuracy: the (weighted) mean of ``y_true in top_k(y_pred, k)``.
+
+    For integer labels. With ``from_sorted_ids=True``, ``y_pred`` holds the ids of the best
+    ``N >= k`` classes, best first, instead of scores.
+
+    Args:
+        k: How many of the highest-scored classes count as a hit. Defaults to ``5``.
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"sparse_top_k_categorical_accuracy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        from_sorted_ids: Whether ``y_pred`` holds sorted class ids rather than scores. Defaults to
+            ``False``.
 
     Example:
 

@@ -42,7 +42,20 @@ class _ConfusionMatrixConditionCount(Metric):
 
 
 class FalsePositives(_ConfusionMatrixConditionCount):
-    """Number (or weighted sum) of false positives.
+    """Weighted count of false positives: ``sum(sample_weight * (y_pred > t) * (y_true == 0))`` per threshold ``t``.
+
+    Inputs: ``update_state(y_true, y_pred, sample_weight=None)`` takes labels (cast to bool) and
+    predictions in ``[0, 1]`` of the same shape; ``sample_weight`` broadcasts to ``y_true`` (a
+    ``(batch,)`` weight applies per row).
+
+    Args:
+        thresholds: A float or a list of floats in ``[0, 1]``; a prediction above a threshold counts
+            as positive. The result has one entry per threshold (a scalar for a single one).
+            ``None`` (default) means ``0.5``.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"false_positives"``, ``"false_positives_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -58,7 +71,20 @@ class FalsePositives(_ConfusionMatrixConditionCount):
 
 
 class FalseNegatives(_ConfusionMatrixConditionCount):
-    """Number (or weighted sum) of false negatives.
+    """Weighted count of false negatives: ``sum(sample_weight * (y_pred <= t) * (y_true == 1))`` per threshold ``t``.
+
+    Inputs: ``update_state(y_true, y_pred, sample_weight=None)`` takes labels (cast to bool) and
+    predictions in ``[0, 1]`` of the same shape; ``sample_weight`` broadcasts to ``y_true`` (a
+    ``(batch,)`` weight applies per row).
+
+    Args:
+        thresholds: A float or a list of floats in ``[0, 1]``; a prediction above a threshold counts
+            as positive. The result has one entry per threshold (a scalar for a single one).
+            ``None`` (default) means ``0.5``.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"false_negatives"``, ``"false_negatives_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -74,7 +100,20 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
 
 
 class TrueNegatives(_ConfusionMatrixConditionCount):
-    """Number (or weighted sum) of true negatives.
+    """Weighted count of true negatives: ``sum(sample_weight * (y_pred <= t) * (y_true == 0))`` per threshold ``t``.
+
+    Inputs: ``update_state(y_true, y_pred, sample_weight=None)`` takes labels (cast to bool) and
+    predictions in ``[0, 1]`` of the same shape; ``sample_weight`` broadcasts to ``y_true`` (a
+    ``(batch,)`` weight applies per row).
+
+    Args:
+        thresholds: A float or a list of floats in ``[0, 1]``; a prediction above a threshold counts
+            as positive. The result has one entry per threshold (a scalar for a single one).
+            ``None`` (default) means ``0.5``.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"true_negatives"``, ``"true_negatives_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -90,7 +129,20 @@ class TrueNegatives(_ConfusionMatrixConditionCount):
 
 
 class TruePositives(_ConfusionMatrixConditionCount):
-    """Number (or weighted sum) of true positives.
+    """Weighted count of true positives: ``sum(sample_weight * (y_pred > t) * (y_true == 1))`` per threshold ``t``.
+
+    Inputs: ``update_state(y_true, y_pred, sample_weight=None)`` takes labels (cast to bool) and
+    predictions in ``[0, 1]`` of the same shape; ``sample_weight`` broadcasts to ``y_true`` (a
+    ``(batch,)`` weight applies per row).
+
+    Args:
+        thresholds: A float or a list of floats in ``[0, 1]``; a prediction above a threshold counts
+            as positive. The result has one entry per threshold (a scalar for a single one).
+            ``None`` (default) means ``0.5``.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"true_positives"``, ``"true_positives_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -151,13 +203,23 @@ class _PrecisionRecallBase(Metric):
 
 
 class Precision(_PrecisionRecallBase):
-    """Precision ``tp / (tp + fp)`` of thresholded predictions.
+    """Precision of thresholded predictions: ``result = tp / (tp + fp)``.
+
+    The true and false positives are accumulated over every batch (weighted by ``sample_weight``);
+    the result is 0 when nothing was predicted positive.
 
     Args:
-        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5; with ``top_k``,
-            no threshold). One result per threshold.
-        top_k: only the ``k`` highest predictions of each row count as positive.
-        class_id: compute the binary metric for this class only.
+        thresholds: A float or a list of floats in ``[0, 1]``; a prediction above a threshold counts
+            as positive, and the result has one entry per threshold (a scalar for a single one).
+            ``None`` (default) means ``0.5``, or no threshold at all when ``top_k`` is set.
+        top_k: If set, only the ``top_k`` highest predictions of each row count as positive (the
+            others as negative). ``None`` (default) uses the thresholds alone.
+        class_id: If set, the metric is computed for this class (column of ``y_pred``) only, as a
+            binary problem. ``None`` (default) treats every entry alike.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"precision"``, ``"precision_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -172,7 +234,23 @@ class Precision(_PrecisionRecallBase):
 
 
 class Recall(_PrecisionRecallBase):
-    """Recall ``tp / (tp + fn)`` of thresholded predictions (arguments as ``Precision``).
+    """Recall of thresholded predictions: ``result = tp / (tp + fn)``.
+
+    The true positives and false negatives are accumulated over every batch (weighted by
+    ``sample_weight``); the result is 0 when there was no positive label.
+
+    Args:
+        thresholds: A float or a list of floats in ``[0, 1]``; a prediction above a threshold counts
+            as positive, and the result has one entry per threshold (a scalar for a single one).
+            ``None`` (default) means ``0.5``, or no threshold at all when ``top_k`` is set.
+        top_k: If set, only the ``top_k`` highest predictions of each row count as positive (the
+            others as negative). ``None`` (default) uses the thresholds alone.
+        class_id: If set, the metric is computed for this class (column of ``y_pred``) only, as a
+            binary problem. ``None`` (default) treats every entry alike.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"recall"``, ``"recall_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -245,7 +323,24 @@ class SensitivitySpecificityBase(Metric):
 
 
 class SensitivityAtSpecificity(SensitivitySpecificityBase):
-    """Best sensitivity (recall) where specificity ``>= specificity``.
+    """Best sensitivity at a minimum specificity: ``max(tp / (tp + fn))`` where ``tn / (tn + fp) >= specificity``.
+
+    The four confusion counts are accumulated on a grid of ``num_thresholds`` thresholds; the result
+    is the best value over the thresholds that meet the constraint, or 0 if none does.
+
+    Args:
+        specificity: The minimum specificity (true-negative rate), in ``[0, 1]``.
+        num_thresholds: Number of evenly spaced thresholds in ``[0, 1]`` the curve is evaluated on
+            (``1`` means the single threshold 0.5). Defaults to ``200``.
+        class_id: If set, the metric is computed for this class (column of ``y_pred``) only.
+            ``None`` (default) treats every entry alike.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"sensitivity_at_specificity"``, ``"sensitivity_at_specificity_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Raises:
+        ValueError: If ``specificity`` is outside ``[0, 1]`` or ``num_thresholds`` is not positive.
 
     Example:
 
@@ -276,7 +371,24 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
 
 
 class SpecificityAtSensitivity(SensitivitySpecificityBase):
-    """Best specificity where sensitivity (recall) ``>= sensitivity``.
+    """Best specificity at a minimum sensitivity: ``max(tn / (tn + fp))`` where ``tp / (tp + fn) >= sensitivity``.
+
+    The four confusion counts are accumulated on a grid of ``num_thresholds`` thresholds; the result
+    is the best value over the thresholds that meet the constraint, or 0 if none does.
+
+    Args:
+        sensitivity: The minimum sensitivity (recall), in ``[0, 1]``.
+        num_thresholds: Number of evenly spaced thresholds in ``[0, 1]`` the curve is evaluated on
+            (``1`` means the single threshold 0.5). Defaults to ``200``.
+        class_id: If set, the metric is computed for this class (column of ``y_pred``) only.
+            ``None`` (default) treats every entry alike.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"specificity_at_sensitivity"``, ``"specificity_at_sensitivity_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Raises:
+        ValueError: If ``sensitivity`` is outside ``[0, 1]`` or ``num_thresholds`` is not positive.
 
     Example:
 
@@ -307,7 +419,24 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
 
 
 class PrecisionAtRecall(SensitivitySpecificityBase):
-    """Best precision where recall ``>= recall``.
+    """Best precision subject to a minimum recall: ``max(tp / (tp + fp))`` where ``tp / (tp + fn) >= recall``.
+
+    The four confusion counts are accumulated on a grid of ``num_thresholds`` thresholds; the result
+    is the best value over the thresholds that meet the constraint, or 0 if none does.
+
+    Args:
+        recall: The minimum recall, in ``[0, 1]``.
+        num_thresholds: Number of evenly spaced thresholds in ``[0, 1]`` the curve is evaluated on
+            (``1`` means the single threshold 0.5). Defaults to ``200``.
+        class_id: If set, the metric is computed for this class (column of ``y_pred``) only.
+            ``None`` (default) treats every entry alike.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"precision_at_recall"``, ``"precision_at_recall_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Raises:
+        ValueError: If ``recall`` is outside ``[0, 1]`` or ``num_thresholds`` is not positive.
 
     Example:
 
@@ -337,7 +466,24 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
 
 
 class RecallAtPrecision(SensitivitySpecificityBase):
-    """Best recall where precision ``>= precision`` (0 if that precision is never reached).
+    """Best recall subject to a minimum precision: ``max(tp / (tp + fn))`` where ``tp / (tp + fp) >= precision``.
+
+    The four confusion counts are accumulated on a grid of ``num_thresholds`` thresholds; the result
+    is the best value over the thresholds that meet the constraint, or 0 if none does.
+
+    Args:
+        precision: The minimum precision, in ``[0, 1]``.
+        num_thresholds: Number of evenly spaced thresholds in ``[0, 1]`` the curve is evaluated on
+            (``1`` means the single threshold 0.5). Defaults to ``200``.
+        class_id: If set, the metric is computed for this class (column of ``y_pred``) only.
+            ``None`` (default) treats every entry alike.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"recall_at_precision"``, ``"recall_at_precision_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Raises:
+        ValueError: If ``precision`` is outside ``[0, 1]`` or ``num_thresholds`` is not positive.
 
     Example:
 
@@ -368,12 +514,43 @@ class RecallAtPrecision(SensitivitySpecificityBase):
 
 
 class AUC(Metric):
-    """Approximate area under the ROC or PR curve (Riemann sum over a threshold grid).
+    """Approximate area under the ROC or precision-recall curve: ``result = sum(dx * height)`` over a threshold grid.
 
-    Thresholds are ``[-eps, 1/(n-1), ..., (n-2)/(n-1), 1 + eps]`` for ``num_thresholds=n``
-    (or ``[-eps] + sorted(thresholds) + [1 + eps]``). ``'interpolation'`` uses the trapezoid
-    rule for ROC and Davis & Goadrich's interpolation for PR; ``'minoring'`` /
-    ``'majoring'`` give lower / upper Riemann sums.
+    The confusion counts are accumulated on the thresholds
+    ``[-eps, 1/(n-1), ..., (n-2)/(n-1), 1 + eps]`` for ``num_thresholds=n`` (or
+    ``[-eps] + sorted(thresholds) + [1 + eps]``), giving points of the curve (false-positive rate
+    vs. recall for ROC, recall vs. precision for PR). The area is a Riemann sum over them;
+    predictions are expected in ``[0, 1]`` unless ``from_logits=True``.
+
+    Args:
+        num_thresholds: Number of thresholds of the evenly spaced grid, an integer > 1. More
+            thresholds approximate the curve better. Defaults to ``200``; ignored when
+            ``thresholds`` is given.
+        curve: ``"ROC"`` (default) for the receiver operating characteristic or ``"PR"`` for the
+            precision-recall curve.
+        summation_method: ``"interpolation"`` (default: the trapezoid rule for ROC, Davis &
+            Goadrich's interpolation for PR), ``"minoring"`` (lower Riemann sum) or ``"majoring"``
+            (upper Riemann sum).
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"auc"``, ``"auc_1"``, ...).
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        thresholds: Optional explicit list of thresholds in ``[0, 1]``; the endpoints ``-eps`` and
+            ``1 + eps`` are added. Overrides ``num_thresholds``.
+        multi_label: Whether ``y_pred`` of shape ``(batch, num_labels)`` holds independent labels:
+            ``True`` computes one curve per label and averages the areas; ``False`` (default)
+            flattens all entries into a single binary problem.
+        num_labels: Number of labels with ``multi_label=True``, to create the state at construction;
+            ``None`` (default) infers it from the first batch.
+        label_weights: Optional non-negative weight per label. With ``multi_label=True`` they weight
+            the average of the per-label areas; otherwise they weight each label's contribution to
+            the counts.
+        from_logits: Whether ``y_pred`` holds logits; they are passed through a sigmoid first.
+            Defaults to ``False``.
+
+    Raises:
+        ValueError: If ``num_thresholds <= 1``, if ``curve`` or ``summation_method`` is not a known
+            name, or if ``num_labels`` is given without ``multi_label=True``.
 
     Example:
 

@@ -22,10 +22,18 @@ def _as_float_pair(y_true, y_pred):
 
 
 def pearson_correlation(y_true, y_pred, axis=-1):
-    """Pearson correlation coefficient between ``y_true`` and ``y_pred`` along ``axis``.
+    """Pearson correlation coefficient along ``axis``: ``mean(z(y_true) * z(y_pred), axis)``.
 
-    ``mean(z(y_true) * z(y_pred))`` with ``z`` the standardised series (population standard
-    deviation); a constant series gives NaN, as in Keras.
+    ``z`` standardises each series (subtract the mean, divide by the population standard deviation);
+    a constant series gives NaN, as in Keras.
+
+    Args:
+        y_true: Observed series, e.g. shape ``(batch, steps)``.
+        y_pred: Predicted series, same shape as ``y_true``.
+        axis: Axis (or tuple of axes) along which each coefficient is computed. Defaults to ``-1``.
+
+    Returns:
+        The coefficients in ``[-1, 1]``, with ``axis`` reduced.
 
     Example:
 
@@ -42,10 +50,18 @@ def pearson_correlation(y_true, y_pred, axis=-1):
 
 
 def concordance_correlation(y_true, y_pred, axis=-1):
-    """Lin's concordance correlation coefficient along ``axis``.
+    """Lin's concordance correlation coefficient: ``2 * cov(t, p) / (var(t) + var(p) + (mean(t) - mean(p))**2)``.
 
-    ``2 cov(t, p) / (var(t) + var(p) + (mean(t) - mean(p))^2)`` (population moments,
-    ``epsilon`` added to the denominator).
+    Population moments along ``axis``; ``epsilon`` is added to the denominator. Unlike Pearson's
+    coefficient it also penalises a shift or a scale difference between the two series.
+
+    Args:
+        y_true: Observed series ``t``, e.g. shape ``(batch, steps)``.
+        y_pred: Predicted series ``p``, same shape as ``y_true``.
+        axis: Axis (or tuple of axes) along which each coefficient is computed. Defaults to ``-1``.
+
+    Returns:
+        The coefficients in ``[-1, 1]``, with ``axis`` reduced.
 
     Example:
 
@@ -69,10 +85,17 @@ class _CorrelationMetric(MeanMetricWrapper):
 
 
 class PearsonCorrelation(_CorrelationMetric):
-    """Mean Pearson correlation coefficient between ``y_true`` and ``y_pred`` rows.
+    """Mean Pearson correlation coefficient: ``result = mean(pearson(y_true, y_pred, axis))`` over samples.
+
+    One coefficient is computed per sample (each row is a series), then averaged with the sample
+    weights. Rank-1 inputs form a single series, giving one value per batch.
 
     Args:
-        axis: the axis (or axes) along which each coefficient is computed (default -1).
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"pearson_correlation"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        axis: Axis (or axes) along which each coefficient is computed. Defaults to ``-1``.
 
     Example:
 
@@ -90,10 +113,17 @@ class PearsonCorrelation(_CorrelationMetric):
 
 
 class ConcordanceCorrelation(_CorrelationMetric):
-    """Mean concordance correlation coefficient (Lin's CCC) between ``y_true`` and ``y_pred`` rows.
+    """Mean concordance correlation coefficient (Lin's CCC): ``result = mean(ccc(y_true, y_pred, axis))``.
+
+    ``ccc = 2 * cov(t, p) / (var(t) + var(p) + (mean(t) - mean(p))**2)`` is computed per sample
+    (each row is a series), then averaged with the sample weights.
 
     Args:
-        axis: the axis (or axes) along which each coefficient is computed (default -1).
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"concordance_correlation"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        axis: Axis (or axes) along which each coefficient is computed. Defaults to ``-1``.
 
     Example:
 

@@ -12,16 +12,30 @@ from fkeras.metrics.reduction_metrics import _arr
 
 
 class FBetaScore(Metric):
-    """F-beta score: ``(1 + b^2) * P * R / (b^2 * P + R)`` for multi-class / multi-label data.
+    """F-beta score: ``result = (1 + beta**2) * P * R / (beta**2 * P + R)`` from precision ``P`` and recall ``R``.
 
-    Inputs are 2D ``(batch, num_classes)``. Predictions become 1 where ``y_pred > threshold``
-    (or, with ``threshold=None``, at each row's argmax).
+    For multi-class or multi-label data given as 2D arrays ``(batch, num_classes)``. True and false
+    positives and false negatives are accumulated per class (or globally for ``"micro"``); ``beta``
+    sets how much more recall counts than precision.
 
     Args:
-        average: ``None`` (one score per class), ``"micro"`` (global counts), ``"macro"``
-            (unweighted mean of class scores) or ``"weighted"`` (mean weighted by support).
-        beta: a positive Python float.
-        threshold: a Python float in ``(0, 1]``, or ``None`` for argmax.
+        average: How the per-class scores are combined: ``None`` (default, one score per class),
+            ``"micro"`` (one score from the counts of all classes together), ``"macro"`` (unweighted
+            mean of the class scores) or ``"weighted"`` (mean weighted by each class's number of
+            true labels).
+        beta: Positive Python float; ``1.0`` (default) weighs precision and recall equally, larger
+            values favour recall.
+        threshold: Predictions above this Python float in ``(0, 1]`` count as 1. ``None`` (default)
+            marks the highest prediction of each row instead.
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"fbeta_score"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Raises:
+        ValueError: If ``average`` is not a known value, ``beta`` is not a positive float,
+            ``threshold`` is not a float in ``(0, 1]`` (at construction), or the inputs are not 2D
+            (at the first update).
 
     Example:
 
@@ -98,7 +112,24 @@ class FBetaScore(Metric):
 
 
 class F1Score(FBetaScore):
-    """F1 score ``2 * P * R / (P + R)`` (``FBetaScore`` with ``beta=1``).
+    """F1 score: ``result = 2 * P * R / (P + R)``, the harmonic mean of precision and recall.
+
+    ``FBetaScore`` with ``beta=1``, for 2D inputs ``(batch, num_classes)``.
+
+    Args:
+        average: How the per-class scores are combined: ``None`` (default, one score per class),
+            ``"micro"`` (one score from the counts of all classes together), ``"macro"`` (unweighted
+            mean of the class scores) or ``"weighted"`` (mean weighted by each class's number of
+            true labels).
+        threshold: Predictions above this Python float in ``(0, 1]`` count as 1. ``None`` (default)
+            marks the highest prediction of each row instead.
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"f1_score"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Raises:
+        ValueError: If ``average`` or ``threshold`` is invalid.
 
     Example:
 

@@ -6,7 +6,14 @@ from fkeras.metrics.reduction_metrics import MeanMetricWrapper
 
 
 class Hinge(MeanMetricWrapper):
-    """Mean of ``maximum(1 - y_true * y_pred, 0)``; 0/1 labels are mapped to -1/1.
+    """Mean hinge loss: ``result = mean(maximum(1 - y_true * y_pred, 0))``.
+
+    Labels should be -1 or 1; 0/1 labels are mapped to -1/1.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to ``"hinge"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -26,7 +33,15 @@ class Hinge(MeanMetricWrapper):
 
 
 class SquaredHinge(MeanMetricWrapper):
-    """Mean of ``square(maximum(1 - y_true * y_pred, 0))``; 0/1 labels are mapped to -1/1.
+    """Mean squared hinge loss: ``result = mean(square(maximum(1 - y_true * y_pred, 0)))``.
+
+    Labels should be -1 or 1; 0/1 labels are mapped to -1/1.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"squared_hinge"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -46,8 +61,16 @@ class SquaredHinge(MeanMetricWrapper):
 
 
 class CategoricalHinge(MeanMetricWrapper):
-    """Mean of ``maximum(neg - pos + 1, 0)`` with ``pos = sum(y_true * y_pred)`` and
-    ``neg = max((1 - y_true) * y_pred)``.
+    """Mean categorical hinge loss: ``result = mean(maximum(neg - pos + 1, 0))``.
+
+    ``pos = sum(y_true * y_pred, axis=-1)`` and ``neg = max((1 - y_true) * y_pred, axis=-1)``, with
+    one-hot ``y_true``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"categorical_hinge"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 

@@ -158,16 +158,32 @@ class _IoUBase(Metric):
 
 
 class IoU(_IoUBase):
-    """Intersection-over-union, averaged over the classes in ``target_class_ids``.
+    """Intersection-over-union: ``result = mean(tp / (tp + fp + fn))`` over the ``target_class_ids``.
 
-    ``iou = tp / (tp + fp + fn)`` per class, from a confusion matrix accumulated over every
-    batch (weighted by ``sample_weight``; a weight of 0 masks a label). Classes that never
-    occur in labels or predictions are left out of the average.
+    Per class, ``iou = tp / (tp + fp + fn)`` is read from a confusion matrix accumulated over every
+    batch (weighted by ``sample_weight``; a weight of 0 masks a label). Classes that never occur in
+    labels or predictions are left out of the average.
 
     Args:
-        num_classes: number of classes.
-        target_class_ids: the class ids whose IoUs are averaged (one id: that class's IoU).
-        ignore_class, sparse_y_true, sparse_y_pred, axis: as ``MeanIoU``.
+        num_classes: Number of classes; the confusion matrix has shape
+            ``(num_classes, num_classes)``.
+        target_class_ids: A list or tuple of class ids whose IoUs are averaged (a single id gives
+            that class's IoU).
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"io_u"``, ...).
+        dtype: Dtype of the confusion matrix and the result. ``None`` (default) uses ``float32``, so
+            fractional sample weights count exactly; an integer dtype such as ``"int32"`` (Keras 3's
+            default) truncates them.
+        ignore_class: Optional class id (e.g. a "void" label such as 255 or -1) whose true labels
+            are left out of the confusion matrix. ``None`` (default) keeps every label.
+        sparse_y_true: Whether labels are integer class ids (``True``, default) or scores/one-hot
+            vectors turned into ids with ``argmax`` over ``axis`` (``False``).
+        sparse_y_pred: Whether predictions are integer class ids (``True``) or scores turned into
+            ids with ``argmax`` over ``axis`` (``False``). Defaults to ``True``.
+        axis: The class axis of dense labels or predictions. Defaults to ``-1``.
+
+    Raises:
+        ValueError: If ``target_class_ids`` is empty or holds an id outside ``[0, num_classes)``.
 
     Example:
 
@@ -208,11 +224,20 @@ class IoU(_IoUBase):
 
 
 class BinaryIoU(IoU):
-    """IoU of a binary task: predictions ``>= threshold`` are class 1, the others class 0.
+    """IoU of a binary task: ``result = mean(tp / (tp + fp + fn))`` over classes 0 and/or 1.
+
+    Predictions ``>= threshold`` are class 1, the others class 0; labels are 0/1. Otherwise as
+    ``IoU``.
 
     Args:
-        target_class_ids: ``[0]``, ``[1]`` or ``[0, 1]`` (default ``(0, 1)``: the mean of both).
-        threshold: the decision threshold applied to ``y_pred`` (default 0.5).
+        target_class_ids: ``[0]``, ``[1]`` or ``[0, 1]``; the default ``(0, 1)`` averages the IoU of
+            both classes.
+        threshold: Decision threshold applied to ``y_pred``. Defaults to ``0.5``.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"binary_io_u"``, ...).
+        dtype: Dtype of the confusion matrix and the result. ``None`` (default) uses ``float32``, so
+            fractional sample weights count exactly; an integer dtype such as ``"int32"`` (Keras 3's
+            default) truncates them.
 
     Example:
 
@@ -233,14 +258,27 @@ class BinaryIoU(IoU):
 
 
 class MeanIoU(IoU):
-    """Mean intersection-over-union over all ``num_classes`` classes.
+    """Mean intersection-over-union over all classes: ``result = mean(tp / (tp + fp + fn))``.
+
+    Per class, ``iou = tp / (tp + fp + fn)`` is read from a confusion matrix accumulated over every
+    batch (weighted by ``sample_weight``; a weight of 0 masks a label). Classes that never occur in
+    labels or predictions are left out of the average.
 
     Args:
-        num_classes: number of classes (the confusion matrix is ``num_classes x num_classes``).
-        ignore_class: a class id whose true labels are left out (e.g. a "void" class).
-        sparse_y_true: whether labels are class ids (``False``: ``argmax`` over ``axis``).
-        sparse_y_pred: whether predictions are class ids (``False``: ``argmax`` over ``axis``).
-        axis: the class axis of dense labels / predictions (default -1).
+        num_classes: Number of classes; the confusion matrix has shape
+            ``(num_classes, num_classes)``.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"mean_io_u"``, ...).
+        dtype: Dtype of the confusion matrix and the result. ``None`` (default) uses ``float32``, so
+            fractional sample weights count exactly; an integer dtype such as ``"int32"`` (Keras 3's
+            default) truncates them.
+        ignore_class: Optional class id (e.g. a "void" label such as 255 or -1) whose true labels
+            are left out of the confusion matrix. ``None`` (default) keeps every label.
+        sparse_y_true: Whether labels are integer class ids (``True``, default) or scores/one-hot
+            vectors turned into ids with ``argmax`` over ``axis`` (``False``).
+        sparse_y_pred: Whether predictions are integer class ids (``True``) or scores turned into
+            ids with ``argmax`` over ``axis`` (``False``). Defaults to ``True``.
+        axis: The class axis of dense labels or predictions. Defaults to ``-1``.
 
     Example:
 
@@ -267,7 +305,26 @@ class MeanIoU(IoU):
 
 
 class OneHotIoU(IoU):
-    """``IoU`` for one-hot labels: labels (and, by default, predictions) go through ``argmax``.
+    """IoU for one-hot labels: ``result = mean(tp / (tp + fp + fn))`` over the ``target_class_ids``.
+
+    Labels are one-hot and go through ``argmax`` over ``axis``; predictions too unless
+    ``sparse_y_pred``. Otherwise as ``IoU``.
+
+    Args:
+        num_classes: Number of classes; the confusion matrix has shape
+            ``(num_classes, num_classes)``.
+        target_class_ids: A list or tuple of class ids whose IoUs are averaged (a single id gives
+            that class's IoU).
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"one_hot_io_u"``, ...).
+        dtype: Dtype of the confusion matrix and the result. ``None`` (default) uses ``float32``, so
+            fractional sample weights count exactly; an integer dtype such as ``"int32"`` (Keras 3's
+            default) truncates them.
+        ignore_class: Optional class id (e.g. a "void" label such as 255 or -1) whose true labels
+            are left out of the confusion matrix. ``None`` (default) keeps every label.
+        sparse_y_pred: Whether predictions are integer class ids (``True``) or scores turned into
+            ids with ``argmax`` over ``axis`` (``False``, default).
+        axis: The class axis of dense labels or predictions. Defaults to ``-1``.
 
     Example:
 
@@ -292,7 +349,24 @@ class OneHotIoU(IoU):
 
 
 class OneHotMeanIoU(MeanIoU):
-    """``MeanIoU`` for one-hot labels: labels (and, by default, predictions) go through ``argmax``.
+    """Mean IoU for one-hot labels: ``result = mean(tp / (tp + fp + fn))`` over all classes.
+
+    Labels are one-hot and go through ``argmax`` over ``axis``; predictions too unless
+    ``sparse_y_pred``. Otherwise as ``MeanIoU``.
+
+    Args:
+        num_classes: Number of classes; the confusion matrix has shape
+            ``(num_classes, num_classes)``.
+        name: Name of the metric instance. ``None`` (default) derives a unique one from the class
+            name (``"one_hot_mean_io_u"``, ...).
+        dtype: Dtype of the confusion matrix and the result. ``None`` (default) uses ``float32``, so
+            fractional sample weights count exactly; an integer dtype such as ``"int32"`` (Keras 3's
+            default) truncates them.
+        ignore_class: Optional class id (e.g. a "void" label such as 255 or -1) whose true labels
+            are left out of the confusion matrix. ``None`` (default) keeps every label.
+        sparse_y_pred: Whether predictions are integer class ids (``True``) or scores turned into
+            ids with ``argmax`` over ``axis`` (``False``, default).
+        axis: The class axis of dense labels or predictions. Defaults to ``-1``.
 
     Example:
 

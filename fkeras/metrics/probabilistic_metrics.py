@@ -6,7 +6,15 @@ from fkeras.metrics.reduction_metrics import MeanMetricWrapper
 
 
 class KLDivergence(MeanMetricWrapper):
-    """Mean of ``sum(y_true * log(y_true / y_pred), axis=-1)`` (both clipped to ``[eps, 1]``).
+    """Mean Kullback-Leibler divergence: ``result = mean(sum(y_true * log(y_true / y_pred), axis=-1))``.
+
+    Both inputs are clipped to ``[epsilon, 1]``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"kl_divergence"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -24,7 +32,12 @@ class KLDivergence(MeanMetricWrapper):
 
 
 class Poisson(MeanMetricWrapper):
-    """Mean of ``y_pred - y_true * log(y_pred)``.
+    """Mean Poisson loss: ``result = mean(y_pred - y_true * log(y_pred + epsilon))``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to ``"poisson"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -44,7 +57,20 @@ class Poisson(MeanMetricWrapper):
 
 
 class BinaryCrossentropy(MeanMetricWrapper):
-    """Mean binary crossentropy (labels 0/1).
+    """Mean binary crossentropy: ``result = mean(-(y * log(p) + (1 - y) * log(1 - p)))``.
+
+    For 0/1 labels; ``p`` is the clipped probability (``sigmoid(y_pred)`` with
+    ``from_logits=True``).
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"binary_crossentropy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities. Defaults to
+            ``False``.
+        label_smoothing: Float in ``[0, 1]``; the labels become ``y_true * (1 - s) + 0.5 * s``.
+            ``0`` (default) leaves them unchanged.
 
     Example:
 
@@ -70,7 +96,21 @@ class BinaryCrossentropy(MeanMetricWrapper):
 
 
 class CategoricalCrossentropy(MeanMetricWrapper):
-    """Mean categorical crossentropy (one-hot labels).
+    """Mean categorical crossentropy: ``result = mean(-sum(y_true * log(p), axis))``.
+
+    For one-hot labels; ``p`` is the normalised, clipped ``y_pred`` (``softmax(y_pred)`` with
+    ``from_logits=True``).
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"categorical_crossentropy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities. Defaults to
+            ``False``.
+        label_smoothing: Float in ``[0, 1]``; the targets become
+            ``y_true * (1 - s) + s / num_classes``. ``0`` (default) leaves them unchanged.
+        axis: The class axis. Defaults to ``-1``.
 
     Example:
 
@@ -95,7 +135,19 @@ class CategoricalCrossentropy(MeanMetricWrapper):
 
 
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
-    """Mean sparse categorical crossentropy (integer labels).
+    """Mean sparse categorical crossentropy: ``result = mean(-log(p[y_true]))``.
+
+    For integer labels of shape ``(batch,)`` or ``(batch, 1)`` and predictions
+    ``(batch, num_classes)``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"sparse_categorical_crossentropy"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities. Defaults to
+            ``False``.
+        axis: The class axis of ``y_pred``. Defaults to ``-1``.
 
     Example:
 

@@ -106,7 +106,15 @@ def _hashable_kwargs(kwargs):
 
 
 class Sum(Metric):
-    """Computes the (weighted) sum of the given values.
+    """Running (weighted) sum of the given values: ``result = sum(values * sample_weight)``.
+
+    ``update_state(values, sample_weight=None)`` adds one batch; the state is one scalar variable,
+    ``total``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to ``"sum"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -132,7 +140,16 @@ class Sum(Metric):
 
 
 class Mean(Metric):
-    """Computes the (weighted) mean of the given values (``total / count``).
+    """Running (weighted) mean of the given values: ``result = sum(values * sample_weight) / sum(sample_weight)``.
+
+    ``update_state(values, sample_weight=None)`` adds one batch to the ``total`` and ``count``
+    variables. Without weights every value counts once; values of rank > 1 are first averaged to one
+    value per sample.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to ``"mean"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -169,7 +186,19 @@ class Mean(Metric):
 
 
 class MeanMetricWrapper(Mean):
-    """Wraps a function ``fn(y_true, y_pred, **kwargs) -> per-sample values`` into a ``Mean``.
+    """Turn a function ``fn(y_true, y_pred, **kwargs) -> per-sample values`` into a ``Mean`` metric.
+
+    Each ``update_state(y_true, y_pred, sample_weight=None)`` evaluates ``fn`` and folds the
+    (weighted) values into the running mean: ``result = mean(fn(y_true, y_pred))`` over everything
+    seen. Built-in functions are compiled once; a user function runs as written.
+
+    Args:
+        fn: The function to average. It must return one value per sample (or values that are
+            averaged per sample).
+        name: Name of the metric instance. ``None`` (default) uses ``fn.__name__``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        **kwargs: Extra keyword arguments passed to ``fn`` on every call and kept in the config.
 
     Example:
 

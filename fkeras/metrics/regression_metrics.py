@@ -14,8 +14,19 @@ from fkeras.metrics.reduction_metrics import Mean, MeanMetricWrapper, _arr
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
-    """``sum(l2_normalize(y_true) * l2_normalize(y_pred), axis=axis)`` (the metric's sign:
-    +1 for identical directions; the loss ``keras.losses.cosine_similarity`` is its negative)."""
+    """Cosine similarity per sample: ``sum(l2_normalize(y_true) * l2_normalize(y_pred), axis=axis)``.
+
+    The metric's sign convention: ``+1`` for identical directions (the loss
+    ``keras.losses.cosine_similarity`` is its negative).
+
+    Args:
+        y_true: Target vectors, shape ``(batch, ..., d)``.
+        y_pred: Predicted vectors, same shape as ``y_true``.
+        axis: Axis along which the vectors are compared. Defaults to ``-1``.
+
+    Returns:
+        The cosine similarity with ``axis`` reduced, values in ``[-1, 1]``.
+    """
     return -_losses.cosine_similarity(y_true, y_pred, axis=axis)
 
 
@@ -29,7 +40,13 @@ class _SimpleWrapper(MeanMetricWrapper):
 
 
 class MeanSquaredError(_SimpleWrapper):
-    """Mean of ``square(y_true - y_pred)``.
+    """Mean squared error over all samples seen: ``result = mean(square(y_true - y_pred))``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"mean_squared_error"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -45,7 +62,13 @@ class MeanSquaredError(_SimpleWrapper):
 
 
 class MeanAbsoluteError(_SimpleWrapper):
-    """Mean of ``abs(y_true - y_pred)``.
+    """Mean absolute error over all samples seen: ``result = mean(abs(y_true - y_pred))``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"mean_absolute_error"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -61,7 +84,24 @@ class MeanAbsoluteError(_SimpleWrapper):
 
 
 class MeanAbsolutePercentageError(_SimpleWrapper):
-    """Mean of ``100 * abs((y_true - y_pred) / y_true)`` (denominator clipped at epsilon)."""
+    """Mean absolute percentage error: ``result = 100 * mean(abs((y_true - y_pred) / y_true))``.
+
+    The denominator is floored at ``keras.backend.epsilon()``, so zero targets give large but finite
+    values.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"mean_absolute_percentage_error"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Example:
+
+    >>> m = keras.metrics.MeanAbsolutePercentageError()
+    >>> m.update_state([[1., 2.]], [[1.5, 2.]])
+    >>> float(m.result())
+    25.0
+    """
 
     def __init__(self, name="mean_absolute_percentage_error", dtype=None):
         super().__init__(fn=_losses.mean_absolute_percentage_error, name=name, dtype=dtype)
@@ -69,7 +109,16 @@ class MeanAbsolutePercentageError(_SimpleWrapper):
 
 
 class MeanSquaredLogarithmicError(_SimpleWrapper):
-    """Mean of ``square(log(y_true + 1) - log(y_pred + 1))``."""
+    """Mean squared logarithmic error: ``result = mean(square(log(y_true + 1) - log(y_pred + 1)))``.
+
+    Both inputs are floored at ``keras.backend.epsilon()`` before the logarithm.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"mean_squared_logarithmic_error"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+    """
 
     def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
         super().__init__(fn=_losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
@@ -77,7 +126,12 @@ class MeanSquaredLogarithmicError(_SimpleWrapper):
 
 
 class LogCoshError(_SimpleWrapper):
-    """Mean of ``log(cosh(y_pred - y_true))``.
+    """Mean log-cosh error: ``result = mean(log(cosh(y_pred - y_true)))``.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to ``"logcosh"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -93,7 +147,16 @@ class LogCoshError(_SimpleWrapper):
 
 
 class CosineSimilarity(MeanMetricWrapper):
-    """Mean cosine similarity between labels and predictions along ``axis``.
+    """Mean cosine similarity: ``result = mean(sum(l2_normalize(y_true) * l2_normalize(y_pred), axis))``.
+
+    ``1`` means the predictions point exactly like the labels, ``-1`` the opposite way.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"cosine_similarity"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+        axis: Axis along which the vectors are compared. Defaults to ``-1``.
 
     Example:
 
@@ -113,7 +176,15 @@ class CosineSimilarity(MeanMetricWrapper):
 
 
 class RootMeanSquaredError(Mean):
-    """``sqrt(mean(square(y_pred - y_true)))`` over everything seen.
+    """Root mean squared error over all samples seen: ``result = sqrt(mean(square(y_pred - y_true)))``.
+
+    The square root is taken of the running mean, not averaged per batch.
+
+    Args:
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"root_mean_squared_error"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
 
     Example:
 
@@ -138,12 +209,27 @@ class RootMeanSquaredError(Mean):
 
 
 class R2Score(Metric):
-    """Coefficient of determination ``1 - SS_res / SS_tot`` per output, then aggregated.
+    """Coefficient of determination: ``R2 = 1 - SS_res / SS_tot`` per output, then aggregated.
+
+    ``SS_res = sum((y_true - y_pred)**2)`` and ``SS_tot = sum((y_true - mean(y_true))**2)`` are
+    accumulated over every batch for each output column. With ``num_regressors = p > 0`` the
+    adjusted score ``1 - (1 - R2) * (n - 1) / (n - p - 1)`` is returned (``n`` samples). Inputs must
+    be 2D, ``(batch, num_outputs)``.
 
     Args:
-        class_aggregation: ``None`` (one score per output), ``"uniform_average"`` or
-            ``"variance_weighted_average"`` (scikit-learn's ``multioutput``).
-        num_regressors: number of regressors for the adjusted R2 (0: plain R2).
+        class_aggregation: How the per-output scores are combined: ``"uniform_average"`` (default,
+            their mean), ``"variance_weighted_average"`` (weighted by each output's variance) or
+            ``None`` (one score per output), like scikit-learn's ``multioutput``.
+        num_regressors: Number of independent regressors for the adjusted R2; ``0`` (default) gives
+            the plain R2.
+        name: Name of the metric instance, shown in logs and ``History``. Defaults to
+            ``"r2_score"``.
+        dtype: Dtype of the metric's state variables and of its result. ``None`` (default) uses
+            ``keras.backend.floatx()``; a mixed-precision policy keeps the state in ``float32``.
+
+    Raises:
+        ValueError: If ``class_aggregation`` is not one of the accepted values or ``num_regressors``
+            is negative (at construction), or the inputs are not 2D (at the first update).
 
     Example:
 

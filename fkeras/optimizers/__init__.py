@@ -94,12 +94,42 @@ def unknown_identifier_error(kind, name, options):
 
 
 def serialize(optimizer):
-    """The optimizer's config as a JSON-able dict (Keras 3 layout)."""
+    """Turn an optimizer into a Keras 3 config.
+
+    Args:
+        optimizer: An ``Optimizer`` instance (built-in or a registered custom class).
+
+    Returns:
+        A JSON-compatible dict with ``"class_name"`` and ``"config"`` (``get_config()``) keys.
+
+    Example:
+
+    >>> keras.optimizers.serialize(keras.optimizers.Adam(1e-3))["config"]["learning_rate"]   # 0.001
+    """
     return registry.serialize_keras_object(optimizer)
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild an optimizer from ``serialize``'s output (or a Keras-written config)."""
+    """Rebuild an optimizer from the output of ``keras.optimizers.serialize`` (or a config Keras wrote).
+
+    Built-in class names are matched without regard to case (``"Adam"`` or ``"adam"``).
+
+    Args:
+        config: A dict with ``"class_name"`` and ``"config"`` keys.
+        custom_objects: Optional dict mapping names to custom optimizer classes, consulted before
+            the built-in ones.
+
+    Returns:
+        A new ``Optimizer`` instance.
+
+    Raises:
+        ValueError: If ``config`` is not such a dict or names an unknown optimizer (the message
+            suggests the closest built-in name).
+
+    Example:
+
+    >>> opt = keras.optimizers.deserialize({"class_name": "SGD", "config": {"learning_rate": 0.1}})
+    """
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             "Expected an optimizer config: a dict with 'class_name' and 'config' keys. "
@@ -118,15 +148,25 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier):
-    """Retrieve an optimizer: a name (``"adam"``), a config dict, an `Optimizer` (returned as is)
-    or a raw ``optax.GradientTransformation`` (wrapped in `OptaxOptimizer`).
+    """Look up an optimizer from a name, a config, an instance or an optax transformation.
+
+    Args:
+        identifier: A built-in optimizer name (``"adam"``, ``"sgd"``, ... in any case), a config
+            dict, an ``Optimizer`` (returned as it is), an ``optax.GradientTransformation`` (wrapped
+            in ``OptaxOptimizer``), or ``None``.
+
+    Returns:
+        An ``Optimizer`` instance (a new one with default arguments for a name), or ``None`` when
+        ``identifier`` is ``None``.
+
+    Raises:
+        ValueError: If ``identifier`` is an unknown name (with a suggestion for typos) or cannot be
+            interpreted as an optimizer.
 
     Example:
 
-    ```python
-    get("Adam").learning_rate            # 0.001
-    get(optax.sgd(0.1))                  # OptaxOptimizer
-    ```
+    >>> keras.optimizers.get("Adam").learning_rate            # 0.001
+    >>> keras.optimizers.get(optax.sgd(0.1))                  # an OptaxOptimizer
     """
     if identifier is None:
         return None

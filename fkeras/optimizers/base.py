@@ -495,21 +495,59 @@ _UNSET = object()
 
 
 class Optimizer:
-    """Base class of fkeras optimizers (Keras 3 arguments, optax inside).
+    """Base class of fkeras optimizers: Keras 3's arguments and object API, an optax transformation inside.
 
-    Args:
-        learning_rate: a float, a `keras.optimizers.schedules.LearningRateSchedule`, or a callable
-            of the step count.
-        weight_decay: float or None. Decoupled weight decay: before each update,
-            ``w -= w * weight_decay * learning_rate``.
-        clipnorm / clipvalue / global_clipnorm: gradient clipping (at most one).
-        use_ema, ema_momentum, ema_overwrite_frequency: moving average of the weights.
-        loss_scale_factor: gradients are divided by it (see `scale_loss`).
-        gradient_accumulation_steps: int >= 2; update every that many calls with the mean gradient.
-        name: the optimizer's name.
+    Every built-in optimizer takes the arguments below. They become one ``optax`` chain, in Keras's
+    order: loss-scale unscaling, gradient accumulation, clipping, decoupled weight decay, the update
+    rule with an injected learning rate (so callbacks can change it without re-tracing), and the
+    moving average of the weights.
 
     Subclasses define the update rule with ``_slot_names()``, ``_init_slot(name, param)`` and
     ``_update_leaf(g, p, slots, lr, step, extra) -> (update, new_slots)``.
+
+    Args:
+        learning_rate: A float, a ``keras.optimizers.schedules.LearningRateSchedule``, or a callable
+            of the step count (or of no argument) returning the rate.
+        weight_decay: Optional float. When set, decoupled weight decay shrinks every variable before
+            each update, ``w -= w * weight_decay * learning_rate`` (see
+            ``exclude_from_weight_decay``). ``None`` (default) disables it.
+        clipnorm: Optional float; each variable's gradient is rescaled so that its own L2 norm is at
+            most this value.
+        clipvalue: Optional float; every gradient entry is clipped to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: Optional float; all gradients are rescaled together so that their joint L2
+            norm is at most this value. At most one of ``clipnorm``, ``clipvalue`` and
+            ``global_clipnorm`` may be set.
+        use_ema: Whether to keep an exponential moving average of the weights (``EMA``). Defaults to
+            ``False``.
+        ema_momentum: Float in ``[0, 1]``, the momentum of that average: after each step
+            ``average = ema_momentum * average + (1 - ema_momentum) * w``. Only used with
+            ``use_ema``. Defaults to ``0.99``.
+        ema_overwrite_frequency: Optional integer >= 1; with ``use_ema``, every this many steps the
+            weights are replaced by their moving average. ``None`` (default) leaves that to
+            ``finalize_variable_values`` (called at the end of ``fit``).
+        loss_scale_factor: Optional float. ``scale_loss`` multiplies the loss by it and the
+            gradients are divided by it before the update, a static loss scale for mixed precision.
+            ``None`` (default) means no scaling.
+        gradient_accumulation_steps: Optional integer >= 2. The variables are then updated only
+            every this many steps, with the mean of the gradients gathered since the last update.
+            ``None`` (default) updates every step.
+        name: Name of the optimizer; ``None`` (default) derives a unique one from the class name.
+        **kwargs: Only the deprecated ``decay`` is accepted (and ignored, with a warning); anything
+            else raises ``ValueError``.
+
+    Raises:
+        ValueError: If more than one clipping argument is set, ``ema_momentum`` or
+            ``ema_overwrite_frequency`` is out of range, ``gradient_accumulation_steps`` is not an
+            integer >= 2, ``weight_decay`` is not a number, or an unknown keyword argument is given.
+
+    Example:
+
+    ```python
+    opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    grads = [np.ones((2,), "float32")]
+    w = keras.Variable(np.zeros((2,), "float32"))
+    opt.apply(grads, [w])   # w is now [-0.1, -0.1]
+    ```
     """
 
     _needs_params = False  # True when the update rule reads the weights (Ftrl, Adafactor).
@@ -1165,16 +1203,26 @@ class Optimizer:
 
 
 class OptaxOptimizer(Optimizer):
-    """Wrap any ``optax.GradientTransformation`` so ``compile()`` and the Keras object API accept it.
+    """Wrap any ``optax.GradientTransformation`` so that ``compile()`` and the Keras optimizer API accept it.
 
-    The learning rate is readable/settable only when the transformation exposes it via
-    ``optax.inject_hyperparams(...)(learning_rate=...)``.
+    The transformation is used as it is (no clipping, weight decay or EMA is added). The learning
+    rate can be read and set only when the transformation exposes it through
+    ``optax.inject_hyperparams(...)(learning_rate=...)``; ``compile`` also accepts a raw
+    transformation directly and wraps it this way.
+
+    Args:
+        tx: The ``optax.GradientTransformation`` to run.
+        name: Name of the optimizer; ``None`` (default) derives a unique one (``"optax_optimizer"``,
+            ...).
+
+    Raises:
+        TypeError: If ``tx`` is not an ``optax.GradientTransformation``.
 
     Example:
 
     ```python
     tx = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
-    opt = OptaxOptimizer(tx)
+    opt = keras.optimizers.OptaxOptimizer(tx)
     opt.learning_rate = 1e-4
     ```
     """

@@ -7,16 +7,54 @@ from fkeras.optimizers.base import Optimizer
 
 
 class Nadam(Optimizer):
-    """Nadam: Adam with Nesterov momentum.
+    """Nadam optimizer: Adam with Nesterov momentum (Dozat, 2016).
 
     With ``u_t = beta_1 * (1 - 0.5 * 0.96**t)`` and ``u_product`` the running product of the
     ``u_t``: ``m_hat = u_{t+1} * m / (1 - u_product * u_{t+1}) + (1 - u_t) * g / (1 - u_product)``,
     ``v_hat = v / (1 - beta_2**t)``, ``w -= lr * m_hat / (sqrt(v_hat) + epsilon)``.
 
+    Args:
+        learning_rate: A float, a ``keras.optimizers.schedules.LearningRateSchedule``, or a callable
+            of the step count returning the rate. Defaults to ``0.001``.
+        beta_1: Decay rate of the first-moment estimate. Defaults to ``0.9``.
+        beta_2: Decay rate of the second-moment estimate. Defaults to ``0.999``.
+        epsilon: Small constant added to the denominator. Defaults to ``1e-7``.
+        weight_decay: Optional float. When set, decoupled weight decay shrinks every variable before
+            each update, ``w -= w * weight_decay * learning_rate`` (see
+            ``exclude_from_weight_decay``). ``None`` (default) disables it.
+        clipnorm: Optional float; each variable's gradient is rescaled so that its own L2 norm is at
+            most this value.
+        clipvalue: Optional float; every gradient entry is clipped to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: Optional float; all gradients are rescaled together so that their joint L2
+            norm is at most this value. At most one of ``clipnorm``, ``clipvalue`` and
+            ``global_clipnorm`` may be set.
+        use_ema: Whether to keep an exponential moving average of the weights (``EMA``). Defaults to
+            ``False``.
+        ema_momentum: Float in ``[0, 1]``, the momentum of that average: after each step
+            ``average = ema_momentum * average + (1 - ema_momentum) * w``. Only used with
+            ``use_ema``. Defaults to ``0.99``.
+        ema_overwrite_frequency: Optional integer >= 1; with ``use_ema``, every this many steps the
+            weights are replaced by their moving average. ``None`` (default) leaves that to
+            ``finalize_variable_values`` (called at the end of ``fit``).
+        loss_scale_factor: Optional float. ``scale_loss`` multiplies the loss by it and the
+            gradients are divided by it before the update, a static loss scale for mixed precision.
+            ``None`` (default) means no scaling.
+        gradient_accumulation_steps: Optional integer >= 2. The variables are then updated only
+            every this many steps, with the mean of the gradients gathered since the last update.
+            ``None`` (default) updates every step.
+        name: Name of the optimizer, used as the prefix of its variables. Defaults to ``"nadam"``.
+        **kwargs: Only the deprecated ``decay`` is accepted (and ignored, with a warning); anything
+            else raises ``ValueError``.
+
+    Raises:
+        ValueError: If more than one clipping argument is set, ``ema_momentum`` or
+            ``ema_overwrite_frequency`` is out of range, ``gradient_accumulation_steps`` is not an
+            integer >= 2, or an unknown keyword argument is given.
+
     Example:
 
     ```python
-    opt = Nadam(learning_rate=2e-3)
+    opt = keras.optimizers.Nadam(learning_rate=2e-3)
     ```
     """
 

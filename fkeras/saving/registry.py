@@ -139,7 +139,24 @@ def _scoped_objects() -> dict:
 
 
 class CustomObjectScope:
-    """``with keras.saving.custom_object_scope({"MyLayer": MyLayer}): ...``"""
+    """Context manager that makes custom classes and functions visible to deserialization.
+
+    Inside the ``with`` block, ``deserialize_keras_object`` (and so ``load_model``, ``from_config``
+    and the ``get`` functions of each namespace) resolves the given names, as if they had been
+    registered with ``@keras.saving.register_keras_serializable()``. Scopes nest; the innermost wins
+    on a name clash. The scope is per thread. ``custom_object_scope`` is the same class.
+
+    Args:
+        custom_objects: Dict mapping the names used in configs to classes or functions. ``None``
+            (default) means an empty scope.
+
+    Example:
+
+    ```python
+    with keras.saving.custom_object_scope({"MyLayer": MyLayer}):
+        model = keras.saving.load_model("model.keras")
+    ```
+    """
 
     def __init__(self, custom_objects=None):
         self.custom_objects = dict(custom_objects or {})
@@ -178,12 +195,49 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
 
 
 def get_registered_name(obj) -> str:
+    """The name under which an object is serialized.
+
+    Args:
+        obj: A class or function, usually one decorated with
+            ``@keras.saving.register_keras_serializable()``.
+
+    Returns:
+        ``"package>name"`` for a registered object, otherwise the object's ``__name__`` (or its
+        type's name).
+
+    Example:
+
+    ```python
+    @keras.saving.register_keras_serializable(package="my_pkg")
+    def my_activation(x):
+        return x * 2
+
+    keras.saving.get_registered_name(my_activation)   # 'my_pkg>my_activation'
+    ```
+    """
     if obj in _GLOBAL_CUSTOM_NAMES:
         return _GLOBAL_CUSTOM_NAMES[obj]
     return getattr(obj, "__name__", type(obj).__name__)
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
+    """Find the object registered under ``name``.
+
+    The lookup order is: active ``custom_object_scope`` blocks, objects registered with
+    ``@keras.saving.register_keras_serializable()``, then ``custom_objects`` and ``module_objects``.
+
+    Args:
+        name: The registered name, e.g. ``"my_pkg>my_activation"`` or a plain class name.
+        custom_objects: Optional dict of extra name-to-object entries to search.
+        module_objects: Optional dict of a module's own objects, searched last.
+
+    Returns:
+        The class or function, or ``None`` when nothing matches.
+
+    Example:
+
+    >>> keras.saving.get_registered_object("my_pkg>my_activation")
+    """
     scoped = _scoped_objects()
     if name in scoped:
         return scoped[name]
@@ -345,6 +399,10 @@ def _resolve_class(config, custom_objects, module_objects):
             return obj
     module = config.get("module")
     if isinstance(module, str) and module and isinstance(class_name, str):
+        if module.startswith("keras.src.ops."):  # a keras.ops graph node: only fkeras's keras.ops resolve
+            from fkeras.engine import op_nodes
+
+            return _checked(op_nodes.resolve_op_class(module, class_name), f"{module}.{class_name}", "class")
         return _lookup_in_module(module, class_name, "class")
     return None
 
@@ -457,8 +515,35 @@ def serialize_keras_object(obj):
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module_objects=None, **kwargs):
     """Rebuild an object from a config written by ``serialize_keras_object`` (or by Keras).
 
-    Only modeling objects and objects the caller registered (or passed in ``custom_objects``)
-    are resolved; see the module docstring. Inside a load, the load's safe mode applies.
+    Only modeling objects (layers, losses, metrics, optimizers, ...) and objects the caller trusts -
+    registered, passed in ``custom_objects`` or visible through a ``custom_object_scope`` - are
+    resolved; any other name is refused with an error naming it. Inside a ``load_model`` call, the
+    load's safe mode applies.
+
+    Args:
+        config: A config dict with ``"class_name"`` and ``"config"`` keys, a registered or built-in
+            name, a list of configs, or a plain value (returned as it is).
+        custom_objects: Optional dict mapping names to classes or functions the caller trusts.
+        safe_mode: Whether a Python lambda's bytecode stored in the config is refused (``True``,
+            default) or loaded (``False``: only for configs from a trusted source).
+            ``keras.config.enable_unsafe_deserialization()`` turns it off for the whole process.
+        module_objects: Optional dict of name-to-object entries of the calling module (e.g. a
+            namespace's built-in losses), searched after the trusted objects.
+        **kwargs: Accepted for compatibility with Keras 3's signature and ignored.
+
+    Returns:
+        The rebuilt object (an instance built with ``from_config``, or a class or function).
+
+    Raises:
+        ValueError: If a name cannot be resolved, or a lambda is met in safe mode.
+        TypeError: If ``config`` is not something a config can be, or names an unknown class.
+
+    Example:
+
+    ```python
+    config = keras.saving.serialize_keras_object(keras.layers.Dense(3))
+    layer = keras.saving.deserialize_keras_object(config)
+    ```
     """
     mode = _scoped_safe_mode(safe_mode)
     if _SAFE_MODE.get() is not mode:
@@ -555,7 +640,8 @@ def _known_fields(cls, class_name, inner):
     accepted = _accepted_args(cls)
     if accepted is None:  # an __init__ takes **kwargs: Layer.__init__ checks what is left of them
         return inner
-    unknown = {k: v for k, v in inner.items() if k not in accepted}
+    # tf.keras 2 wrote a `dtype` into initializer configs; Keras 3 ignores it (the variable's dtype wins)
+    unknown = {k: v for k, v in inner.items() if k not in accepted and k != "dtype"}
     if not unknown:
         return inner
     unknown_fields(class_name, unknown, loading=True)

@@ -28,8 +28,19 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 
 def unpack_x_y_sample_weight(data):
-    """Unpack ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` into ``(x, y, sample_weight)``
-    (``None`` for what is missing).
+    """Split one batch into ``(x, y, sample_weight)``, with ``None`` for what is missing.
+
+    The inverse of ``pack_x_y_sample_weight``, handy in a custom ``train_step``.
+
+    Args:
+        data: A batch: ``x`` alone, or a tuple (or list) ``(x,)``, ``(x, y)`` or
+            ``(x, y, sample_weight)``.
+
+    Returns:
+        The tuple ``(x, y, sample_weight)``.
+
+    Raises:
+        ValueError: If ``data`` is a tuple of more than three elements.
 
     Example:
 

@@ -601,13 +601,55 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  subset=None, interpolation="bilinear", follow_links=False,
                                  crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, data_format=None,
                                  format="tf", verbose=True):
-    """A dataset of ``(images, labels)`` batches from ``directory/<class>/*.{jpg,png,bmp,gif}``.
+    """Build a dataset of ``(images, labels)`` batches from ``directory/<class>/*.{jpg,png,bmp,gif}``.
 
-    Images are float32 ``(batch, height, width, channels)`` (values 0-255, resized like
-    ``tf.image.resize``); labels are int32 ``(batch,)`` for ``label_mode="int"``, float32 one-hot
-    ``(batch, num_classes)`` for ``"categorical"``, float32 ``(batch, 1)`` for ``"binary"``.
-    ``subset="both"`` returns ``[train, validation]``. The result is a ``PyDataset`` (see
-    :class:`DirectoryDataset`) with ``class_names`` and ``file_paths``.
+    Images are float32 ``(batch, height, width, channels)`` with values 0-255, resized like
+    ``tf.image.resize``. Files are read lazily, batch by batch.
+
+    Args:
+        directory: Folder of the data: one sub-folder per class with ``labels="inferred"``,
+            otherwise searched recursively for image (``.jpg``, ``.jpeg``, ``.png``, ``.bmp``,
+            ``.gif``) files.
+        labels: ``"inferred"`` (default: from the sub-folder names, in alphanumeric order), ``None``
+            (images only, no labels), or a list/tuple of integer labels, one per file in sorted path
+            order.
+        label_mode: ``"int"`` (default: int32 ``(batch,)``), ``"categorical"`` (float32 one-hot
+            ``(batch, num_classes)``), ``"binary"`` (float32 ``(batch, 1)``, exactly two classes) or
+            ``None`` (no labels).
+        class_names: With ``labels="inferred"``, the sub-folders to use, in label order. ``None``
+            (default) uses all of them.
+        color_mode: ``"rgb"`` (default, 3 channels), ``"rgba"`` (4) or ``"grayscale"`` (1).
+        batch_size: Number of images per batch. Defaults to ``32``; ``None`` yields single samples.
+        image_size: ``(height, width)`` (or one int for a square) every image is resized to.
+            Defaults to ``(256, 256)``.
+        shuffle: Whether to shuffle the files (and reshuffle every epoch). Defaults to ``True``;
+            ``False`` keeps alphanumeric order.
+        seed: Optional integer seed for shuffling and the validation split.
+        validation_split: Optional float in ``(0, 1)``, the fraction of files kept for validation.
+        subset: ``"training"``, ``"validation"`` or ``"both"`` (returns ``[train, validation]``);
+            only with ``validation_split``.
+        interpolation: Resizing method: ``"bilinear"`` (default), ``"nearest"``, ``"bicubic"``,
+            ``"area"``, ``"lanczos3"``, ``"lanczos5"``, ``"gaussian"`` or ``"mitchellcubic"``.
+        follow_links: Whether to follow symbolic links to sub-folders. Defaults to ``False``.
+        crop_to_aspect_ratio: Whether to center-crop each image to the aspect ratio of
+            ``image_size`` before resizing, so it is not distorted. Defaults to ``False``.
+        pad_to_aspect_ratio: Whether to zero-pad each image (centered) to the aspect ratio of
+            ``image_size`` before resizing instead. Defaults to ``False``.
+        data_format: ``"channels_last"`` or ``"channels_first"`` layout of the images; ``None``
+            (default) uses ``keras.config.image_data_format()``.
+        format: Only ``"tf"`` (default) is accepted, for Keras compatibility; the result is always a
+            ``PyDataset``.
+        verbose: Whether to print how many files and classes were found. Defaults to ``True``.
+
+    Returns:
+        A ``keras.utils.PyDataset`` (a ``DirectoryDataset``) yielding ``(images, labels)`` batches
+        (``images`` alone when there are no labels), with ``class_names`` and ``file_paths``
+        attributes; a list of two for ``subset="both"``.
+
+    Raises:
+        ValueError: If an argument is invalid (``label_mode``, ``labels`` with ``class_names``,
+            ``validation_split`` without ``subset`` or a ``seed`` when shuffling, ``color_mode``,
+            ``image_size``, ``interpolation``, ...), or no file is found.
 
     Example:
 
@@ -664,10 +706,45 @@ def _collate_text(items):
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
                                 max_length=None, shuffle=True, seed=None, validation_split=None, subset=None,
                                 follow_links=False, format="tf", verbose=True):
-    """A dataset of ``(texts, labels)`` batches from ``directory/<class>/*.txt``.
+    """Build a dataset of ``(texts, labels)`` batches from ``directory/<class>/*.txt``.
 
-    Texts come as 1-D object arrays of Python ``str`` (UTF-8 decoded; ``max_length`` truncates each
-    to that many characters); labels as in ``image_dataset_from_directory``.
+    Texts come as 1-D object arrays of Python ``str`` (UTF-8 decoded). Files are read lazily, batch
+    by batch.
+
+    Args:
+        directory: Folder of the data: one sub-folder per class with ``labels="inferred"``,
+            otherwise searched recursively for ``.txt`` files.
+        labels: ``"inferred"`` (default: from the sub-folder names, in alphanumeric order), ``None``
+            (texts only, no labels), or a list/tuple of integer labels, one per file in sorted path
+            order.
+        label_mode: ``"int"`` (default: int32 ``(batch,)``), ``"categorical"`` (float32 one-hot
+            ``(batch, num_classes)``), ``"binary"`` (float32 ``(batch, 1)``, exactly two classes) or
+            ``None`` (no labels).
+        class_names: With ``labels="inferred"``, the sub-folders to use, in label order. ``None``
+            (default) uses all of them.
+        batch_size: Number of texts per batch. Defaults to ``32``; ``None`` yields single samples.
+        max_length: Optional positive integer; each text is truncated to that many characters.
+            ``None`` (default) keeps whole texts.
+        shuffle: Whether to shuffle the files (and reshuffle every epoch). Defaults to ``True``;
+            ``False`` keeps alphanumeric order.
+        seed: Optional integer seed for shuffling and the validation split.
+        validation_split: Optional float in ``(0, 1)``, the fraction of files kept for validation.
+        subset: ``"training"``, ``"validation"`` or ``"both"`` (returns ``[train, validation]``);
+            only with ``validation_split``.
+        follow_links: Whether to follow symbolic links to sub-folders. Defaults to ``False``.
+        format: Only ``"tf"`` (default) is accepted, for Keras compatibility; the result is always a
+            ``PyDataset``.
+        verbose: Whether to print how many files and classes were found. Defaults to ``True``.
+
+    Returns:
+        A ``keras.utils.PyDataset`` (a ``DirectoryDataset``) yielding ``(texts, labels)`` batches
+        (``texts`` alone when there are no labels), with ``class_names`` and ``file_paths``
+        attributes; a list of two for ``subset="both"``.
+
+    Raises:
+        ValueError: If an argument is invalid (``label_mode``, ``labels`` with ``class_names``,
+            ``validation_split`` without ``subset`` or a ``seed`` when shuffling, ...), or no file
+            is found.
 
     Example:
 

@@ -123,7 +123,32 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest", 
 
 
 def img_to_array(img, data_format=None, dtype=None):
-    """PIL image -> 3-D numpy array ``(height, width, channels)`` (channels first if asked); float32 default."""
+    """Convert a PIL image to a 3-D numpy array.
+
+    A grayscale image gets a channel axis of size 1.
+
+    Args:
+        img: A PIL image (e.g. from ``keras.utils.load_img``), or anything ``np.asarray`` turns into
+            a 2-D or 3-D array.
+        data_format: ``"channels_last"`` (``(height, width, channels)``) or ``"channels_first"``
+            (``(channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+        dtype: Dtype of the array; ``None`` (default) uses ``keras.backend.floatx()``.
+
+    Returns:
+        A numpy array of shape ``(height, width, channels)`` or ``(channels, height, width)``; pixel
+        values are not rescaled (0 to 255 for 8-bit images).
+
+    Raises:
+        ValueError: If the image does not give a 2-D or 3-D array, or ``data_format`` is invalid.
+
+    Example:
+
+    ```python
+    img = keras.utils.load_img("cat.jpg", target_size=(224, 224))
+    x = keras.utils.img_to_array(img)   # (224, 224, 3) float32
+    ```
+    """
     data_format = config.standardize_data_format(data_format)
     dtype = dtype or config.floatx()
     x = np.asarray(img, dtype=dtype)
@@ -138,10 +163,31 @@ def img_to_array(img, data_format=None, dtype=None):
 
 
 def array_to_img(x, data_format=None, scale=True, dtype=None):
-    """3-D array -> PIL image. With ``scale=True`` values are min-max rescaled to ``[0, 255]``.
+    """Convert a 3-D array to a PIL image.
 
-    1 channel gives an ``"L"`` image (``"I"`` if values exceed 255 and ``scale=False``), 3 ``"RGB"``,
-    4 ``"RGBA"``.
+    1 channel gives an ``"L"`` image (``"I"`` if values exceed 255 and ``scale=False``), 3 channels
+    an ``"RGB"`` and 4 an ``"RGBA"`` image.
+
+    Args:
+        x: Array of shape ``(height, width, channels)`` (or channels first).
+        data_format: ``"channels_last"`` (``(height, width, channels)``) or ``"channels_first"``
+            (``(channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+        scale: Whether to min-max rescale the values to ``[0, 255]`` first. Defaults to ``True``;
+            with ``False`` the values must already be in that range.
+        dtype: Dtype the array is read as before conversion; ``None`` (default) uses
+            ``keras.backend.floatx()``.
+
+    Returns:
+        A PIL image.
+
+    Raises:
+        ValueError: If ``x`` is not 3-D or has a channel count other than 1, 3 or 4.
+
+    Example:
+
+    >>> img = keras.utils.array_to_img(np.random.rand(8, 8, 3))
+    >>> img.size   # (8, 8)
     """
     Image = _pil()
     data_format = config.standardize_data_format(data_format)
@@ -169,7 +215,28 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
 
 
 def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
-    """Save a 3-D array as an image file (format from ``file_format`` or the file extension)."""
+    """Save a 3-D array as an image file.
+
+    The array goes through ``array_to_img``; an RGBA image saved as JPEG is converted to RGB with a
+    warning.
+
+    Args:
+        path: File path (str or ``pathlib.Path``) or a writable file object.
+        x: Array of shape ``(height, width, channels)`` (or channels first).
+        data_format: ``"channels_last"`` (``(height, width, channels)``) or ``"channels_first"``
+            (``(channels, height, width)``); ``None`` (default) uses
+            ``keras.config.image_data_format()``.
+        file_format: Image format such as ``"png"`` or ``"jpeg"``; ``None`` (default) takes it from
+            the file extension.
+        scale: Whether to min-max rescale the values to ``[0, 255]``. Defaults to ``True``.
+        **kwargs: Extra keyword arguments for ``PIL.Image.save`` (e.g. ``quality=90``).
+
+    Example:
+
+    ```python
+    keras.utils.save_img("out.png", np.random.rand(32, 32, 3))
+    ```
+    """
     data_format = config.standardize_data_format(data_format)
     img = array_to_img(x, data_format=data_format, scale=scale)
     if file_format is None and isinstance(path, (str, os.PathLike)):

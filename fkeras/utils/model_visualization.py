@@ -170,15 +170,45 @@ def _add_edge(dot, src, dst):
 def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
                  expand_nested=False, dpi=200, subgraph=False, show_layer_activations=False,
                  show_trainable=False, splines="ortho", **kwargs):
-    """Convert a Keras model to a ``pydot.Dot`` graph (a ``pydot.Cluster`` when ``subgraph=True``).
+    """Convert a model to a ``pydot.Dot`` graph (a ``pydot.Cluster`` when ``subgraph=True``).
 
-    One box per layer (``InputLayer`` boxes for Functional inputs), one edge per connection
-    between layer calls; nested models are single boxes unless ``expand_nested=True`` draws them
-    as dashed clusters. A subclassed model is one box.
+    One box per layer (``InputLayer`` boxes for Functional inputs) and one edge per connection
+    between layer calls. A subclassed model is one box. Needs the ``pydot`` package (not graphviz).
+
+    Args:
+        model: A built ``keras.Model`` (Sequential, Functional or subclassed).
+        show_shapes: Whether to show each layer's input and output shapes. Defaults to ``False``.
+        show_dtype: Whether to show each layer's output dtype. Defaults to ``False``.
+        show_layer_names: Whether to show layer names in the boxes. Defaults to ``True``.
+        rankdir: Direction of the graph, as in graphviz: ``"TB"`` (default, top to bottom), ``"LR"``
+            (left to right), ``"BT"`` or ``"RL"``.
+        expand_nested: Whether to draw nested models as dashed clusters of their layers instead of
+            single boxes. Defaults to ``False``.
+        dpi: Resolution of the image, in dots per inch. Defaults to ``200``.
+        subgraph: Whether to return a ``pydot.Cluster`` to embed in another graph (used for nested
+            models) instead of a ``pydot.Dot``. Defaults to ``False``.
+        show_layer_activations: Whether to show the activation of layers that have one. Defaults to
+            ``False``.
+        show_trainable: Whether to mark each layer as trainable or frozen. Defaults to ``False``.
+        splines: How edges are drawn, as graphviz's ``splines`` attribute: ``"ortho"`` (default,
+            right angles), ``"line"``, ``"curved"``, ``"polyline"`` or ``"spline"``.
+        **kwargs: Only the removed ``layer_range`` is recognised (and refused); anything else raises
+            ``ValueError``.
+
+    Returns:
+        A ``pydot.Dot`` (or ``pydot.Cluster``).
+
+    Raises:
+        ImportError: If ``pydot`` is not installed.
+        ValueError: If the model is not built, ``rankdir`` is invalid, or an unknown keyword is
+            given.
 
     Example:
-        dot = keras.utils.model_to_dot(model, show_shapes=True)
-        print(dot.to_string())
+
+    ```python
+    dot = keras.utils.model_to_dot(model, show_shapes=True)
+    print(dot.to_string())
+    ```
     """
     if kwargs.pop("layer_range", None) is not None:
         raise ValueError("Argument `layer_range` is no longer supported.")
@@ -255,14 +285,46 @@ _RAW_FORMATS = ("dot", "gv")
 def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=False,
                rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False,
                splines="ortho", **kwargs):
-    """Draw a model's layer graph and save it to ``to_file`` (format from the extension).
+    """Draw a model's layer graph and save it to ``to_file``.
 
-    PNG, SVG, PDF (and any other graphviz format) need the graphviz ``dot`` program; a ``.dot`` /
-    ``.gv`` file gets the graph source and needs only pydot. Returns an IPython ``Image`` (or
-    ``SVG``) for inline display when IPython is installed.
+    The format comes from the extension. PNG, SVG, PDF and the other graphviz formats need the
+    graphviz ``dot`` program; a ``.dot`` / ``.gv`` file gets the graph source and needs only pydot.
+    In a notebook without pydot or graphviz a message is printed instead of raising.
+
+    Args:
+        model: A built ``keras.Model`` (Sequential, Functional or subclassed).
+        to_file: Path of the image to write; its folder is created if needed. Defaults to
+            ``"model.png"``.
+        show_shapes: Whether to show each layer's input and output shapes. Defaults to ``False``.
+        show_dtype: Whether to show each layer's output dtype. Defaults to ``False``.
+        show_layer_names: Whether to show layer names in the boxes. Defaults to ``False``.
+        rankdir: Direction of the graph, as in graphviz: ``"TB"`` (default, top to bottom), ``"LR"``
+            (left to right), ``"BT"`` or ``"RL"``.
+        expand_nested: Whether to draw nested models as dashed clusters of their layers instead of
+            single boxes. Defaults to ``False``.
+        dpi: Resolution of the image, in dots per inch. Defaults to ``200``.
+        show_layer_activations: Whether to show the activation of layers that have one. Defaults to
+            ``False``.
+        show_trainable: Whether to mark each layer as trainable or frozen. Defaults to ``False``.
+        splines: How edges are drawn, as graphviz's ``splines`` attribute: ``"ortho"`` (default,
+            right angles), ``"line"``, ``"curved"``, ``"polyline"`` or ``"spline"``.
+        **kwargs: Only the removed ``layer_range`` is recognised (and refused); anything else raises
+            ``ValueError``.
+
+    Returns:
+        An IPython ``Image`` (or ``SVG``) for inline display when IPython is installed and the
+        format is an image, else ``None``.
+
+    Raises:
+        ImportError: If ``pydot`` (or, for image formats, graphviz) is missing outside a notebook.
+        ValueError: If the extension is not a graphviz format, the model is not built, or an unknown
+            keyword is given.
 
     Example:
-        keras.utils.plot_model(model, to_file="model.png", show_shapes=True)
+
+    ```python
+    keras.utils.plot_model(model, to_file="model.png", show_shapes=True)
+    ```
     """
     if kwargs.pop("layer_range", None) is not None:
         raise ValueError("Argument `layer_range` is no longer supported.")

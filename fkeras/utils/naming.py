@@ -77,7 +77,23 @@ def did_you_mean(name, options) -> str:
 
 
 def unknown_identifier_error(kind: str, name, options) -> ValueError:
-    """A ValueError for an unknown string identifier, with the nearest valid one."""
+    """Build the ``ValueError`` for an unknown string identifier, naming the closest valid one.
+
+    Args:
+        kind: What was looked up, e.g. ``"loss"`` or ``"regularizer"`` (used in the message).
+        name: The identifier that was not found.
+        options: The valid names (any iterable of strings); the closest is suggested and up to 40
+            are listed.
+
+    Returns:
+        A ``ValueError`` (returned, not raised, so the caller writes
+        ``raise unknown_identifier_error(...)``).
+
+    Example:
+
+    >>> raise unknown_identifier_error("loss", "mse_", ["mse", "mae"])
+    ValueError: Could not interpret loss identifier: 'mse_'. Did you mean 'mse'? ...
+    """
     return ValueError(
         f"Could not interpret {kind} identifier: {name!r}.{did_you_mean(name, options)} "
         f"Valid {kind} names include: {', '.join(sorted(map(str, options))[:40])}."

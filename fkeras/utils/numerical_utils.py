@@ -5,7 +5,29 @@ import numpy as np
 
 
 def to_categorical(x, num_classes=None):
-    """Integer class vector -> one-hot matrix (Keras's ``to_categorical``)."""
+    """Convert integer class labels to a one-hot float32 matrix: ``out[i, x[i]] = 1``.
+
+    A trailing axis of size 1 in the labels is dropped, so ``(n, 1)`` labels give
+    ``(n, num_classes)``.
+
+    Args:
+        x: Array-like of non-negative integer class labels (floats holding whole numbers are
+            accepted).
+        num_classes: Total number of classes; ``None`` (default) uses ``max(x) + 1``.
+
+    Returns:
+        A float32 numpy array of shape ``x.shape + (num_classes,)``.
+
+    Raises:
+        ValueError: If a label is negative, not a whole number, or ``>= num_classes``.
+
+    Example:
+
+    >>> keras.utils.to_categorical([0, 2, 1], num_classes=3)
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]], dtype=float32)
+    """
     x = np.asarray(x)
     if x.dtype.kind == "f" and not np.all(np.equal(np.mod(x, 1), 0)):
         raise ValueError("to_categorical expects integer class labels; received non-integer values.")
@@ -26,7 +48,22 @@ def to_categorical(x, num_classes=None):
 
 
 def normalize(x, axis=-1, order=2):
-    """Scale ``x`` to unit ``order``-norm along ``axis``."""
+    """Scale ``x`` to unit norm along ``axis``: ``x / norm(x, ord=order, axis=axis)``.
+
+    Slices whose norm is 0 are left unchanged.
+
+    Args:
+        x: Array to normalise.
+        axis: Axis along which the norm is taken. Defaults to ``-1``.
+        order: Order of the norm (``2`` for L2, the default; ``1`` for L1; ...).
+
+    Returns:
+        An array of the shape of ``x``.
+
+    Example:
+
+    >>> keras.utils.normalize(np.array([[3.0, 4.0]]))   # [[0.6, 0.8]]
+    """
     x = np.asarray(x, dtype=np.float32) if not hasattr(x, "dtype") else x
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1

@@ -5,7 +5,36 @@ import numpy as np
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
-    """Pad (or truncate) a list of sequences to a common length."""
+    """Pad (or truncate) a list of sequences to one common length, giving one numpy array.
+
+    Sequences shorter than ``maxlen`` are filled with ``value``; longer ones are cut. Elements may
+    themselves be arrays of one common shape, which becomes the trailing shape of the result.
+
+    Args:
+        sequences: List of sequences (lists or arrays), possibly of different lengths.
+        maxlen: Positive length of the output sequences; ``None`` (default) uses the longest
+            sequence.
+        dtype: Dtype of the result. Defaults to ``"int32"``; use ``object`` (or a string dtype) for
+            sequences of strings.
+        padding: ``"pre"`` (default) pads at the start of each sequence, ``"post"`` at the end.
+        truncating: ``"pre"`` (default) drops values from the start of sequences longer than
+            ``maxlen``, ``"post"`` from the end.
+        value: Padding value. Defaults to ``0.0``.
+
+    Returns:
+        A numpy array of shape ``(len(sequences), maxlen) + element_shape``.
+
+    Raises:
+        ValueError: If ``padding`` or ``truncating`` is not ``"pre"``/``"post"``, ``maxlen`` is not
+            a positive integer, an element is not a sequence, or element shapes differ.
+
+    Example:
+
+    >>> keras.utils.pad_sequences([[1], [2, 3], [4, 5, 6]], maxlen=2)
+    array([[0, 1],
+           [2, 3],
+           [5, 6]], dtype=int32)
+    """
     if not hasattr(sequences, "__len__"):
         raise ValueError("`sequences` must be iterable.")
     if padding not in ("pre", "post"):

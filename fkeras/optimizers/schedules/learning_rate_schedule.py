@@ -112,13 +112,30 @@ class _RateDecay(LearningRateSchedule):
 
 
 class ExponentialDecay(_RateDecay):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored exponent if
-    ``staircase``).
+    """Exponential decay: ``lr = initial_learning_rate * decay_rate ** (step / decay_steps)``.
+
+    Calling the schedule with the optimizer's step count (a Python number or a traced integer)
+    returns the learning rate as a scalar array; the schedule is pure ``jax.numpy``, so it works
+    inside ``jax.jit`` and as an optax schedule.
+
+    Args:
+        initial_learning_rate: The learning rate at step 0, a Python float (or a scalar array).
+        decay_steps: Positive number of steps over which the rate decays by one factor
+            ``decay_rate``.
+        decay_rate: The factor applied every ``decay_steps`` steps, e.g. ``0.96``.
+        staircase: Whether ``step / decay_steps`` is floored, so the rate drops in discrete jumps
+            every ``decay_steps`` steps instead of continuously. Defaults to ``False``.
+        name: Name of the schedule, kept in its config. Defaults to ``"ExponentialDecay"``.
+
+    Raises:
+        ValueError: If ``decay_steps`` is not positive.
 
     Example:
 
     ```python
-    ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20)  # 0.025
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    schedule(20)  # 0.025
+    opt = keras.optimizers.SGD(learning_rate=schedule)
     ```
     """
 
@@ -130,13 +147,25 @@ class ExponentialDecay(_RateDecay):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """``values[0]`` while ``step <= boundaries[0]``, ``values[i]`` while
-    ``boundaries[i-1] < step <= boundaries[i]``, and ``values[-1]`` after the last boundary.
+    """Piecewise constant rate: ``lr = values[i]`` for ``boundaries[i-1] < step <= boundaries[i]``.
+
+    ``values[0]`` applies while ``step <= boundaries[0]`` and ``values[-1]`` after the last
+    boundary. Calling the schedule with the optimizer's step count (a Python number or a traced
+    integer) returns the learning rate as a scalar array; the schedule is pure ``jax.numpy``, so it
+    works inside ``jax.jit`` and as an optax schedule.
+
+    Args:
+        boundaries: Increasing list of step numbers where the rate changes.
+        values: List of rates, one more than ``boundaries``.
+        name: Name of the schedule, kept in its config. Defaults to ``"PiecewiseConstant"``.
+
+    Raises:
+        ValueError: If ``len(values) != len(boundaries) + 1``.
 
     Example:
 
     ```python
-    PiecewiseConstantDecay([100, 200], [1.0, 0.5, 0.1])(150)  # 0.5
+    keras.optimizers.schedules.PiecewiseConstantDecay([100, 200], [1.0, 0.5, 0.1])(150)  # 0.5
     ```
     """
 
@@ -168,18 +197,30 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 
 class PolynomialDecay(LearningRateSchedule):
-    """Polynomial decay from ``initial_learning_rate`` to ``end_learning_rate`` over
-    ``decay_steps``; with ``cycle=True`` the horizon grows to the next multiple of ``decay_steps``.
+    """Polynomial decay: ``lr = (initial - end) * (1 - min(step, decay_steps) / decay_steps) ** power + end``.
 
-    ```python
-    step = min(step, decay_steps)
-    lr = (initial - end) * (1 - step / decay_steps) ** power + end
-    ```
+    The rate goes from ``initial_learning_rate`` to ``end_learning_rate`` in ``decay_steps`` steps
+    and then stays there. With ``cycle=True`` the horizon instead grows to the next multiple of
+    ``decay_steps`` (``decay_steps * ceil(step / decay_steps)``), so the rate jumps back up and
+    decays again. Calling the schedule with the optimizer's step count (a Python number or a traced
+    integer) returns the learning rate as a scalar array; the schedule is pure ``jax.numpy``, so it
+    works inside ``jax.jit`` and as an optax schedule.
+
+    Args:
+        initial_learning_rate: The learning rate at step 0, a Python float (or a scalar array).
+        decay_steps: Positive number of steps to reach ``end_learning_rate``.
+        end_learning_rate: The final rate. Defaults to ``0.0001``.
+        power: Exponent of the polynomial; ``1.0`` (default) is a linear decay.
+        cycle: Whether to restart the decay beyond ``decay_steps``. Defaults to ``False``.
+        name: Name of the schedule, kept in its config. Defaults to ``"PolynomialDecay"``.
+
+    Raises:
+        ValueError: If ``decay_steps`` is not positive.
 
     Example:
 
     ```python
-    PolynomialDecay(0.1, 100, end_learning_rate=0.01)(50)  # 0.055
+    keras.optimizers.schedules.PolynomialDecay(0.1, 100, end_learning_rate=0.01)(50)  # 0.055
     ```
     """
 
@@ -222,13 +263,28 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 class InverseTimeDecay(_RateDecay):
-    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored ratio if
-    ``staircase``).
+    """Inverse time decay: ``lr = initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
+
+    Calling the schedule with the optimizer's step count (a Python number or a traced integer)
+    returns the learning rate as a scalar array; the schedule is pure ``jax.numpy``, so it works
+    inside ``jax.jit`` and as an optax schedule.
+
+    Args:
+        initial_learning_rate: The learning rate at step 0, a Python float (or a scalar array).
+        decay_steps: Positive number of steps that makes up one unit of ``decay_rate``.
+        decay_rate: How fast the rate falls: after ``decay_steps`` steps it is
+            ``initial_learning_rate / (1 + decay_rate)``.
+        staircase: Whether ``step / decay_steps`` is floored, so the rate drops in discrete jumps
+            every ``decay_steps`` steps instead of continuously. Defaults to ``False``.
+        name: Name of the schedule, kept in its config. Defaults to ``"InverseTimeDecay"``.
+
+    Raises:
+        ValueError: If ``decay_steps`` is not positive.
 
     Example:
 
     ```python
-    InverseTimeDecay(0.1, decay_steps=1.0, decay_rate=0.5)(2)  # 0.05
+    keras.optimizers.schedules.InverseTimeDecay(0.1, decay_steps=1.0, decay_rate=0.5)(2)  # 0.05
     ```
     """
 
@@ -240,20 +296,32 @@ class InverseTimeDecay(_RateDecay):
 
 
 class CosineDecay(LearningRateSchedule):
-    """Cosine decay (SGDR without restarts), with an optional linear warmup.
+    """Cosine decay: ``lr = initial * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha)``.
 
-    Without warmup (``warmup_target=None``)::
+    ``step`` is capped at ``decay_steps``, after which the rate stays at ``initial * alpha`` (SGDR
+    without restarts, Loshchilov & Hutter, 2017). With ``warmup_target`` set, the rate first rises
+    linearly from ``initial_learning_rate`` to ``warmup_target`` over ``warmup_steps`` steps and
+    then decays from ``warmup_target`` as above. Calling the schedule with the optimizer's step
+    count (a Python number or a traced integer) returns the learning rate as a scalar array; the
+    schedule is pure ``jax.numpy``, so it works inside ``jax.jit`` and as an optax schedule.
 
-        step = min(step, decay_steps)
-        lr = initial * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha)
+    Args:
+        initial_learning_rate: The learning rate at step 0, a Python float (or a scalar array). With
+            a warmup it is the starting point of the warmup.
+        decay_steps: Positive number of steps of the cosine decay (after the warmup).
+        alpha: Floor of the decay as a fraction of the starting rate. Defaults to ``0.0``.
+        name: Name of the schedule, kept in its config. Defaults to ``"CosineDecay"``.
+        warmup_target: Rate reached at the end of the warmup; ``None`` (default) means no warmup.
+        warmup_steps: Number of warmup steps. Defaults to ``0``.
 
-    With warmup, the rate rises linearly from ``initial_learning_rate`` to ``warmup_target``
-    over ``warmup_steps``, then decays from ``warmup_target`` as above.
+    Raises:
+        ValueError: If ``decay_steps`` is not positive.
 
     Example:
 
     ```python
-    CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=10)(5)  # 0.05
+    schedule = keras.optimizers.schedules.CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=10)
+    schedule(5)  # 0.05, half-way through the warmup
     ```
     """
 
@@ -302,13 +370,32 @@ class CosineDecay(LearningRateSchedule):
 
 
 class CosineDecayRestarts(LearningRateSchedule):
-    """Cosine decay with warm restarts (SGDR). The first period lasts ``first_decay_steps``;
-    each next period is ``t_mul`` times longer and starts ``m_mul`` times lower.
+    """Cosine decay with warm restarts (SGDR), each period starting from a higher rate again.
+
+    ``lr = initial * ((1 - alpha) * m_mul**i * 0.5 * (1 + cos(pi * f)) + alpha)``, where ``i`` is
+    the index of the current period and ``f`` the fraction of it already done. The first period
+    lasts ``first_decay_steps``; each next one is ``t_mul`` times longer and starts from a rate
+    ``m_mul`` times lower (Loshchilov & Hutter, 2017). Calling the schedule with the optimizer's
+    step count (a Python number or a traced integer) returns the learning rate as a scalar array;
+    the schedule is pure ``jax.numpy``, so it works inside ``jax.jit`` and as an optax schedule.
+
+    Args:
+        initial_learning_rate: The rate at the start of the first period, a Python float.
+        first_decay_steps: Positive length of the first period, in steps.
+        t_mul: Factor by which each period is longer than the previous one. Defaults to ``2.0``.
+        m_mul: Factor by which each period's starting rate is lower than the previous one. Defaults
+            to ``1.0``.
+        alpha: Floor of the decay as a fraction of ``initial_learning_rate``. Defaults to ``0.0``.
+        name: Name of the schedule, kept in its config. Defaults to ``"SGDRDecay"``.
+
+    Raises:
+        ValueError: If ``first_decay_steps`` is not positive.
 
     Example:
 
     ```python
-    CosineDecayRestarts(0.1, first_decay_steps=10)(10)  # 0.1 (a restart)
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(0.1, first_decay_steps=10)
+    schedule(10)  # 0.1 (a restart)
     ```
     """
 
@@ -364,12 +451,20 @@ ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 
 
 def serialize(learning_rate_schedule):
-    """A JSON-able dict (Keras 3 layout) for a schedule.
+    """Turn a learning-rate schedule into a Keras 3 config.
+
+    Args:
+        learning_rate_schedule: A ``LearningRateSchedule`` instance (built-in or a registered custom
+            class).
+
+    Returns:
+        A JSON-compatible dict with ``"class_name"`` and ``"config"`` keys.
 
     Example:
 
     ```python
-    serialize(ExponentialDecay(0.1, 1000, 0.96))["class_name"]  # 'ExponentialDecay'
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 1000, 0.96)
+    keras.optimizers.schedules.serialize(schedule)["class_name"]  # 'ExponentialDecay'
     ```
     """
     out = registry.serialize_keras_object(learning_rate_schedule)
@@ -379,7 +474,19 @@ def serialize(learning_rate_schedule):
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a schedule from ``serialize``'s output (or a Keras-written config)."""
+    """Rebuild a learning-rate schedule from the output of ``serialize`` (or a config Keras wrote).
+
+    Args:
+        config: A dict with ``"class_name"`` and ``"config"`` keys.
+        custom_objects: Optional dict mapping names to custom schedule classes, consulted before the
+            built-in ones.
+
+    Returns:
+        A new ``LearningRateSchedule`` instance.
+
+    Raises:
+        ValueError: If ``config`` is not such a dict or names an unknown schedule.
+    """
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             "Expected a schedule config: a dict with 'class_name' and 'config' keys. "

@@ -8,8 +8,8 @@ published ImageNet ``.h5`` files load. Input normalization is part of the model 
 ``preprocess_input`` is a pass-through.
 
 ``LayerScale`` and ``StochasticDepth`` are defined here, as in Keras. Like Keras, a block adds its
-residual with the ``+`` operator; fkeras records that as a graph node (``OpLayer``) which Keras
-keeps out of ``model.layers``.
+residual with the ``+`` operator: a graph node (Keras's ``Add`` operation) that saves as Keras saves
+it. Unlike Keras, fkeras lists those nodes in ``model.layers``.
 """
 from __future__ import annotations
 

@@ -5,9 +5,9 @@ names ``conv``, ``expanded_conv_3_depthwise``, ``expanded_conv_3_squeeze_excite_
 published ImageNet ``.h5`` files load). Input scaling is part of the model (a ``Rescaling`` layer
 mapping ``[0, 255]`` to ``[-1, 1]``), so ``preprocess_input`` is a pass-through.
 
-Like Keras, the squeeze-and-excitation gate computes ``relu6(x + 3) / 6`` with tensor operators
-around a ``ReLU`` layer; fkeras records such operators as graph nodes (``OpLayer``) that Keras keeps
-out of ``model.layers``.
+Like Keras, the hard-sigmoid gate computes ``relu6(x + 3) * (1 / 6)`` with tensor operators around a
+``ReLU`` layer; the operators are graph nodes (Keras's ``Add`` and ``Multiply`` operations) and save
+as Keras saves them. Unlike Keras, fkeras lists those nodes in ``model.layers``.
 """
 from __future__ import annotations
 

@@ -55,47 +55,65 @@ class KerasTensor:
             "keras.layers.Lambda."
         )
 
-    # Operators record op nodes, so `x + y`, `x * 2`, `x[:, 0]` work on symbolic tensors.
-    def __getitem__(self, idx):
-        return symbolic_op_call(_getitem, (self, idx), {})
+    # Operators record the keras.ops function Keras records for them (`x + 3.0` is an `add` node,
+    # `x[:, 1:]` a `get_item` node), so models built with them save as Keras saves them.
+    def __getitem__(self, key):
+        return _record_op("numpy", "get_item", self, key)
 
     def astype(self, dtype):
-        return symbolic_op_call(lambda x, d: x.astype(d), (self, dtype), {})
+        """This tensor cast to ``dtype`` (records ``keras.ops.cast``)."""
+        return _record_op("core", "cast", self, dtype)
+
+    def reshape(self, newshape):
+        """This tensor with shape ``newshape`` (records ``keras.ops.reshape``)."""
+        return _record_op("numpy", "reshape", self, newshape)
+
+    def squeeze(self, axis=None):
+        """This tensor without its length-1 axes (records ``keras.ops.squeeze``)."""
+        return _record_op("numpy", "squeeze", self, axis)
 
     @property
     def T(self):
-        return symbolic_op_call(lambda x: x.T, (self,), {})
+        return _record_op("numpy", "transpose", self)
+
+    def __round__(self, ndigits=None):
+        return _record_op("numpy", "round", self, ndigits or 0)
 
 
-def _getitem(x, idx):
-    return x[idx]
+def _record_op(family, name, *args):
+    """Record ``keras.ops.<family>.<name>(*args)`` as a graph node."""
+    import importlib
+
+    wrapper = getattr(importlib.import_module(f"fkeras.ops.{family}"), name)
+    return symbolic_op_call(wrapper._fkeras_op, args, {})
 
 
-def _make_binop(fn):
-    def op(self, other):
-        return symbolic_op_call(fn, (self, other), {})
-
+def _make_binop(name, reflected):
+    if reflected:
+        def op(self, other):
+            return _record_op("numpy", name, other, self)
+    else:
+        def op(self, other):
+            return _record_op("numpy", name, self, other)
     return op
 
 
+# The keras.ops function each operator records (as Keras 3's KerasTensor does); the reflected
+# forms (`3.0 - x`) swap the arguments.
 _BINOPS = {
-    "__add__": lambda a, b: a + b, "__radd__": lambda a, b: b + a,
-    "__sub__": lambda a, b: a - b, "__rsub__": lambda a, b: b - a,
-    "__mul__": lambda a, b: a * b, "__rmul__": lambda a, b: b * a,
-    "__truediv__": lambda a, b: a / b, "__rtruediv__": lambda a, b: b / a,
-    "__floordiv__": lambda a, b: a // b, "__rfloordiv__": lambda a, b: b // a,
-    "__mod__": lambda a, b: a % b, "__rmod__": lambda a, b: b % a,
-    "__pow__": lambda a, b: a ** b, "__rpow__": lambda a, b: b ** a,
-    "__matmul__": lambda a, b: a @ b, "__rmatmul__": lambda a, b: b @ a,
-    "__lt__": lambda a, b: a < b, "__le__": lambda a, b: a <= b,
-    "__gt__": lambda a, b: a > b, "__ge__": lambda a, b: a >= b,
-    "__and__": lambda a, b: a & b, "__or__": lambda a, b: a | b, "__xor__": lambda a, b: a ^ b,
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
+    "floordiv": "floor_divide", "mod": "mod", "pow": "power", "matmul": "matmul",
+    "and": "logical_and", "or": "logical_or", "xor": "logical_xor",
 }
 for _n, _f in _BINOPS.items():
-    setattr(KerasTensor, _n, _make_binop(_f))
-KerasTensor.__neg__ = lambda self: symbolic_op_call(lambda x: -x, (self,), {})
-KerasTensor.__abs__ = lambda self: symbolic_op_call(lambda x: abs(x), (self,), {})
-KerasTensor.__invert__ = lambda self: symbolic_op_call(lambda x: ~x, (self,), {})
+    setattr(KerasTensor, f"__{_n}__", _make_binop(_f, False))
+    setattr(KerasTensor, f"__r{_n}__", _make_binop(_f, True))
+for _n, _f in {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+               "ne": "not_equal"}.items():
+    setattr(KerasTensor, f"__{_n}__", _make_binop(_f, False))
+KerasTensor.__neg__ = lambda self: _record_op("numpy", "negative", self)
+KerasTensor.__abs__ = lambda self: _record_op("numpy", "absolute", self)
+KerasTensor.__invert__ = lambda self: _record_op("numpy", "logical_not", self)
 
 
 def is_keras_tensor(x) -> bool:
@@ -238,7 +256,11 @@ def eval_output_spec(fn, args, kwargs):
 
 
 def symbolic_op_call(fn, args, kwargs):
-    """Record ``fn`` applied to symbolic tensors as a graph node (used by keras.ops and operators)."""
-    from fkeras.engine.layer import OpLayer
+    """Record ``fn`` applied to symbolic tensors as a graph node (used by keras.ops and operators).
 
-    return OpLayer(fn)(*args, **kwargs)
+    A Keras op becomes a node Keras can read (see ``fkeras.engine.op_nodes``); any other function a
+    node that runs but cannot be saved.
+    """
+    from fkeras.engine import op_nodes
+
+    return op_nodes.record(fn, args, kwargs)

@@ -4,8 +4,10 @@ move between fkeras and Keras."""
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 
-from fkeras.engine import dtype_policy
+from fkeras.engine import op_nodes
+from fkeras.engine.layer import OpLayer
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.saving import registry
 
@@ -40,11 +42,20 @@ def functional_get_config(model):
             return [serialize_arg(e) for e in x]
         if isinstance(x, dict):
             return {k: serialize_arg(v) for k, v in x.items()}
+        if isinstance(x, slice):  # an index of a `get_item` node (`x[:, 1:]`), as Keras writes it
+            return {"class_name": "__slice__", "config": {"start": serialize_arg(x.start),
+                                                          "stop": serialize_arg(x.stop),
+                                                          "step": serialize_arg(x.step)}}
+        if x is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
         return registry.serialize_keras_object(x)
 
     layer_configs = []
     for layer in model.layers:
-        cfg = registry.serialize_keras_object(layer)
+        if isinstance(layer, OpLayer):  # a keras.ops node: Keras's Operation format
+            cfg = op_nodes.serialize_op_layer(layer)
+        else:
+            cfg = registry.serialize_keras_object(layer)
         cfg["name"] = layer.name
         nodes = []
         for node in layer._inbound_nodes:
@@ -95,6 +106,14 @@ def functional_from_config(cls, config, custom_objects=None):
             if t is None:
                 raise LookupError
             return t
+        if isinstance(x, dict) and x.get("class_name") == "__slice__" and isinstance(x.get("config"), dict):
+            inner = x["config"]
+            return slice(resolve(inner.get("start")), resolve(inner.get("stop")), resolve(inner.get("step")))
+        if isinstance(x, dict) and x.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        if isinstance(x, dict) and x.get("class_name") == "__tensor__" and isinstance(x.get("config"), dict):
+            # a constant tensor argument of a node, as Keras writes it (fkeras writes "__numpy__")
+            return jnp.asarray(x["config"]["value"], dtype=x["config"].get("dtype"))
         if isinstance(x, dict) and "class_name" in x and "config" in x:
             return registry.deserialize_keras_object(x, custom_objects=custom_objects)
         if isinstance(x, list):

@@ -12,11 +12,8 @@ from fkeras.engine.dtype_policy import QUANTIZATION_MODES, DTypePolicy
 
 
 class FloatDTypePolicy(DTypePolicy):
-    """Keras's alias of ``DTypePolicy`` for float policies; it compares equal to ``DTypePolicy``.
-
-    Args:
-        name: the policy name, as for ``DTypePolicy``.
-    """
+    """Keras's alias of ``DTypePolicy`` for float policies; it compares equal to ``DTypePolicy``
+    and takes the same arguments (``name``: the policy name)."""
 
 
 class QuantizedDTypePolicy(DTypePolicy):

@@ -28,7 +28,28 @@ _NAME_STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("fkeras_name
 
 
 class InputSpec:
-    """Constraints on a layer's input (rank, dtype, known axis sizes), checked on every call."""
+    """Constraints on a layer's input (rank, known axis sizes, shape), checked on every call.
+
+    A layer sets ``self.input_spec`` (one spec, or a list with one per input) and ``__call__``
+    raises a clear ``ValueError`` when an input breaks it, before any computation.
+
+    Args:
+        dtype: optional expected dtype, recorded in the config (not checked on call).
+        shape: optional full expected shape (batch axis included); ``None`` entries match anything.
+            Sets ``ndim`` to its length.
+        ndim: optional exact rank.
+        max_ndim: optional largest allowed rank.
+        min_ndim: optional smallest allowed rank.
+        axes: optional dict ``{axis: size}`` of axes (negative indices allowed) whose size must
+            match, e.g. ``{-1: 16}`` for 16 input features.
+        allow_last_axis_squeeze: if ``True``, the ``ndim`` check is skipped (Keras uses it for
+            inputs that may carry a trailing axis of size 1). Defaults to ``False``.
+        name: optional name of the input this spec describes.
+        optional: whether the input may be ``None``. Defaults to ``False``.
+
+    Example:
+        layer.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: 8})
+    """
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
                  allow_last_axis_squeeze=False, name=None, optional=False):
@@ -195,6 +216,34 @@ def own_variables(layer):
 
 class Layer:
     """Base class of all layers (Keras 3's ``keras.layers.Layer``).
+
+    A layer declares its weights in ``build(input_shape)`` with ``add_weight`` and computes its
+    outputs in ``call``. Inside a computation (``apply``, ``jit``, ``fit``) ``self.w`` is the traced
+    array from the bound variable tree, so ``call`` is a pure function of the weights; outside, it is
+    a ``Variable`` handle (``.numpy()``, ``.assign()``).
+
+    Args:
+        activity_regularizer: optional regularizer applied to the layer's output; its penalty joins
+            ``layer.losses``.
+        trainable: whether the layer's weights are trained (``layer.trainable`` can be changed
+            later; a frozen ``BatchNormalization`` runs in inference mode). Defaults to ``True``.
+        dtype: the dtype policy: ``None`` (the global policy, ``keras.config.dtype_policy()``), a
+            dtype name (``"float32"``), a policy name (``"mixed_bfloat16"``) or a
+            ``keras.DTypePolicy``. It sets the variable dtype and the compute dtype.
+        autocast: if ``True`` (the default), floating inputs and weights are cast to the compute
+            dtype inside ``call``.
+        name: optional name, unique within a model; generated from the class name when omitted.
+        input_dim: tf.keras's shortcut for ``input_shape=(input_dim,)`` on a first layer.
+        input_shape: optional shape of one sample (without the batch axis), so a first layer of a
+            ``Sequential`` model can build it.
+        batch_input_shape: optional full input shape including the batch axis (tf.keras style).
+        batch_size: optional batch size prepended to ``input_shape``.
+        **kwargs: ``weights`` (tf.keras's initial weight list, set once the layer is built) is
+            accepted; any other keyword raises ``ValueError``.
+
+    Raises:
+        ValueError: for unrecognized keyword arguments.
+        TypeError: if ``name`` is not a string.
 
     Example:
         class Scale(keras.layers.Layer):

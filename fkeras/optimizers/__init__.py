@@ -104,7 +104,10 @@ def serialize(optimizer):
 
     Example:
 
-    >>> keras.optimizers.serialize(keras.optimizers.Adam(1e-3))["config"]["learning_rate"]   # 0.001
+    ```python
+    config = keras.optimizers.serialize(keras.optimizers.Adam(1e-3))
+    config["config"]["learning_rate"]   # 0.001
+    ```
     """
     return registry.serialize_keras_object(optimizer)
 

@@ -23,9 +23,16 @@ class Lamb(Optimizer):
         beta_1: decay rate of the first-moment estimate. Defaults to ``0.9``.
         beta_2: decay rate of the second-moment estimate. Defaults to ``0.999``.
         epsilon: small constant added to the denominator. Defaults to ``1e-7``.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name:
-            as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        weight_decay: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        clipnorm: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        clipvalue: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        global_clipnorm: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        use_ema: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        ema_momentum: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        ema_overwrite_frequency: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        loss_scale_factor: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        gradient_accumulation_steps: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        name: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
 
     Its variables (Keras's names) are ``iteration``, ``learning_rate`` and, per trainable
     variable, ``<path>_momentum`` and ``<path>_velocity``.

@@ -63,12 +63,21 @@ class Muon(Optimizer):
         adam_weight_decay: weight decay of AdamW variables (None: none). Defaults to ``0.004``.
         epsilon: AdamW's denominator constant. Defaults to ``1e-7``.
         weight_decay: weight decay of Muon variables (None: none). Defaults to ``0.004``.
-        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
-        loss_scale_factor, gradient_accumulation_steps, name: as for every Keras optimizer.
+        clipnorm: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        clipvalue: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        global_clipnorm: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        use_ema: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        ema_momentum: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        ema_overwrite_frequency: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        loss_scale_factor: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        gradient_accumulation_steps: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        name: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
         exclude_layers: list of regular expressions; a variable whose path matches one uses AdamW.
         exclude_embeddings: whether variables with ``"embedding"`` in their path use AdamW.
             Defaults to ``True``.
-        muon_a, muon_b, muon_c: coefficients of the Newton–Schulz polynomial.
+        muon_a: first coefficient of the Newton–Schulz polynomial.
+        muon_b: second coefficient of the Newton–Schulz polynomial.
+        muon_c: third coefficient of the Newton–Schulz polynomial.
         adam_lr_ratio: AdamW's learning rate as a multiple of ``learning_rate``. Defaults to ``1``.
         momentum: Muon's momentum. Defaults to ``0.95``.
         ns_steps: number of Newton–Schulz iterations. Defaults to ``5``.

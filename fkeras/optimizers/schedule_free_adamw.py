@@ -27,9 +27,16 @@ class ScheduleFreeAdamW(Optimizer):
         epsilon: small constant added to the denominator. Defaults to ``1e-8``.
         warmup_steps: number of steps over which the learning rate grows linearly from
             ``lr / warmup_steps`` to ``lr``; ``0`` for none. Defaults to ``0``.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name:
-            as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        weight_decay: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        clipnorm: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        clipvalue: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        global_clipnorm: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        use_ema: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        ema_momentum: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        ema_overwrite_frequency: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        loss_scale_factor: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        gradient_accumulation_steps: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
+        name: as for every Keras optimizer (see `keras.optimizers.Optimizer`).
 
     Its variables (Keras's names) are ``iteration``, ``learning_rate`` and, per trainable
     variable, ``<path>_momentum`` (initialised to the variable's value) and ``<path>_velocity``.

@@ -93,7 +93,8 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         batch_size: windows per batch (``None``: one window per element).
         shuffle: shuffle the windows (and reshuffle at every epoch).
         seed: the shuffling seed.
-        start_index, end_index: only use ``data[start_index:end_index]`` (``end_index`` excluded).
+        start_index: first row of ``data`` used (default 0).
+        end_index: row after the last one used: only ``data[start_index:end_index]`` is read.
         format: ``"tf"`` or ``"grain"`` (accepted for compatibility; both give the same dataset).
 
     Returns:

@@ -22,6 +22,7 @@ from fkeras import applications, distribution, mixed_precision, random, tuner  #
 from fkeras import dtype_policies, quantizers  # noqa: E402
 from fkeras import tree  # noqa: E402
 from fkeras import visualization, wrappers  # noqa: E402
+from fkeras.backend.device import device  # noqa: E402
 
 
 def version():

@@ -189,3 +189,17 @@ def test_one_clear_session_under_both_names():
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=keras.distribution.list_devices()[:1]))
     keras.backend.clear_session()
     assert keras.distribution.distribution() is None  # the backend name resets the distribution too
+
+
+def test_device_scope_places_arrays():
+    import jax
+    import pytest
+
+    import fkeras as keras
+
+    with keras.device("cpu:0"):
+        x = keras.ops.ones((2,))
+    assert list(x.devices())[0] == jax.devices("cpu")[0]
+    with pytest.raises(ValueError, match="out of range"):
+        with keras.device("cpu:99"):
+            pass

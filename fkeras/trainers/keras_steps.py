@@ -49,13 +49,17 @@ class KerasSteps:
         step = {"train": "train_step", "test": "test_step", "predict": "predict_step"}[kind]
         return self._overrides(step) or kind != "predict" and self._overrides("compute_loss")
 
-    def _exact_rows(self, kind):
-        """Whether a partial last batch runs with its real rows only (a program per tail size)
-        instead of padded and masked: for Keras-form steps, and for metrics valued per batch."""
+    def _exact_rows_check(self, kind):
+        """``exact()``: whether a partial last batch runs with its real rows only (a program per
+        tail size) instead of padded and masked — for Keras-form steps, and for metrics valued per
+        batch. The metrics' flag is set while the first step is traced, so ``exact`` reads it at
+        each batch; everything else is worked out once here, off the per-step path."""
         if self._keras_form(kind):
-            return True
+            return lambda: True
         cm = getattr(self, "_compile_metrics", None)
-        return bool(cm is not None and cm.per_batch_values and self._active_distribution() is None)
+        if cm is None or self._active_distribution() is not None:
+            return lambda: False
+        return lambda: cm.per_batch_values
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The total loss of one batch: the compiled loss of ``y_pred`` against ``y`` plus

@@ -38,6 +38,7 @@ class TrainLoop:
         self.live_sync = any(getattr(c, "_needs_live_weights", True) for c in cbs._batch_users["train"])
         self.settles = {} if model._runs_inline() else None  # see StepPrograms._settled
         self.keras_form = model._keras_form("train")  # an overridden train_step sees unpadded batches
+        self.exact = model._exact_rows_check("train")
         self.logs = None  # the last logs such a step returned
         self.programs = {}
 
@@ -65,7 +66,7 @@ class TrainLoop:
             while j < feed.steps:
                 # fused calls start at multiples of spe (a chunk's length is one; its batch is cursor % length)
                 k = spe if feed.steps - j >= spe and j % spe == 0 and feed.length % spe == 0 else 1
-                exact = m._exact_rows("train")
+                exact = self.exact()
                 if exact and k > 1 and any(real_rows(feed, i) for i in range(j, j + k)):
                     k = 1  # the partial batch runs alone, with its real rows
                 if self.hooks:

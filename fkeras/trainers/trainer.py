@@ -620,6 +620,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         cbs.on_test_begin()  # before the weights are read: a callback may swap them (SwapEMAWeights)
         state = self._keras_state("test") if keras_form else self._eval_state()
         hooks = cbs.needs_batch_hooks("test")
+        exact = self._exact_rows_check("test")
         settles = {} if self._runs_inline() else None  # see _settled
         it = iterator if iterator is not None else self._epoch_iterator(data)
         run = {"state": state, "logs": None}
@@ -627,7 +628,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         def body(feed, j, s):
             if hooks:
                 cbs.on_test_batch_begin(s)
-            key = ProgramKey("test", rows=real_rows(feed, j) if self._exact_rows("test") else 0)
+            key = ProgramKey("test", rows=real_rows(feed, j) if exact() else 0)
             fn = self._program(key)
             settle = self._settled(settles, key, fn, run["state"], feed.arrays)
             run["state"], run["logs"] = fn(run["state"], feed.arrays)

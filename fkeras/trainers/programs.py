@@ -99,7 +99,15 @@ class StepPrograms:
 
             y_pred, new_nt, scope = self._forward(trainable, state.non_trainable, x, step_key, True, mask, axis)
             y_pred = _gather_batch(y_pred, axis)
-            loss, per_out = closs(g_y, y_pred, g_sw, g_mask)
+            if closs is None:  # compiled without a loss: add_loss terms and weight penalties only
+                if not scope.losses and not b.regularized:
+                    raise ValueError(
+                        f"Model {self.name!r} has nothing to train on: `compile()` got no `loss` and the "
+                        "model adds none with `add_loss()` or weight regularizers. Pass `loss=` to "
+                        "`compile()`, or override `train_step`.")
+                loss, per_out = jnp.zeros((), jnp.float32), [None] * len(self._compile_metrics.output_names)
+            else:
+                loss, per_out = closs(g_y, y_pred, g_sw, g_mask)
             total = loss + b.regularization(scope.values) + self._added_losses(scope, x, mask, axis)
             return self._scale_loss(total, state), (total, y_pred, new_nt, per_out, keys[0] if keys else None)
 
@@ -134,7 +142,10 @@ class StepPrograms:
         if self._compile_loss is not None and y is not None:
             loss, per_out = self._compile_loss(y, y_pred, sw, g_mask)
             loss = loss + self._binding.regularization(scope.values) + self._added_losses(scope, x, mask, axis)
-        else:
+        elif self._compile_loss is None:  # the losses all come from add_loss (and weight penalties)
+            per_out = [None] * len(self._compile_metrics.output_names)
+            loss = self._binding.regularization(scope.values) + self._added_losses(scope, x, mask, axis)
+        else:  # targets missing: outputs only (metrics that need no targets)
             loss, per_out = jnp.zeros((), jnp.float32), [None] * len(self._compile_metrics.output_names)
         batch_weight = _batch_weight(x, g_mask, axis)
         metrics = self._compile_metrics.update(state.metrics, loss, per_out, y, y_pred, sw, g_mask, batch_weight)

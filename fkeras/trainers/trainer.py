@@ -502,11 +502,6 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             warnings.warn(f"Limiting epochs to {cap} (keras.config.set_max_epochs).", stacklevel=_user_stacklevel())
             epochs = cap
         keras_form = self._keras_form("train")  # the model overrides Keras's train_step
-        if self._compile_loss is None and not keras_form:
-            raise ValueError(
-                "You must pass a `loss` to `compile()` before calling `fit()`, or override `train_step` "
-                "(fkeras does not support models that add all their losses with add_loss yet)."
-            )
         verbose = _resolve_verbose(verbose)
         if validation_split and validation_data is None:
             if not da.is_array_data(x):
@@ -520,8 +515,10 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         _limit_steps(data)
         bx, by, bsw = data.first_batch()
         bx, by = da.standardize_arrays(bx, "x"), da.standardize_arrays(by, "y")
-        if by is None:
-            raise ValueError("`fit` needs targets: pass `y`, or data that yields `(x, y)` batches.")
+        if by is None and self._compile_loss is not None and not keras_form:
+            raise ValueError("`fit` needs targets for the loss given to `compile()`: pass `y`, or data that "
+                             "yields `(x, y)` batches (a model whose losses all come from `add_loss` is "
+                             "compiled without a `loss` and trains on `x` alone).")
         self._build_for_data(bx, by, all_y=data.y if data.kind == "arrays" else None)
         val = None
         if validation_data is not None:

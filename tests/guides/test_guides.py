@@ -31,14 +31,6 @@ class FkerasBug(Exception):
 
 # name -> (text the failure prints, one line on the fkeras bug)
 KNOWN_BUGS = {
-    "making_new_layers_and_models_via_subclassing": (
-        "does not support models that add all their losses with add_loss",
-        "fit() refuses a model compiled without a loss whose losses all come from add_loss()",
-    ),
-    "training_with_built_in_methods": (
-        "does not support models that add all their losses with add_loss",
-        "fit() refuses a model compiled without a loss whose losses all come from add_loss()",
-    ),
     "custom_train_step_in_jax": (
         "has no attribute 'stateless_compute_loss'",
         "Model.stateless_compute_loss (Keras 3's JAX trainer API) is missing",

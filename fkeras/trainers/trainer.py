@@ -281,6 +281,29 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         self._compile_metrics.write_back(state.metrics)
         self._last_saved_state = state
 
+    def _pick_up_variable_writes(self, state):
+        """``state`` with the model's current variable values where something (a callback's
+        ``set_weights`` or ``assign``) replaced them since the last write-back, so the next epoch
+        trains from them and fit's final write-back keeps them (Keras 3 re-reads its variables
+        after callbacks the same way). Identity checks only: no device work when nothing changed."""
+        saved = self.__dict__.get("_last_saved_state")
+        if saved is None:
+            return state
+        if isinstance(state.trainable, list):  # Keras-form state: lists in the model's variable order
+            now = ([v._value for v in self.trainable_variables], [v._value for v in self.non_trainable_variables])
+        else:
+            now = self._binding.trees(copy=False)
+        was = jax.tree_util.tree_leaves((saved.trainable, saved.non_trainable))
+        now_leaves = jax.tree_util.tree_leaves(now)
+        if len(was) == len(now_leaves) and all(a is b for a, b in zip(was, now_leaves)):
+            return state
+        trainable, non_trainable = self._place_like(copy_tree(now), (state.trainable, state.non_trainable))
+        return state.replace(trainable=trainable, non_trainable=non_trainable)
+
+    def _place_like(self, tree, like):
+        """``tree``'s leaves placed with the shardings of ``like``'s (the state they replace)."""
+        return jax.tree_util.tree_map(lambda a, b: jax.device_put(a, getattr(b, "sharding", None)), tree, like)
+
     def _fresh_metrics(self):
         """Zeroed metric variables (copied from a cached template: the state is donated)."""
         template = self.__dict__.get("_metrics_template")
@@ -586,6 +609,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
                     val_logs = self._evaluate_data(val, cbs, in_fit=True, iterator=val_it)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
+                state = self._pick_up_variable_writes(state)  # e.g. set_weights from a callback
                 if self.stop_training or getattr(data, "exhausted", False):
                     break
         finally:

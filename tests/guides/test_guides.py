@@ -39,10 +39,6 @@ KNOWN_BUGS = {
         "has no attribute 'stateless_compute_loss'",
         "Model.stateless_compute_loss (Keras 3's JAX trainer API) is missing",
     ),
-    "writing_your_own_callbacks": (
-        "were undone when fit() returned",
-        "set_weights() from a callback's on_epoch_end is overwritten by fit()'s final state write-back",
-    ),
     "serialization_and_saving": (
         "custom object serialized with module",
         "serialize_keras_object writes module '__main__' for a custom object where Keras writes None",

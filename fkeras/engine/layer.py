@@ -1155,10 +1155,13 @@ class Layer:
 
     @property
     def losses(self):
-        """Regularization losses on current weights plus ``add_loss`` terms of the last eager call."""
-        out = list(self._losses_last_call)
+        """Regularization losses on current weights plus ``add_loss`` terms of the last eager call
+        (inside a Keras-form step: the terms of that step's ``stateless_call``)."""
+        override = self.__dict__.get("_losses_override")
+        out = list(self._losses_last_call) if override is None else list(override)
         for layer in [self] + self._all_sublayers():
-            out.extend(layer._losses_last_call if layer is not self else [])
+            if override is None:
+                out.extend(layer._losses_last_call if layer is not self else [])
             for v in layer._own_trainable + layer._own_non_trainable:
                 if v.regularizer is not None:
                     out.append(v.regularizer(v.value))

@@ -79,15 +79,67 @@ class KerasSteps:
                 by the default computation; an override may use it.
 
         Returns:
-            A float32 scalar; zero when ``compile`` got no loss.
+            A float32 scalar: the compiled loss (zero when ``compile`` got none) plus the sum of
+            ``model.losses``.
         """
-        if self._compile_loss is None:
-            return jnp.zeros((), jnp.float32)
-        if not self._compile_loss.built:
-            self._build_for_data(x, y)
-        loss, _ = self._compile_loss(y, y_pred, sample_weight, None)
-        return loss + sum((jnp.asarray(l, jnp.float32) for l in self.losses), jnp.zeros((), jnp.float32))
+        loss = jnp.zeros((), jnp.float32)
+        if self._compile_loss is not None:
+            if not self._compile_loss.built:
+                self._build_for_data(x, y)
+            loss, _ = self._compile_loss(y, y_pred, sample_weight, None)
+        return loss + sum((jnp.sum(jnp.asarray(term, jnp.float32)) for term in self.losses), jnp.zeros((), jnp.float32))
 
+
+    @property
+    def metrics_variables(self):
+        """The variables of ``model.metrics``, flattened in that order (Keras 3): the
+        ``metrics_variables`` a Keras-form ``train_step`` / ``test_step`` receives in its state."""
+        return [v for m in self.metrics for v in m.variables]
+
+    def stateless_compute_loss(self, trainable_variables, non_trainable_variables, metrics_variables, x=None,
+                               y=None, y_pred=None, sample_weight=None, training=True):
+        """``compute_loss`` as a pure function of the variables (Keras 3's JAX trainer API).
+
+        The model's variables read the given arrays while the loss is computed, so weight
+        regularization penalties follow ``trainable_variables`` (and are differentiated through
+        them) and an override of ``compute_loss`` that updates a metric writes into
+        ``metrics_variables`` instead of the metric objects.
+
+        Args:
+            trainable_variables: Arrays in the order of ``model.trainable_variables``.
+            non_trainable_variables: Arrays in the order of ``model.non_trainable_variables``.
+            metrics_variables: Arrays in the order of ``model.metrics_variables``.
+            x: The batch's inputs (passed on to ``compute_loss``).
+            y: The batch's targets.
+            y_pred: The model's outputs for ``x`` (e.g. from ``stateless_call``).
+            sample_weight: Optional per-sample weights of the loss.
+            training: Whether the loss is computed for a training step (default ``True``).
+
+        Returns:
+            ``(loss, (trainable_variables, non_trainable_variables, metrics_variables))``: the
+            scalar loss and the three lists, the last two holding any values the computation
+            assigned.
+
+        Raises:
+            ValueError: If a list's length differs from the model's matching variables.
+        """
+        from fkeras.engine.variables import BindingScope
+
+        groups = (("trainable_variables", self.trainable_variables, trainable_variables),
+                  ("non_trainable_variables", self.non_trainable_variables, non_trainable_variables),
+                  ("metrics_variables", self.metrics_variables, metrics_variables))
+        values = {}
+        for name, variables, arrays in groups:
+            if len(arrays) != len(variables):
+                raise ValueError(f"Argument `{name}` of stateless_compute_loss must be a list of {len(variables)} "
+                                 f"tensors (the model's {name}). Received a list with {len(arrays)} elements.")
+            values.update({id(v): getattr(a, "value", a) for v, a in zip(variables, arrays)})
+        scope = BindingScope(values=values, training=training)
+        scope.variables = {id(v): v for _, variables, _ in groups for v in variables}
+        with scope:
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return loss, (list(trainable_variables), [scope.values[id(v)] for v in self.non_trainable_variables],
+                      [scope.values[id(v)] for v in self.metrics_variables])
 
     # --- Keras's default steps ---------------------------------------------------------------
     def compute_loss_and_updates(self, trainable_variables, non_trainable_variables, metrics_variables=None,
@@ -119,8 +171,15 @@ class KerasSteps:
         """
         y_pred, non_trainable_variables, losses = self.stateless_call(
             trainable_variables, non_trainable_variables, x, training=training, return_losses=True)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=training)
-        loss = loss + sum((jnp.sum(jnp.asarray(term, jnp.float32)) for term in losses), jnp.zeros((), jnp.float32))
+        if metrics_variables is None:
+            metrics_variables = [v.value for v in self.metrics_variables]
+        self.__dict__["_losses_override"] = losses  # model.losses: this call's add_loss terms, not an eager call's
+        try:
+            loss, (_, non_trainable_variables, metrics_variables) = self.stateless_compute_loss(
+                trainable_variables, non_trainable_variables, metrics_variables, x, y, y_pred, sample_weight,
+                training=training)
+        finally:
+            self.__dict__["_losses_override"] = None
         unscaled = loss
         if training and self.optimizer is not None:  # the gradients are divided back in stateless_apply
             loss = _scaled(self.optimizer, loss, optimizer_variables)

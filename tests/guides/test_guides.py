@@ -31,14 +31,6 @@ class FkerasBug(Exception):
 
 # name -> (text the failure prints, one line on the fkeras bug)
 KNOWN_BUGS = {
-    "custom_train_step_in_jax": (
-        "has no attribute 'stateless_compute_loss'",
-        "Model.stateless_compute_loss (Keras 3's JAX trainer API) is missing",
-    ),
-    "custom_test_step_in_jax": (
-        "has no attribute 'stateless_compute_loss'",
-        "Model.stateless_compute_loss (Keras 3's JAX trainer API) is missing",
-    ),
     "serialization_and_saving": (
         "custom object serialized with module",
         "serialize_keras_object writes module '__main__' for a custom object where Keras writes None",

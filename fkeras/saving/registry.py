@@ -447,12 +447,15 @@ def _not_found(kind, name, config):
 # ------------------------------------------------------------------------------------------
 
 
-def _public_module(obj) -> str:
+def _public_module(obj) -> str | None:
+    """The ``module`` a config names for ``obj``: fkeras's modules under Keras's public names, and
+    ``None`` for an object defined in the ``__main__`` script (as Keras writes it: the module
+    cannot be imported by name elsewhere, so the registered name is what finds it)."""
     mod = getattr(obj, "__module__", "") or ""
     if mod.startswith("fkeras."):
         parts = mod.split(".")
         return "keras." + parts[1] if len(parts) > 1 else "keras"
-    return mod
+    return None if mod == "__main__" else mod
 
 
 def serialize_keras_object(obj):
@@ -476,7 +479,7 @@ def serialize_keras_object(obj):
     if isinstance(obj, types.FunctionType) or isinstance(obj, types.BuiltinFunctionType):
         registered = _GLOBAL_CUSTOM_NAMES.get(obj)
         mod = _public_module(obj)
-        if registered is None and mod.startswith("keras."):
+        if registered is None and mod is not None and mod.startswith("keras."):
             # A built-in function (activation, loss function): Keras writes its name.
             return obj.__name__
         return {

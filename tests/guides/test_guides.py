@@ -31,10 +31,6 @@ class FkerasBug(Exception):
 
 # name -> (text the failure prints, one line on the fkeras bug)
 KNOWN_BUGS = {
-    "serialization_and_saving": (
-        "custom object serialized with module",
-        "serialize_keras_object writes module '__main__' for a custom object where Keras writes None",
-    ),
     "preprocessing_layers": (
         "data type 'string' not understood",
         'keras.Input(dtype="string") is refused (InputLayer passes the dtype to jnp.dtype)',

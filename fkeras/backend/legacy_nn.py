@@ -100,13 +100,11 @@ def binary_crossentropy(target, output, from_logits=False):
     Returns:
         A float32 jax array with the shape of the inputs.
     """
+    from fkeras.ops.nn import binary_crossentropy_values
+
     jnp = _jnp()
     target, output = jnp.asarray(_v(target), jnp.float32), jnp.asarray(_v(output), jnp.float32)
-    if from_logits:
-        return jnp.maximum(output, 0) - output * target + jnp.log1p(jnp.exp(-jnp.abs(output)))
-    eps = epsilon()
-    output = jnp.clip(output, eps, 1.0 - eps)
-    return -(target * jnp.log(output) + (1.0 - target) * jnp.log(1.0 - output))
+    return binary_crossentropy_values(target, output, from_logits)
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):

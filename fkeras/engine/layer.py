@@ -21,7 +21,7 @@ from fkeras.backend import random_state
 from fkeras.engine import dtype_policy as dtype_policies, symbolic
 from fkeras.engine.masking import get_keras_mask, set_keras_mask
 from fkeras.engine.symbolic import KerasTensor
-from fkeras.engine.variables import _MISSING, _SCOPE, BindingScope, Variable, current_scope
+from fkeras.engine.variables import _MISSING, _SCOPE, BindingScope, Variable, current_scope, stable_hash
 from fkeras.utils import naming, traceback_utils
 
 _NAME_STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("fkeras_name_stack", default=())
@@ -1197,7 +1197,7 @@ class Layer:
             self._build_from_specs(specs, kwargs)
         tree = {}
         for path, var in self._variable_items():
-            k = jax.random.fold_in(key, _path_hash("/".join(path)))
+            k = jax.random.fold_in(key, stable_hash("/".join(path)))
             init = var.initializer
             if init is not None and hasattr(init, "init"):
                 value = init.init(k, var.shape, dtype=var.dtype)
@@ -1458,12 +1458,6 @@ def _can_rewrap(e):
         return isinstance(e, (ValueError, TypeError))
     except Exception:  # noqa: BLE001
         return False
-
-
-def _path_hash(s):
-    import zlib
-
-    return zlib.crc32(s.encode()) & 0x7FFFFFFF
 
 
 def _as_spec(x):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+import zlib
 
 import jax
 import jax.numpy as jnp
@@ -82,15 +83,16 @@ class BindingScope:
             self.rng = self.rng()
         n = self._rng_counters.get(tag, 0)
         self._rng_counters[tag] = n + 1
-        return jax.random.fold_in(jax.random.fold_in(self.rng, _stable_hash(tag)), n)
+        return jax.random.fold_in(jax.random.fold_in(self.rng, stable_hash(tag)), n)
 
 
 _MISSING = object()
 
 
-def _stable_hash(s: str) -> int:
-    import zlib
-
+def stable_hash(s: str) -> int:
+    """A non-negative 31-bit hash of ``s`` that is the same in every process and run (CRC-32;
+    Python's ``hash`` is salted per process): what random keys are folded with, so a layer's
+    draws depend on its tag or path, not on the run."""
     return zlib.crc32(s.encode()) & 0x7FFFFFFF
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from fkeras.backend.config import epsilon, floatx
 from fkeras.losses.loss import Loss, _to_array, squeeze_or_expand_to_same_rank
+from fkeras.ops.nn import binary_crossentropy_values
 from fkeras.saving import registry as _registry
 
 _HALF = (jnp.dtype("float16"), jnp.dtype("bfloat16"))
@@ -297,14 +298,6 @@ def poisson(y_true, y_pred):
     return jnp.mean(y_pred - y_true * jnp.log(y_pred + epsilon()), axis=-1)
 
 
-def _binary_ce_elementwise(y_true, y_pred, from_logits):
-    if from_logits:
-        return -(y_true * jax.nn.log_sigmoid(y_pred) + (1.0 - y_true) * jax.nn.log_sigmoid(-y_pred))
-    eps = epsilon()
-    p = jnp.clip(y_pred, eps, 1.0 - eps)
-    return -(y_true * jnp.log(p) + (1.0 - y_true) * jnp.log(1.0 - p))
-
-
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary crossentropy, averaged over ``axis``:
     ``mean(-(y * log(p) + (1 - y) * log(1 - p)), axis)``.
@@ -337,7 +330,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     y_true, y_pred = _prep_pair("binary_crossentropy", y_true, y_pred, same_shape=True)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    return jnp.mean(_binary_ce_elementwise(y_true, y_pred, from_logits), axis=axis)
+    return jnp.mean(binary_crossentropy_values(y_true, y_pred, from_logits), axis=axis)
 
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
@@ -378,7 +371,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     y_true, y_pred = _prep_pair("binary_focal_crossentropy", y_true, y_pred, same_shape=True)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    bce = _binary_ce_elementwise(y_true, y_pred, from_logits)
+    bce = binary_crossentropy_values(y_true, y_pred, from_logits)
     p = jax.nn.sigmoid(y_pred) if from_logits else y_pred
     p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
     focal_bce = jnp.power(1.0 - p_t, gamma) * bce

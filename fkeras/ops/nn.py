@@ -1060,7 +1060,12 @@ def binary_crossentropy(target, output, from_logits=False):
     """
     target, output = to_float(arr(target)), to_float(arr(output))
     _check_same_shape(target, output, "binary_crossentropy")
-    target = target.astype(output.dtype)
+    return binary_crossentropy_values(target.astype(output.dtype), output, from_logits)
+
+
+def binary_crossentropy_values(target, output, from_logits):
+    """The element-wise binary crossentropy formula on arrays already checked and cast (the one
+    home of it: ``keras.ops``, ``keras.losses`` and ``K.binary_crossentropy`` all call it)."""
     if from_logits:
         return -target * jax.nn.log_sigmoid(output) - (1.0 - target) * jax.nn.log_sigmoid(-output)
     eps = config.epsilon()

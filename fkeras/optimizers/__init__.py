@@ -59,38 +59,7 @@ _BUILTIN_NAMES = sorted(k for k in ALL_OBJECTS_DICT
                         if k not in ("optimizer", "lossscaleoptimizer", "multioptimizer"))
 
 
-def _edit_distance(a, b):
-    """Damerau-Levenshtein distance (a swap of two adjacent letters counts as one edit)."""
-    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        d[i][0] = i
-    for j in range(len(b) + 1):
-        d[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    return d[len(a)][len(b)]
-
-
-def unknown_identifier_error(kind, name, options):
-    """``naming.unknown_identifier_error``, but a typo one edit away (``'adma'``) is suggested
-    first: difflib alone prefers ``'adamax'`` for ``'adma'``."""
-    err = naming.unknown_identifier_error(kind, name, options)
-    lowered = str(name).lower()
-    scored = sorted((_edit_distance(lowered, o.lower()), o) for o in options)
-    if scored and scored[0][0] <= 1:
-        best = scored[0][1]
-        msg = str(err)
-        hint = naming.did_you_mean(name, options)
-        if hint:
-            msg = msg.replace(hint, f" Did you mean {best!r}?", 1)
-        else:
-            msg = msg.replace(f"{name!r}.", f"{name!r}. Did you mean {best!r}?", 1)
-        err = ValueError(msg)
-    return err
+unknown_identifier_error = naming.unknown_identifier_error  # typos one edit away come first there
 
 
 def serialize(optimizer):

@@ -63,9 +63,13 @@ class BatchMethods:
                                                              sample_weight)
         sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
         self._build_for_data(x, y)
-        state = self._make_state()
+        keras_form = self._keras_form("train")  # an overridden train_step: its own state and logs
+        state = self._keras_state("train") if keras_form else self._make_state()
         state = self._program(ProgramKey("train"))(state, self._single_batch(x, y, sample_weight))
-        logs = self._results(state)
+        if keras_form:
+            state, logs = state
+        else:
+            logs = self._results(state)
         self._save_state(state)
         return self._format_batch_logs(logs, return_dict)
 
@@ -97,7 +101,8 @@ class BatchMethods:
         sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
         self._build_for_data(x, y)
         fn = self._program(ProgramKey("test"))
-        state, logs = fn(self._eval_state(), self._single_batch(x, y, sample_weight))
+        state = self._keras_state("test") if self._keras_form("test") else self._eval_state()
+        state, logs = fn(state, self._single_batch(x, y, sample_weight))
         return self._format_batch_logs(logs, return_dict)
 
     @traceback_utils.filter_traceback
@@ -118,8 +123,11 @@ class BatchMethods:
         x = da.standardize_arrays(x, "x")
         if not self.built:
             self._maybe_build((_spec_of(x),), {})
-        b = self._ensure_binding()
-        t, nt = b.trees(copy=False)
+        if self._keras_form("predict"):  # an overridden predict_step takes Keras's flat lists
+            t = [v.value for v in self.trainable_variables]
+            nt = [v.value for v in self.non_trainable_variables]
+        else:
+            t, nt = self._ensure_binding().trees(copy=False)
         fn = self._program(ProgramKey("predict"))
         out, _ = fn(t, nt, self._single_batch(x), jnp.zeros((), jnp.int32))
         return jax.tree_util.tree_map(np.asarray, out)
@@ -128,5 +136,6 @@ class BatchMethods:
         host = {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v) for k, v in jax.device_get(logs).items()}
         if return_dict:
             return dict(sorted(host.items()))
-        values = [host[n] for n in self._compile_metrics.names if n in host]
+        names = [n for n in self._compile_metrics.names if n in host] or list(host)  # a Keras-form step's own logs
+        values = [host[n] for n in names]
         return values[0] if len(values) == 1 else values

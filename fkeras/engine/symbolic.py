@@ -10,12 +10,35 @@ import numpy as np
 _ids = itertools.count()
 
 
+def tensor_dtype_name(dtype):
+    """The dtype name a symbolic tensor records: ``"string"`` for text, else the jax dtype's name.
+
+    ``"string"``, ``"str"``, Python's ``str`` and numpy text dtypes (``<U5``, ``S3``) all give
+    ``"string"``, as Keras 3 names them; tensors of that dtype hold host data (numpy string
+    arrays) that only host-side layers such as ``TextVectorization`` or ``StringLookup`` read.
+
+    Args:
+        dtype: Anything ``jnp.dtype`` accepts, or one of the string spellings above.
+
+    Returns:
+        The dtype's name, e.g. ``"float32"``, ``"int32"`` or ``"string"``.
+
+    Raises:
+        TypeError: If ``dtype`` is not a dtype.
+    """
+    if dtype is str or (isinstance(dtype, str) and dtype in ("string", "str")):
+        return "string"
+    if isinstance(dtype, np.dtype) and dtype.kind in "US" or dtype in (np.str_, np.bytes_):
+        return "string"
+    return str(jnp.dtype(dtype))
+
+
 class KerasTensor:
     """A symbolic tensor: a shape (``None`` for unknown dims), a dtype, and the node that made it."""
 
     def __init__(self, shape, dtype="float32", sparse=False, name=None, node=None, index=0):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = str(jnp.dtype(dtype)) if dtype is not None else "float32"
+        self.dtype = tensor_dtype_name(dtype) if dtype is not None else "float32"
         self.sparse = sparse
         self.name = name
         self._node = node
@@ -255,12 +278,29 @@ def eval_output_spec(fn, args, kwargs):
         return jax.tree_util.tree_map(merge, out_a, out_b)
 
 
+# The graph nodes that ops on symbolic tensors record are layers (``OpLayer``); they are made by
+# ``fkeras.engine.op_nodes``, a floor above this module, which installs its recorder here when it is
+# imported (``fkeras.engine.layer`` imports it), so that this module imports nothing of fkeras.
+_op_recorder = None
+
+
+def set_op_recorder(record):
+    """Install the function that records an op applied to symbolic tensors as a graph node.
+
+    Args:
+        record: ``record(fn, args, kwargs) -> outputs`` (``fkeras.engine.op_nodes.record``).
+    """
+    global _op_recorder
+    _op_recorder = record
+
+
 def symbolic_op_call(fn, args, kwargs):
     """Record ``fn`` applied to symbolic tensors as a graph node (used by keras.ops and operators).
 
     A Keras op becomes a node Keras can read (see ``fkeras.engine.op_nodes``); any other function a
     node that runs but cannot be saved.
     """
-    from fkeras.engine import op_nodes
-
-    return op_nodes.record(fn, args, kwargs)
+    if _op_recorder is None:  # pragma: no cover - op_nodes is imported with the engine's Layer
+        raise RuntimeError("An op was applied to a symbolic tensor before fkeras.engine.op_nodes was imported; "
+                           "import fkeras first.")
+    return _op_recorder(fn, args, kwargs)

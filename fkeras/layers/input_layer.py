@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import warnings
 
-import jax.numpy as jnp
-
 from fkeras.engine.layer import Layer
-from fkeras.engine.symbolic import KerasTensor, Node
+from fkeras.engine.symbolic import KerasTensor, Node, tensor_dtype_name
 
 
 class InputLayer(Layer):
@@ -21,7 +19,9 @@ class InputLayer(Layer):
         batch_size: optional fixed batch size, prepended to ``shape`` (needed, for example, by
             stateful RNNs). ``None`` (the default) leaves the batch size open.
         dtype: dtype of the input (``"float32"``, ``"int32"``, ...); ``None`` uses the layer's compute
-            dtype (``keras.config.floatx()`` by default).
+            dtype (``keras.config.floatx()`` by default). ``"string"`` declares a text input: it takes
+            numpy string arrays and must feed host-side layers (``TextVectorization``,
+            ``StringLookup``, ``Hashing``), which run on the host before the jitted part of the model.
         sparse: whether the input is expected to be sparse; recorded in the config for Keras
             compatibility (fkeras feeds dense arrays).
         batch_shape: the full shape including the batch axis, instead of ``shape`` and
@@ -70,7 +70,7 @@ class InputLayer(Layer):
         for d in self._batch_shape:
             if d is not None and d < 0:
                 raise ValueError(f"Input shape dimensions must be non-negative; received {batch_shape}.")
-        self._dtype_name = str(jnp.dtype(dtype)) if dtype is not None else self.compute_dtype
+        self._dtype_name = tensor_dtype_name(dtype) if dtype is not None else self.compute_dtype
         self.sparse = bool(sparse)
         self.optional = optional
         if input_tensor is None:
@@ -115,7 +115,9 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
             sequences of any length.
         batch_size: optional fixed batch size; ``None`` (the default) leaves it open.
         dtype: dtype of the input (``"float32"``, ``"int32"``, ``"bool"``, ...); ``None`` uses
-            ``keras.config.floatx()``.
+            ``keras.config.floatx()``. ``"string"`` makes a text input for numpy string arrays; it
+            must feed host-side layers (``TextVectorization``, ``StringLookup``, ``Hashing``), which
+            ``fit``/``evaluate``/``predict`` run on the host, in the data path, before the jitted step.
         sparse: whether the input is expected to be sparse; recorded for Keras compatibility
             (fkeras feeds dense arrays).
         batch_shape: the full shape including the batch axis, instead of ``shape`` and

@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 
 import jax
+import numpy as np
 
 from fkeras.engine import symbolic
 from fkeras.engine.layer import Layer, _call_signature_info, display_shape
@@ -99,11 +100,158 @@ def keras_layer_order(inputs, outputs):
     return [layers[i] for i in sorted(layers, key=lambda i: (-layer_depth[i], order_index[i]))]
 
 
+@jax.tree_util.register_pytree_node_class
+class EncodedInputs:
+    """What a Functional model's host part hands to its traced part: numeric arrays only.
+
+    A model with ``keras.Input(dtype="string")`` inputs runs the layers that read strings
+    (``TextVectorization``, ``StringLookup``, ...) on the host, in the data path; their numeric
+    outputs (and the numeric inputs the rest of the graph reads) travel to the jitted step in one
+    of these, and ``model(encoded)`` runs only the rest of the graph. It is a pytree, so the
+    data path stacks, pads and places it like any batch.
+
+    Args:
+        tensors: The arrays of the host part's boundary tensors, in ``HostPart.boundary`` order.
+        nested: For each nested model with string inputs (``HostPart.splits``), its own
+            ``EncodedInputs``.
+    """
+
+    def __init__(self, tensors, nested=()):
+        self.tensors = tuple(tensors)
+        self.nested = tuple(nested)
+
+    def tree_flatten(self):
+        return (self.tensors, self.nested), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(*children)
+
+    def __repr__(self):
+        shapes = [getattr(a, "shape", a) for a in self.tensors]
+        return f"EncodedInputs(tensors={shapes}, nested={list(self.nested)})"
+
+
+def _host_array(t, v, model):
+    """A boundary value as the data path feeds it: numpy (float64 -> float32, int64 -> int32)."""
+    if not isinstance(v, jax.Array):
+        v = np.asarray(v)
+        if v.dtype.kind in "USO":
+            raise ValueError(f"Layer {t._node.layer.name!r} of model {model.name!r} returned strings (dtype {v.dtype}) "
+                             "where the traced part of the model starts; only numbers can enter jax.jit.")
+        if v.dtype == np.float64:
+            v = v.astype(np.float32)
+        elif v.dtype in (np.int64, np.uint64) and not jax.config.jax_enable_x64:
+            v = v.astype(np.int32)
+    return v
+
+
+class HostPart:
+    """The part of a Functional graph that reads strings, run eagerly on the host.
+
+    A node is a host node when one of its inputs has dtype ``"string"``; the tensors they produce
+    become numeric at the ``boundary`` (the tensors the remaining, traced nodes read). A nested
+    model with string inputs is split the same way (``splits``): its host part runs here and its
+    traced part with the rest of the graph.
+
+    Args:
+        model: The Functional model.
+
+    Raises:
+        ValueError: If a host node also reads a tensor that only the traced part computes, or a
+            string tensor reaches the traced part or the outputs.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        available = {t._id for t in model._flat_inputs}  # values known on the host
+        self.steps, self.splits, self.device_nodes = [], [], []
+        for node in model._nodes:
+            if not any(t.dtype == "string" for t in node.input_tensors):
+                self.device_nodes.append(node)
+                continue
+            missing = [t for t in node.input_tensors if t._id not in available]
+            if missing:
+                raise ValueError(
+                    f"Layer {node.layer.name!r} of model {model.name!r} reads strings, so it runs on the host before "
+                    f"the jitted step, but it also reads {missing[0]}, which only the traced part of the model "
+                    "computes. Feed it from the model's inputs (or from other string layers).")
+            sub = node.layer._host_part() if isinstance(node.layer, Functional) else None
+            if sub is not None and len(node.call_args) == 1 and not any(
+                    t.dtype == "string" for t in node.output_tensors):
+                self.steps.append((node, sub))
+                self.splits.append(node)
+                self.device_nodes.append(node)
+            else:
+                self.steps.append((node, None))
+                available.update(t._id for t in node.output_tensors)
+        split_ids = {id(n) for n in self.splits}
+        needed = [t for n in self.device_nodes if id(n) not in split_ids for t in n.input_tensors]
+        self.boundary, seen = [], set()
+        for t in needed + list(model._flat_outputs):
+            if t._id in available and t._id not in seen:
+                seen.add(t._id)
+                self.boundary.append(t)
+        strings = [t for t in self.boundary if t.dtype == "string"]
+        if strings:
+            raise ValueError(
+                f"Model {model.name!r}: the string tensor {strings[0]} reaches the model's outputs or a layer that "
+                "does not read strings; fit/evaluate/predict run that part with jax.jit, which needs numbers.")
+
+    def encode(self, inputs):
+        """Run the host nodes on raw inputs (numpy, strings included) for the traced part.
+
+        Args:
+            inputs: The model's inputs in any structure ``model(...)`` accepts.
+
+        Returns:
+            An ``EncodedInputs`` of numpy arrays that ``model(...)`` (and ``fit``'s jitted
+            step) reads instead of ``inputs``.
+        """
+        model = self.model
+        values = model._adjust_input_rank(model._standardize_inputs(inputs))
+        model._check_input_shapes(values)
+        env = {t._id: v for t, v in zip(model._flat_inputs, values, strict=True)}
+        masks, nested = {}, []
+        is_kt = lambda x: isinstance(x, KerasTensor)  # noqa: E731
+        for node, sub in self.steps:
+            if sub is None:
+                model._run_node(node, env, masks, None)
+            else:
+                arg = jax.tree_util.tree_map(lambda x: env[x._id] if is_kt(x) else x, node.call_args[0],
+                                             is_leaf=is_kt)
+                nested.append(sub.encode(arg))
+        return EncodedInputs([_host_array(t, env[t._id], model) for t in self.boundary], nested)
+
+
+
+def adjust_input_rank(value, expected, input_name, model_name):
+    """Keras 3's rank rule for one input: ``value`` with one axis less than ``expected`` gets a
+    last axis of size 1 when ``expected``'s last axis is 1, and with one axis more loses a last
+    axis of size 1; any other rank difference is an error naming the input and the model.
+    Values without a shape, and of the expected rank, are returned as they are."""
+    shape = getattr(value, "shape", None)
+    if shape is None or len(shape) == len(expected):
+        return value
+    shape = tuple(shape)
+    if len(shape) == len(expected) + 1 and shape[-1] == 1:
+        return value.reshape(shape[:-1])
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        return value.reshape(shape + (1,))
+    raise ValueError(
+        f"Invalid input shape for input {input_name!r} of model {model_name!r}: expected shape "
+        f"{tuple(expected)}, but the input has incompatible shape {display_shape(shape)} (only a rank "
+        "difference of one, on a last axis of size 1, is adjusted).")
+
+
 class Functional(Model):
     """A model defined by a graph of layer calls between ``inputs`` and ``outputs``.
 
     ``keras.Model(inputs, outputs)`` creates one. Running it is one pure function over the
-    graph; it is built from the start, with ``model.layers`` in Keras's order.
+    graph; it is built from the start, with ``model.layers`` in Keras's order. Inputs declared
+    with ``dtype="string"`` feed layers that run on the host (``TextVectorization``,
+    ``StringLookup``, ...): a direct call runs them eagerly, and ``fit``/``evaluate``/``predict``
+    run them in the data path (see ``HostPart``), so the jitted step sees numbers only.
 
     Args:
         inputs: The model's ``keras.Input`` tensors: one, a list, or a dict keyed by name (the
@@ -253,6 +401,26 @@ class Functional(Model):
             raise ValueError(f'Layer "{self.name}" expects {len(flat_in)} input(s), but it received 1 input tensor.')
         return [inputs]
 
+    def _adjust_input_rank(self, values):
+        """Keras 3's rank rule: data with one axis less than its ``Input`` gets a last axis of size 1
+        when the ``Input``'s last axis is 1 (``(batch,)`` for ``Input((1,))``), and data with one
+        more axis loses a last axis of size 1; any other rank difference is an error. String data
+        (lists included) become numpy arrays. Shapes are static, so under ``jax.jit`` this runs
+        once per traced shape."""
+        out = []
+        for t, v in zip(self._flat_inputs, values, strict=True):
+            if t.dtype == "string" and v is not None and not hasattr(v, "shape"):
+                v = np.asarray(v)
+            elif t.dtype != "string" and isinstance(v, np.ndarray) and (
+                    v.dtype.kind in "US" or v.dtype == object and v.size and isinstance(v.flat[0], (str, bytes))):
+                raise ValueError(
+                    f"Input {t._node.layer.name!r} of model {self.name!r} received strings (dtype {v.dtype}), but "
+                    f"it is a numeric input (dtype {t.dtype}). Encode the strings first (e.g. a "
+                    "keras.layers.StringLookup or TextVectorization adapted on them), or declare the input "
+                    'with keras.Input(..., dtype="string") followed by such a layer.')
+            out.append(adjust_input_rank(v, t.shape, t._node.layer.name, self.name))
+        return out
+
     def _check_input_shapes(self, values):
         for t, v in zip(self._flat_inputs, values):
             shape = getattr(v, "shape", None)
@@ -273,7 +441,10 @@ class Functional(Model):
         Args:
             inputs: Arrays in the structure of the model's inputs: one array, a list in input
                 order, or a dict keyed by input name (a dict keyed by the ``keras.Input`` names
-                also works for list inputs).
+                also works for list inputs). An array with one axis less than its ``Input`` whose
+                last axis is 1 gets that axis, one with an extra last axis of 1 loses it (Keras's
+                rule). String inputs take numpy string arrays; an ``EncodedInputs`` (what the
+                data path makes of them) runs only the part of the graph after the string layers.
             training: ``True`` for training mode, ``False`` for inference, ``None`` to take the
                 mode of the enclosing call; passed to the layers whose ``call`` accepts it. A
                 ``training=`` written into the graph (``base(x, training=False)``) wins over it,
@@ -287,57 +458,100 @@ class Functional(Model):
         Raises:
             ValueError: If the inputs' number, names or shapes do not match the model's inputs.
         """
-        values = self._standardize_inputs(inputs)
+        if isinstance(inputs, EncodedInputs):  # from the data path: the host part already ran
+            return self._call_encoded(inputs, training)
+        values = self._adjust_input_rank(self._standardize_inputs(inputs))
         self._check_input_shapes(values)
         env = {}
         masks = {}
         in_masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(values)
         for t, v, m in zip(self._flat_inputs, values, in_masks):
-            if t._node is not None and isinstance(t._node.layer, InputLayer):
-                v = t._node.layer._cast_inputs(v) if hasattr(v, "dtype") else v
-            env[t._id] = v
+            env[t._id] = self._cast_input(t, v)
             masks[t._id] = m
         for node in self._nodes:
-            layer = node.layer
+            self._run_node(node, env, masks, training)
+        return self._collect_outputs(env)
 
-            def sub(x):
-                return env[x._id] if isinstance(x, KerasTensor) else x
+    def _cast_input(self, t, v):
+        if t._node is not None and isinstance(t._node.layer, InputLayer) and hasattr(v, "dtype"):
+            return t._node.layer._cast_inputs(v)
+        return v
 
-            args = jax.tree_util.tree_map(sub, node.call_args, is_leaf=lambda x: isinstance(x, KerasTensor))
-            kwargs = jax.tree_util.tree_map(sub, node.call_kwargs, is_leaf=lambda x: isinstance(x, KerasTensor))
-            info = _call_signature_info(type(layer).call)
-            first_kts = _flatten_kt(node.call_args[0]) if node.call_args else []
-            in_mask = [masks.get(t._id) for t in first_kts]
-            in_mask = in_mask[0] if len(in_mask) == 1 else (in_mask if any(m is not None for m in in_mask) else None)
-            if info["mask"] and "mask" not in kwargs and in_mask is not None:
-                kwargs["mask"] = in_mask
-            # Keras also fills `<arg>_mask` (e.g. MultiHeadAttention's query_mask / value_mask)
-            # from the mask of the tensor passed as `<arg>`.
-            params = info["params"][1:]
-            for i, (pname, a) in enumerate(list(zip(params, node.call_args)) + [
-                    (k, v) for k, v in node.call_kwargs.items()]):
-                key = f"{pname}_mask"
-                if isinstance(a, KerasTensor) and key in params and key not in kwargs:
-                    m = masks.get(a._id)
-                    if m is not None:
-                        kwargs[key] = m
-            if "training" in node.call_kwargs:
-                pass
-            elif info["training"] and training is not None:
-                kwargs["training"] = training
-            out = layer(*args, **kwargs)
-            flat_out = jax.tree_util.tree_leaves(out)
-            out_mask = layer.compute_mask(args[0] if args else None, in_mask) if (
-                layer.supports_masking or type(layer).compute_mask is not Layer.compute_mask) else None
-            flat_mask = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(flat_out)
-            for t, v, m in zip(node.output_tensors, flat_out, flat_mask):
-                env[t._id] = v
-                masks[t._id] = m
-
+    def _collect_outputs(self, env):
         def get(x):
             return env[x._id] if isinstance(x, KerasTensor) else x
 
         return jax.tree_util.tree_map(get, self._output_struct, is_leaf=lambda x: isinstance(x, KerasTensor))
+
+    def _run_node(self, node, env, masks, training, encoded=None):
+        """Run one node on the values in ``env`` and record its outputs (and their masks) there.
+
+        ``encoded``: for a nested model whose host part already ran, its ``EncodedInputs``,
+        passed instead of the node's own inputs."""
+        layer = node.layer
+
+        def sub(x):
+            return env[x._id] if isinstance(x, KerasTensor) else x
+
+        is_kt = lambda x: isinstance(x, KerasTensor)  # noqa: E731
+        if encoded is not None:
+            args = (encoded,)
+            kwargs = {k: v for k, v in node.call_kwargs.items() if not _flatten_kt(v)}
+        else:
+            args = jax.tree_util.tree_map(sub, node.call_args, is_leaf=is_kt)
+            kwargs = jax.tree_util.tree_map(sub, node.call_kwargs, is_leaf=is_kt)
+        info = _call_signature_info(type(layer).call)
+        first_kts = _flatten_kt(node.call_args[0]) if node.call_args else []
+        in_mask = [masks.get(t._id) for t in first_kts]
+        in_mask = in_mask[0] if len(in_mask) == 1 else (in_mask if any(m is not None for m in in_mask) else None)
+        if info["mask"] and "mask" not in kwargs and in_mask is not None and encoded is None:
+            kwargs["mask"] = in_mask
+        # Keras also fills `<arg>_mask` (e.g. MultiHeadAttention's query_mask / value_mask)
+        # from the mask of the tensor passed as `<arg>`.
+        params = info["params"][1:]
+        for pname, a in list(zip(params, node.call_args)) + list(node.call_kwargs.items()):
+            key = f"{pname}_mask"
+            if isinstance(a, KerasTensor) and key in params and key not in kwargs:
+                m = masks.get(a._id)
+                if m is not None:
+                    kwargs[key] = m
+        if "training" not in node.call_kwargs and info["training"] and training is not None:
+            kwargs["training"] = training
+        out = layer(*args, **kwargs)
+        flat_out = jax.tree_util.tree_leaves(out)
+        out_mask = layer.compute_mask(args[0] if args else None, in_mask) if encoded is None and (
+            layer.supports_masking or type(layer).compute_mask is not Layer.compute_mask) else None
+        flat_mask = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(flat_out)
+        for t, v, m in zip(node.output_tensors, flat_out, flat_mask):
+            env[t._id] = v
+            masks[t._id] = m
+
+    # --- host part: the nodes that read strings ------------------------------------------
+    def _host_part(self):
+        """The ``HostPart`` of a model with ``dtype="string"`` inputs (computed once), else None."""
+        cache = self.__dict__.get("_host_part_cache")
+        if cache is None:
+            part = HostPart(self) if any(t.dtype == "string" for t in self._flat_inputs) else None
+            cache = self.__dict__["_host_part_cache"] = (part,)
+        return cache[0]
+
+    def _host_encoder(self):
+        """What the data path applies to ``x`` before the jitted step: the host part's ``encode``
+        for a model with string inputs, else None (numeric inputs go to the step unchanged)."""
+        part = self._host_part()
+        return None if part is None else part.encode
+
+    def _call_encoded(self, encoded, training):
+        """The traced part of the graph, on the numeric tensors the host part handed over."""
+        part = self._host_part()
+        if part is None or len(encoded.tensors) != len(part.boundary) or len(encoded.nested) != len(part.splits):
+            raise ValueError(f"Model {self.name!r} received EncodedInputs made for another model.")
+        env = {t._id: self._cast_input(t, v) for t, v in zip(part.boundary, encoded.tensors, strict=True)}
+        nested = dict(zip((id(n) for n in part.splits), encoded.nested, strict=True))
+        masks = {}
+        for node in part.device_nodes:
+            self._run_node(node, env, masks, training, encoded=nested.get(id(node)))
+        return self._collect_outputs(env)
 
     def compute_output_spec(self, *args, **kwargs):
         """The outputs' shapes and dtypes for the given inputs, without computing anything.
@@ -349,6 +563,10 @@ class Functional(Model):
         Returns:
             ``keras.KerasTensor``s in the structure of the model's outputs.
         """
+        if any(t.dtype == "string" for t in self._flat_inputs) and not (args and isinstance(args[0], EncodedInputs)):
+            # Strings cannot be traced: the outputs are the ones the graph recorded.
+            return jax.tree_util.tree_map(lambda t: KerasTensor(t.shape, t.dtype), self._output_struct,
+                                          is_leaf=lambda x: isinstance(x, KerasTensor))
         return super().compute_output_spec(*args, **kwargs)
 
     # --- config -------------------------------------------------------------------------

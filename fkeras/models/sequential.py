@@ -189,6 +189,10 @@ class Sequential(Model):
         x = inputs
         if self._input_layer is not None and hasattr(x, "shape"):
             expected = self._input_layer.batch_shape
+            if len(x.shape) != len(expected) and abs(len(x.shape) - len(expected)) == 1:
+                from fkeras.models.functional import adjust_input_rank
+
+                x = adjust_input_rank(x, expected, self._input_layer.name, self.name)
             got = display_shape(x.shape)
             if len(got) != len(expected) or any(e is not None and g is not None and e != g
                                                 for e, g in zip(expected, got)):
@@ -250,7 +254,7 @@ class Sequential(Model):
             ``build_input_shape``.
         """
         from fkeras.saving import registry
-        from fkeras.engine import dtype_policy
+        from fkeras.dtype_policies import dtype_policy
 
         layer_configs = []
         if self._input_layer is not None:

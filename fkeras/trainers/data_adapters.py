@@ -43,6 +43,8 @@ def _as_array(a, what):
     if hasattr(a, "numpy") and not isinstance(a, np.ndarray) and callable(a.numpy):
         a = a.numpy()  # e.g. a tf/torch tensor
     arr = np.asarray(a)
+    if arr.dtype == object and arr.size and all(isinstance(v, (str, bytes)) for v in arr.flat):
+        return arr  # Python strings (e.g. text_dataset_from_directory): host data, as below
     if arr.dtype == object:
         raise ValueError(
             f"Could not convert {what} to a numeric array: found dtype=object (ragged or mixed data). "
@@ -189,12 +191,28 @@ class ArrayData:
         self._steps_from_data = steps is None
         self.steps = full_steps if steps is None else int(steps)
         self.rows = None  # (lo, hi): this process's part of every batch (several processes only)
+        self._encoded = False
 
     def on_epoch_begin(self):
         pass
 
     def on_epoch_end(self):
         pass
+
+    def encode_inputs(self, encode):
+        """Replace ``x`` by ``encode(x)``: a model's host part (the layers that read strings) runs
+        once over all the samples, so every epoch feeds numeric arrays to the jitted step (and a
+        ``TextVectorization`` without ``output_sequence_length`` pads to the longest text of the
+        whole data rather than of each batch: one compiled program for every batch)."""
+        if self._encoded:
+            return
+        self.x = standardize_arrays(encode(self.x), "x")
+        self._encoded = True
+        check_cardinality(self.x, self.y, self.sample_weight)
+
+    def check_inputs(self, check):
+        """Run ``check(x)`` (e.g. a model without string inputs refusing strings)."""
+        check(self.x)
 
     def fit_batch_to(self, multiple):
         """Round a batch size that was clipped to the number of samples up to a ``multiple`` (the
@@ -328,6 +346,18 @@ class IterableData:
         self._first = None
         self.batch_size = None
         self.exhausted = False
+        self._encode_x = None  # a model's host part, run on each batch's x (see encode_inputs)
+        self._check_x = None
+
+    def encode_inputs(self, encode):
+        """Run ``encode`` (a model's host part: the layers that read strings) on every batch's
+        ``x``, on the host, before the batch is padded and sent to the device."""
+        self._encode_x = encode
+
+    def check_inputs(self, check):
+        """Run ``check`` on the first batch's ``x`` (e.g. a model without string inputs refusing
+        strings)."""
+        self._check_x = check
 
     def _batches_once(self, rng=None):
         if self.is_pydataset:
@@ -373,8 +403,12 @@ class IterableData:
 
     def first_batch(self):
         batch = unpack_x_y_sample_weight(self.peek())
+        if self._check_x is not None:
+            self._check_x(batch[0])
         if self.shuffle and self.batch_size is None:  # batch 0 sets the size, not a partial last one
             self.batch_size = next(iter(num_samples(standardize_arrays(batch[0], "x"))))
+        if self._encode_x is not None:
+            batch = (self._encode_x(standardize_arrays(batch[0], "x")),) + tuple(batch[1:])
         return batch
 
     def limit_steps(self, cap):
@@ -408,6 +442,8 @@ class IterableData:
                 break
             x, y, sw = unpack_x_y_sample_weight(item)
             x = standardize_arrays(x, "x")
+            if self._encode_x is not None:
+                x = self._encode_x(x)
             y = standardize_arrays(y, "y")
             if self.class_weight is not None and y is not None:
                 sw = class_weight_to_sample_weight(_leaves(y)[0], self.class_weight, sw)

@@ -38,6 +38,32 @@ def _check_numeric_targets(y):
                 "on them, and use 'sparse_categorical_crossentropy' for integer classes.")
 
 
+def _check_numeric_inputs(x, model):
+    """Inputs are numbers for a model without a host part: strings get a message saying how to
+    encode them (or how to declare a string input)."""
+    flat = jax.tree_util.tree_flatten_with_path(x)[0]
+    for path, a in flat:
+        arr = np.asarray(a) if not isinstance(a, jax.Array) else None
+        if arr is not None and (arr.dtype.kind in "US" or arr.dtype == object and arr.size
+                                and all(isinstance(v, (str, bytes)) for v in arr.flat)):
+            sample = ", ".join(repr(v) for v in arr.ravel()[:3].tolist())
+            what = f"`x{jax.tree_util.keystr(path)}` holds strings (dtype {arr.dtype}, e.g. {sample})"
+            try:
+                declared = any(getattr(t, "dtype", None) == "string" for t in model.inputs or [])
+            except (AttributeError, TypeError, ValueError):
+                declared = False
+            if declared:  # e.g. a Sequential model starting with a string Input
+                raise ValueError(
+                    f"{what}: only Functional models (`keras.Model(inputs, outputs)`) run their string layers on "
+                    f"the host in fit/evaluate/predict; rebuild {type(model).__name__} model {model.name!r} with "
+                    "the Functional API, or encode the strings in the data pipeline.")
+            raise ValueError(
+                f"{what}, but model {model.name!r} has no string input: its inputs are numeric. Encode the strings "
+                "first (e.g. a `keras.layers.StringLookup` or `TextVectorization` adapted on them, in the data "
+                'pipeline), or start the model with `keras.Input(shape=(1,), dtype="string")` followed by such a '
+                "layer.")
+
+
 def check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight):
     """``fit``'s scalar arguments, checked before any data is touched."""
     def is_int(v):
@@ -93,12 +119,27 @@ class DataChecks:
     """Mixin of ``Trainer``: resolve the model, its losses and metrics from the data's shapes."""
 
     def _validate_loss_spec(self, loss):
-        from fkeras import losses as losses_module
+        from fkeras.losses import serialization as losses_module
 
         specs = list(loss.values()) if isinstance(loss, dict) else list(loss) if isinstance(loss, (list, tuple)) else [loss]
         for s in specs:
             if s is not None:
                 losses_module.get(s)  # raises with a did-you-mean hint for unknown strings
+
+    # --- host inputs ---------------------------------------------------------------------
+    def _host_encoder(self):
+        """What the data path runs on ``x`` on the host before the jitted step (a Functional
+        model with string inputs returns its host part's ``encode``); None: ``x`` goes as it is."""
+        return None
+
+    def _prepare_host_data(self, data):
+        """Give a data adapter the model's host encoder, or (no string inputs) the check that
+        refuses string ``x`` with a clear message; once per fit/evaluate/predict, not per step."""
+        encode = self._host_encoder()
+        if encode is not None:
+            data.encode_inputs(encode)
+        else:
+            data.check_inputs(lambda x: _check_numeric_inputs(x, self))
 
     # --- building against data ----------------------------------------------------------
     def _build_for_data(self, x, y, need_loss=True, all_y=None):

@@ -14,6 +14,11 @@ from fkeras.utils import traceback_utils
 class BatchMethods:
     """Mixin of ``Trainer``: Keras's single-batch methods."""
 
+    def _host_encoded(self, x):
+        """``x`` after the model's host part (string inputs encoded on the host), as fit feeds it."""
+        encode = self._host_encoder()
+        return encode(x) if encode is not None else x
+
     def _single_batch(self, x, y=None, sw=None):
         """One batch as a chunk feed's arrays (for the ``*_on_batch`` methods)."""
         one = lambda t: jax.tree_util.tree_map(lambda a: a[None], t)  # noqa: E731
@@ -56,7 +61,7 @@ class BatchMethods:
         ```
         """
         self._assert_compiled("train_on_batch")
-        x = da.standardize_arrays(x, "x")
+        x = self._host_encoded(da.standardize_arrays(x, "x"))
         y = da.standardize_arrays(y, "y")
         if class_weight is not None:
             sample_weight = da.class_weight_to_sample_weight(jax.tree_util.tree_leaves(y)[0], class_weight,
@@ -96,7 +101,7 @@ class BatchMethods:
             RuntimeError: If the model has not been compiled.
         """
         self._assert_compiled("test_on_batch")
-        x = da.standardize_arrays(x, "x")
+        x = self._host_encoded(da.standardize_arrays(x, "x"))
         y = da.standardize_arrays(y, "y")
         sample_weight = da.standardize_arrays(sample_weight, "sample_weight")
         self._build_for_data(x, y)
@@ -120,7 +125,7 @@ class BatchMethods:
             A NumPy array for a single-output model, else the outputs' structure (list or dict)
             of arrays, each with ``x``'s number of rows.
         """
-        x = da.standardize_arrays(x, "x")
+        x = self._host_encoded(da.standardize_arrays(x, "x"))
         if not self.built:
             self._maybe_build((_spec_of(x),), {})
         if self._keras_form("predict"):  # an overridden predict_step takes Keras's flat lists

@@ -371,6 +371,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         if it.notice:
             warnings.warn(it.notice, stacklevel=_user_stacklevel())
         return it
+        self._prepare_host_data(data)  # string inputs: the model's host part encodes x (data_checks)
 
     # --- fit ---------------------------------------------------------------------------------
     @traceback_utils.filter_traceback

@@ -31,18 +31,6 @@ class FkerasBug(Exception):
 
 # name -> (text the failure prints, one line on the fkeras bug)
 KNOWN_BUGS = {
-    "preprocessing_layers": (
-        "data type 'string' not understood",
-        'keras.Input(dtype="string") is refused (InputLayer passes the dtype to jnp.dtype)',
-    ),
-    "example_text_classification": (
-        "data type 'string' not understood",
-        'keras.Input(dtype="string") is refused (InputLayer passes the dtype to jnp.dtype)',
-    ),
-    "example_structured_data_classification": (
-        "is incompatible with the layer: expected shape=(None, 1), found shape=(None,)",
-        "a Functional model does not expand (batch,) data to an Input of shape (1,) as Keras does",
-    ),
 }
 
 # The longest ones (each over ~10 s on 2 CPU cores): outside the default run.

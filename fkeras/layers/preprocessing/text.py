@@ -275,7 +275,12 @@ class TextVectorization(Layer):
             if len(input_shape) <= 1:
                 input_shape = tuple(input_shape) + (1,)
         else:
-            input_shape = tuple(input_shape) + (None,)
+            input_shape = tuple(input_shape)
+            if len(input_shape) > 1 and input_shape[-1] == 1:
+                # `call` drops a last axis of 1 before splitting, so (batch, 1) strings give one
+                # token row per sample (Keras 3 keeps the axis here, unlike its own call).
+                input_shape = input_shape[:-1]
+            input_shape = input_shape + (None,)
         return self._lookup_layer.compute_output_shape(input_shape)
 
     def compute_output_spec(self, inputs, *args, **kwargs):

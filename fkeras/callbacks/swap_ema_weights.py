@@ -118,11 +118,9 @@ def ema_pairs(model, optimizer):
     ``optimizer`` (``use_ema=True``) averages, and ``write(new_averages)`` storing ``{key: array}``
     back as the optimizer's averages. Used by this callback and by ``fit``, which ends with the
     averages in the model as Keras's does."""
-    state = model.__dict__.get("_opt_state")
-    if state is not None:  # the state fit/train_on_batch trains
-        from fkeras.saving import keras_layout
-
-        by_path = {tuple(p): v for p, v in keras_layout._trainable_items(model)}
+    state = optimizer._held_state
+    if state is not None:  # the state fit/train_on_batch trains (the optimizer holds it, with its variables)
+        by_path = {tuple(p): v for p, v in optimizer._held_items}
         average = optimizer._ema_average(state)
         leaves = jax.tree_util.tree_flatten_with_path(average)[0]
         pairs = []
@@ -133,7 +131,7 @@ def ema_pairs(model, optimizer):
         def write(new):
             rebuilt = jax.tree_util.tree_map_with_path(
                 lambda path, avg: new.get(tuple(str(_key_str(k)) for k in path), avg), average)
-            model._opt_state = optimizer._replace_ema_average(state, rebuilt)
+            optimizer._keep_training_state(optimizer._replace_ema_average(state, rebuilt))
 
         return pairs, write
     if optimizer.built:  # a custom loop's optimizer (built on the model's variables)

@@ -116,7 +116,7 @@ class LossScaleOptimizer(Optimizer):
     """
 
     def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000, name=None, **kwargs):
-        from fkeras import optimizers as optimizers_module
+        from fkeras.optimizers import serialization as optimizers_module
 
         if not kwargs.pop("dynamic", True):
             raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, set "
@@ -236,11 +236,11 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def dynamic_scale(self):
-        """The current loss scale: from the optimizer's variables once built, else the state of the
-        last ``fit``/``train_on_batch``, else ``initial_scale``."""
+        """The current loss scale: from the optimizer's variables once built, else from the state it
+        holds for the model ``fit``/``train_on_batch`` train, else ``initial_scale``."""
         if self.built:
             return float(self.current_scale([v.value for v in self._variables]))
-        state = getattr(self, "_trained_state", None)
+        state = self._held_state
         if isinstance(state, LossScaleState):
             return float(state.scale)
         return self.initial_scale
@@ -269,7 +269,7 @@ class LossScaleOptimizer(Optimizer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from fkeras import optimizers as optimizers_module
+        from fkeras.optimizers import serialization as optimizers_module
 
         config = dict(config)
         inner = config.pop("inner_optimizer")

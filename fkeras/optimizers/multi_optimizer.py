@@ -100,7 +100,7 @@ class OptimizerMap(MutableMapping):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from fkeras import optimizers as optimizers_module
+        from fkeras.optimizers import serialization as optimizers_module
 
         default = optimizers_module.deserialize(config["default_optimizer"], custom_objects=custom_objects)
         mapping = {k: optimizers_module.deserialize(v, custom_objects=custom_objects)
@@ -249,16 +249,7 @@ class MultiOptimizer(Optimizer):
         built = self.__dict__.get("_trainable_variables") or []
         if isinstance(params, (list, tuple)) and len(built) == len(with_paths):
             return list(built)
-        known = {}
-        ref = getattr(self, "_model_ref", None)
-        model = ref() if ref is not None else None
-        if model is not None:
-            from fkeras.saving import keras_layout
-
-            try:
-                known = {tuple(p): v for p, v in keras_layout._trainable_items(model)}
-            except Exception:  # noqa: BLE001 - an unbuilt model: the tree's own paths
-                known = {}
+        known = self._tree_variables()  # the trained model's variables by tree path (none: the tree's own paths)
         out = []
         for path, leaf in with_paths:
             key = tuple(_path_to_str((k,)) for k in path)

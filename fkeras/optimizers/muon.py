@@ -155,15 +155,7 @@ class Muon(Optimizer):
         built = self.__dict__.get("_trainable_variables") or []
         if isinstance(params, (list, tuple)) and len(built) == len(with_paths):
             return [str(getattr(v, "path", None) or getattr(v, "name", None) or i) for i, v in enumerate(built)]
-        known = {}
-        model = self._model_ref() if getattr(self, "_model_ref", None) is not None else None
-        if model is not None:
-            from fkeras.saving import keras_layout
-
-            try:
-                known = {tuple(p): str(v.path) for p, v in keras_layout._trainable_items(model)}
-            except Exception:  # noqa: BLE001 - an unbuilt model: fall back to the tree's paths
-                known = {}
+        known = {p: str(v.path) for p, v in self._tree_variables().items()}  # (none: the tree's own paths)
         out = []
         for path, _ in with_paths:
             key = tuple(_path_to_str((k,)) for k in path)

@@ -21,6 +21,7 @@ import zipfile
 
 import numpy as np
 
+from fkeras._version import __version__
 from fkeras.saving import file_utils, keras_layout, registry
 
 CONFIG_FILENAME = "config.json"
@@ -202,12 +203,8 @@ def write_weights(model, h5file):
         group = h5file.create_group(_vars_group_name(path))
         if isinstance(getattr(obj, "name", None), str):
             group.attrs["name"] = obj.name
-        if keras_layout._is_optimizer(obj):
-            owner = _owner_of(model, obj)
-            arrays = keras_layout.optimizer_arrays(owner) if owner is not None else None
-            for i, (_, value) in enumerate(arrays or []):
-                _write_dataset(group, str(i), value)
-        elif _hook(obj, "save_own_variables"):  # a layer's own saving (Keras 3's hook)
+        if keras_layout._is_optimizer(obj) or _hook(obj, "save_own_variables"):
+            # Keras 3's hook: an optimizer lays out its own state (Keras's order), a layer may too
             store = {}
             obj.save_own_variables(store)
             for key, value in store.items():
@@ -254,13 +251,6 @@ class _GroupStore:
         return [(k, self[k]) for k in self.keys()]
 
 
-def _owner_of(model, optimizer):
-    for _, obj in keras_layout.saveables(model):
-        if getattr(obj, "optimizer", None) is optimizer and hasattr(obj, "_opt_state"):
-            return obj
-    return None
-
-
 def _group_keys(h5file, path):
     name = _vars_group_name(path)
     if name not in h5file:
@@ -303,11 +293,9 @@ def read_weights(model, h5file, skip_mismatch=False, load_optimizer=True):
                   default=0) + 4096
     for path, obj in saveables:
         if keras_layout._is_optimizer(obj):
-            if load_optimizer:
-                owner = _owner_of(model, obj)
-                values = _group_values(h5file, path, max_bytes=largest) if owner is not None else []
-                if owner is not None and values:
-                    keras_layout.restore_optimizer(owner, values)
+            values = _group_values(h5file, path, max_bytes=largest) if load_optimizer else []
+            if values:  # the optimizer reads its own state back (a mismatch warns and loads nothing)
+                obj.load_own_variables({str(i): value for i, value in enumerate(values)})
             continue
         if _hook(obj, "load_own_variables"):  # the layer reads its own state (Keras 3's hook)
             obj.load_own_variables(_GroupStore(_group_keys(h5file, path)[0]))
@@ -544,12 +532,7 @@ def _write_member(zf, name, data):
 
 
 def _fkeras_version():
-    try:
-        from fkeras import __version__
-
-        return __version__
-    except ImportError:  # pragma: no cover
-        return "unknown"
+    return __version__
 
 
 def _open_zip(filepath):

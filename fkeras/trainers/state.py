@@ -1,24 +1,49 @@
 """The training state as one pytree, and how a model's Variables map onto it (DESIGN §3.2)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 import flax.struct
 import jax
 import jax.numpy as jnp
+import optax
+
+from fkeras.optimizers.training_state import trainable_items
+
+PyTree = Any  # nested dicts / lists / tuples of arrays
+VariableTree = Union[dict, list]  # {"dense": {"kernel": ...}} by variable path, or a Keras-form flat list
 
 
 @flax.struct.dataclass
 class TrainState:
-    """Everything a training step reads and writes, as one pytree."""
+    """Everything a training step reads and writes, as one pytree.
 
-    trainable: Any
-    non_trainable: Any
-    opt_state: Any
-    metrics: Any
-    rng: Any
-    step: Any
-    cursor: Any  # batch index within the current epoch (a chunk's batch is cursor % its length)
+    A trainer builds one when a fit (or ``train_on_batch``, ``evaluate``) starts, passes it through
+    the jitted ``train_step(state, data) -> (state, logs)`` and writes it back at each epoch end:
+    the values onto the model's Variables, ``opt_state`` and ``step`` to the optimizer that owns
+    them (``fkeras.optimizers.training_state``), the metric values onto the metrics.
+
+    Attributes:
+        trainable: the trainable variables' values, a nested dict keyed by variable path
+            (``{"dense": {"kernel": ...}}``); a flat list in ``model.trainable_variables`` order for
+            a model that overrides ``train_step`` (Keras's form).
+        non_trainable: the non-trainable variables' values, in the same form.
+        opt_state: the optimizer's optax state over ``trainable`` (a flat list of
+            ``optimizer.variables`` values in Keras's form); None when nothing is trained.
+        metrics: the compiled metrics' variables (a tuple per metric; a flat list in Keras's form).
+        rng: the PRNG key the step splits (``uint32[2]``).
+        step: optimizer steps taken so far (``int32`` scalar); becomes ``optimizer.iterations``.
+        cursor: batch index within the current epoch (``int32`` scalar; a chunk's batch is
+            ``cursor % its length``).
+    """
+
+    trainable: VariableTree
+    non_trainable: VariableTree
+    opt_state: optax.OptState | list | None
+    metrics: PyTree
+    rng: jax.Array
+    step: jax.Array
+    cursor: jax.Array
 
 
 def _set_path(tree, path, value):
@@ -40,8 +65,8 @@ class Binding:
 
     def __init__(self, model):
         items = model._variable_items()
-        trainable_ids = {id(v) for v in model.trainable_weights}
-        self.t_items = [(p, v) for p, v in items if id(v) in trainable_ids]
+        self.t_items = trainable_items(model, items)  # the variables the optimizer's state is over
+        trainable_ids = {id(v) for _, v in self.t_items}
         self.nt_items = [(p, v) for p, v in items if id(v) not in trainable_ids]
         self.var_by_id = {id(v): v for _, v in items}
         self.regularized = [(id(v), v.regularizer) for _, v in items if v.regularizer is not None
@@ -94,12 +119,12 @@ class Binding:
 
 
 @jax.jit
-def copy_tree(tree):
+def copy_tree(tree: PyTree) -> PyTree:
     """Fresh buffers for every leaf, in one dispatch (state trees are donated to the step)."""
     return jax.tree_util.tree_map(jnp.copy, tree)
 
 
-def place_state(state, dist, binding, optimizer):
+def place_state(state: TrainState, dist, binding: Binding, optimizer) -> TrainState:
     """Lay ``state`` out on ``dist``'s mesh (variables by their layouts, the rest replicated)."""
     b = binding
     paths = ["/".join(p) for p, _ in b.t_items + b.nt_items]

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import config
+from fkeras.backend import config
 from fkeras.backend import random_state
 from fkeras.trainers import data_adapters as da, feeding
 from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics
@@ -153,7 +153,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
                       metrics=["accuracy"])
         ```
         """
-        from fkeras import optimizers as optimizers_module
+        from fkeras.optimizers import serialization as optimizers_module
 
         for legacy in ("sample_weight_mode", "target_tensors", "distribute", "experimental_run_tf_function"):
             kwargs.pop(legacy, None)
@@ -162,7 +162,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         if loss is not None:
             self._validate_loss_spec(loss)
         self.optimizer = optimizers_module.get(optimizer)
-        from fkeras.engine import dtype_policy
+        from fkeras.dtype_policies import dtype_policy
         from fkeras.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
 
         if (dtype_policy.global_policy().compute_dtype == "float16" or self.dtype_policy.compute_dtype == "float16") \
@@ -188,7 +188,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         self._opt_state = None
         self._binding = None
         self.__dict__.pop("_output_spec_cache", None)
-        from fkeras import distribution as distribution_lib
+        from fkeras.distribution import distribution_lib
 
         # As tf.keras's strategy.scope(): a model compiled under a distribution keeps using it.
         self._compiled_distribution = distribution_lib.distribution()
@@ -236,6 +236,25 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             )
 
     # --- state ------------------------------------------------------------------------------
+    # The optimizer owns its state (``fkeras.optimizers.training_state``): ``_make_state`` takes it
+    # into the TrainState, ``_save_state`` hands it back. ``_opt_state`` is a view on it.
+    @property
+    def _opt_state(self):
+        """The optax state the optimizer holds for this model (None before the first step); setting
+        None (``compile``, a change of the trainable variables) drops it."""
+        opt = self.__dict__.get("optimizer")
+        return opt._held_state if opt is not None and opt._holds_state_for(self) else None
+
+    @_opt_state.setter
+    def _opt_state(self, value):
+        opt = self.__dict__.get("optimizer")
+        if opt is None:
+            return
+        if value is None:
+            opt._reset_training_state()
+        else:
+            opt._keep_training_state(value)
+
     def _ensure_binding(self):
         binding = Binding(self)
         if self._binding is None or self._binding.signature != binding.signature:
@@ -250,12 +269,11 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
     def _make_state(self):
         b = self._ensure_binding()
         trainable, non_trainable = b.trees(copy=True)
-        if self._opt_state is None:
-            self._opt_state = self.optimizer.tx.init(trainable)
+        held = self.optimizer._training_state(b.t_items, trainable)  # the optimizer owns it (fresh the first time)
         if self._rng is None:
             self._rng = random_state.next_key()
         # Copies: the state is donated to the step, and these stay valid if a fit is interrupted.
-        opt_state, rng = copy_tree((self._opt_state, self._rng))
+        opt_state, rng = copy_tree((held, self._rng))
         opt_state = self.optimizer._write_hyperparams(opt_state)
         metrics = self._fresh_metrics()
         step = jnp.asarray(getattr(self.optimizer, "_iterations", 0) or 0, jnp.int32)
@@ -274,18 +292,18 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             self._last_saved_state = state
             return
         self._binding.write_back(state.trainable, state.non_trainable, copy=False)
-        self._opt_state = state.opt_state
+        self.optimizer._keep_training_state(state.opt_state, step=int(state.step), items=self._binding.t_items)
         self._rng = state.rng
-        self.optimizer._iterations = int(state.step)
-        self.optimizer._trained_state = state.opt_state
         self._compile_metrics.write_back(state.metrics)
         self._last_saved_state = state
 
-    def _pick_up_variable_writes(self, state):
-        """``state`` with the model's current variable values where something (a callback's
-        ``set_weights`` or ``assign``) replaced them since the last write-back, so the next epoch
-        trains from them and fit's final write-back keeps them (Keras 3 re-reads its variables
-        after callbacks the same way). Identity checks only: no device work when nothing changed."""
+    def _pick_up_callback_writes(self, state):
+        """``state`` with the model's current variable values, and the optimizer's state, where
+        something (a callback's ``set_weights`` or ``assign``, SwapEMAWeights' exchange) replaced
+        them since the last write-back: the next epoch trains from them and fit's final write-back
+        keeps them (Keras 3 re-reads its state after callbacks the same way). Called after
+        ``on_epoch_begin`` and once more when training ends. Identity checks only: no device work
+        when nothing changed."""
         saved = self.__dict__.get("_last_saved_state")
         if saved is None:
             return state
@@ -293,11 +311,16 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             now = ([v._value for v in self.trainable_variables], [v._value for v in self.non_trainable_variables])
         else:
             now = self._binding.trees(copy=False)
+            held = self.optimizer._held_state
+            if held is not None and held is not saved.opt_state:
+                state = state.replace(opt_state=self._place_like(copy_tree(held), state.opt_state))
+                self._last_saved_state = saved = saved.replace(opt_state=held)
         was = jax.tree_util.tree_leaves((saved.trainable, saved.non_trainable))
         now_leaves = jax.tree_util.tree_leaves(now)
-        if len(was) == len(now_leaves) and all(a is b for a, b in zip(was, now_leaves)):
+        if len(was) == len(now_leaves) and all(a is b for a, b in zip(was, now_leaves, strict=True)):
             return state
         trainable, non_trainable = self._place_like(copy_tree(now), (state.trainable, state.non_trainable))
+        self._last_saved_state = saved.replace(trainable=now[0], non_trainable=now[1])
         return state.replace(trainable=trainable, non_trainable=non_trainable)
 
     def _place_like(self, tree, like):
@@ -328,7 +351,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
 
     # --- devices and data ------------------------------------------------------------------------
     def _active_distribution(self):
-        from fkeras import distribution as distribution_lib
+        from fkeras.distribution import distribution_lib
 
         return distribution_lib.distribution() or self.__dict__.get("_compiled_distribution")
 
@@ -348,6 +371,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
 
     def _prepare_for_devices(self, data):
         """Check that the batch splits over the data axis, and give each process its rows."""
+        self._prepare_host_data(data)  # string inputs: the model's host part encodes x (data_checks)
         dist = self._active_distribution()
         if dist is None or not getattr(data, "batch_size", None):
             return
@@ -371,7 +395,6 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         if it.notice:
             warnings.warn(it.notice, stacklevel=_user_stacklevel())
         return it
-        self._prepare_host_data(data)  # string inputs: the model's host part encodes x (data_checks)
 
     # --- fit ---------------------------------------------------------------------------------
     @traceback_utils.filter_traceback
@@ -590,6 +613,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
                     fresh = self._keras_metric_values() if keras_form else self._fresh_metrics()
                     state = state.replace(metrics=self._commit(fresh))
                 cbs.on_epoch_begin(epoch)
+                state = self._pick_up_callback_writes(state)  # e.g. set_weights in on_epoch_end/begin
                 with contextlib.closing(it.epoch(epoch, fit_seed, skip)) as feeds:
                     state, s = loop.run_epoch(state, feeds, epoch, skip)
                 if data.kind != "arrays" and data.steps is None and s > 0:
@@ -610,7 +634,6 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
                     val_logs = self._evaluate_data(val, cbs, in_fit=True, iterator=val_it)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
-                state = self._pick_up_variable_writes(state)  # e.g. set_weights from a callback
                 if self.stop_training or getattr(data, "exhausted", False):
                     break
         finally:
@@ -618,7 +641,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
             it.close()
             if val_it is not None:
                 val_it.close()
-        self._save_state(state)
+        self._save_state(self._pick_up_callback_writes(state))
         if epochs > initial_epoch and _uses_ema(self.optimizer):  # the averages become the weights, as in Keras
             from fkeras.callbacks.swap_ema_weights import ema_pairs
 

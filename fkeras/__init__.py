@@ -2,8 +2,7 @@
 
 ``import fkeras as keras`` and write ordinary Keras code.
 """
-__version__ = "0.1.0"
-
+from fkeras._version import __version__
 from fkeras.backend import host_allocator as _host_allocator  # noqa: E402
 
 # Before anything creates JAX's CPU client: run CPU steps on the launching thread, so that large
@@ -12,7 +11,7 @@ _host_allocator.prefer_inline_cpu_execution()
 
 from fkeras import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,  # noqa: E402
                     export, losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving, utils)
-from fkeras.engine.dtype_policy import DTypePolicy  # noqa: E402
+from fkeras.dtype_policies.dtype_policy import DTypePolicy  # noqa: E402
 from fkeras.engine.layer import InputSpec, Layer  # noqa: E402
 from fkeras.engine.symbolic import KerasTensor  # noqa: E402
 from fkeras.engine.variables import Variable  # noqa: E402

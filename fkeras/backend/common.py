@@ -25,8 +25,8 @@ def clear_session(free_memory=True):
         >>> keras.layers.Dense(10).name
         'dense'
     """
-    from fkeras import distribution
-    from fkeras.engine import dtype_policy
+    from fkeras.distribution import distribution_lib as distribution
+    from fkeras.dtype_policies import dtype_policy
     from fkeras.utils import naming
 
     distribution.set_distribution(None)
@@ -42,15 +42,30 @@ def clear_session(free_memory=True):
         jax.clear_caches()
 
 
-def _clear_function_caches():
-    """Empty fkeras's module-level ``functools`` caches (they hold classes and jitted functions)."""
-    from fkeras.engine import layer as _layer
-    from fkeras.initializers import random_initializers as _random_initializers
+# fkeras's module-level ``functools`` caches (they hold classes and jitted functions); the modules
+# that define them, on higher floors, add them with ``register_function_cache`` when imported.
+_FUNCTION_CACHES = []
 
-    for fn in (getattr(_layer, "_call_signature_info", None),
-               getattr(_random_initializers, "_block_sampler", None)):
-        if hasattr(fn, "cache_clear"):
-            fn.cache_clear()
+
+def register_function_cache(fn):
+    """Have ``clear_session()`` empty the cache of ``fn`` (a ``functools.lru_cache`` function).
+
+    Args:
+        fn: A function wrapped by ``functools.lru_cache`` or ``functools.cache``.
+
+    Returns:
+        ``fn`` itself, so that this works as a decorator above ``@functools.lru_cache``.
+    """
+    if not hasattr(fn, "cache_clear"):
+        raise TypeError(f"register_function_cache expects a functools.lru_cache function; received {fn!r}.")
+    _FUNCTION_CACHES.append(fn)
+    return fn
+
+
+def _clear_function_caches():
+    """Empty the registered module-level ``functools`` caches."""
+    for fn in _FUNCTION_CACHES:
+        fn.cache_clear()
 
 
 def get_uid(prefix=""):

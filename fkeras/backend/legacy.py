@@ -342,6 +342,33 @@ def dot(x, y):
     return _jnp().matmul(_v(x), _v(y))
 
 
+def batch_dot_axes(x, y, axes):
+    """Keras's batch_dot with both axes given: contract axis ``axes[0]`` of ``x`` with axis ``axes[1]``
+    of ``y`` (non-negative, not 0) for each batch row; the other axes follow in order (x's, then y's).
+    A result of rank 1 gets a trailing axis of size 1 (``(batch, 1)``), as in Keras. ``keras.layers.Dot``
+    and ``batch_dot`` both compute it here."""
+    ax, ay = axes
+    x_rest = [i for i in range(1, x.ndim) if i != ax]
+    y_rest = [i for i in range(1, y.ndim) if i != ay]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    xs = ["Z"] + [None] * (x.ndim - 1)
+    ys = ["Z"] + [None] * (y.ndim - 1)
+    xs[ax] = "K"
+    ys[ay] = "K"
+    it = iter(letters)
+    out = ["Z"]
+    for i in x_rest:
+        xs[i] = next(it)
+        out.append(xs[i])
+    for i in y_rest:
+        ys[i] = next(it)
+        out.append(ys[i])
+    res = _jnp().einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)
+    if res.ndim == 1:
+        res = res[:, None]
+    return res
+
+
 def batch_dot(x, y, axes=None):
     """Per-sample dot product: contracts ``axes`` of ``x`` and ``y`` for each batch row.
 
@@ -354,14 +381,12 @@ def batch_dot(x, y, axes=None):
     Returns:
         A jax array.
     """
-    from fkeras.layers.merging import _batch_dot
-
     x, y = _v(x), _v(y)
     if axes is None:
         axes = (x.ndim - 1, y.ndim - 2)
     if isinstance(axes, int):
         axes = (axes, axes)
-    return _batch_dot(x, y, axes)
+    return batch_dot_axes(x, y, axes)
 
 
 def concatenate(tensors, axis=-1):

@@ -21,7 +21,7 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     Returns:
         A jax array.
     """
-    from fkeras.activations import relu as _relu
+    from fkeras.activations.activations import relu as _relu
 
     return _relu(_v(x), negative_slope=alpha, max_value=max_value, threshold=threshold)
 

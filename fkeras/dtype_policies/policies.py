@@ -7,8 +7,8 @@ its weights (``"int8"``, ``"int4/<block_size>"``, ``"float8"``, ``"gptq/<bits>/<
 """
 from __future__ import annotations
 
-from fkeras.engine import dtype_policy as _base
-from fkeras.engine.dtype_policy import QUANTIZATION_MODES, DTypePolicy
+from fkeras.dtype_policies import dtype_policy as _base
+from fkeras.dtype_policies.dtype_policy import QUANTIZATION_MODES, DTypePolicy
 
 
 class FloatDTypePolicy(DTypePolicy):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import MutableMapping
 
-from fkeras.engine import dtype_policy as _base
-from fkeras.engine.dtype_policy import DTypePolicy
+from fkeras.dtype_policies import dtype_policy as _base
+from fkeras.dtype_policies.dtype_policy import DTypePolicy
 
 
 class DTypePolicyMap(DTypePolicy, MutableMapping):

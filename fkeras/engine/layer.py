@@ -18,10 +18,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from fkeras.backend import random_state
-from fkeras.engine import dtype_policy as dtype_policies, symbolic
+from fkeras.backend.common import register_function_cache
+from fkeras.constraints import constraints
+from fkeras.dtype_policies import dtype_policy as dtype_policies
+from fkeras.engine import op_nodes, symbolic  # op_nodes: the graph nodes of ops on symbolic tensors
 from fkeras.engine.masking import get_keras_mask, set_keras_mask
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.engine.variables import _MISSING, _SCOPE, BindingScope, Variable, current_scope, stable_hash
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.utils import naming, traceback_utils
 
 _NAME_STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("fkeras_name_stack", default=())
@@ -131,6 +136,7 @@ def assert_input_compatibility(input_spec, inputs, layer_name):
                     )
 
 
+@register_function_cache
 @functools.lru_cache(maxsize=None)
 def _call_signature_info(cls_call):
     sig = inspect.signature(cls_call)
@@ -302,8 +308,6 @@ class Layer:
         self._trainable = bool(trainable)
         self._dtype_policy = dtype_policies.get(dtype)
         self.autocast = autocast
-        from fkeras import regularizers  # local: regularizers import engine-free modules only
-
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
         self.input_spec = None
@@ -455,8 +459,6 @@ class Layer:
                 return x * self.w
         ```
         """
-        from fkeras import constraints, initializers, regularizers
-
         if "use_resource" in kwargs or "synchronization" in kwargs or "experimental_autocast" in kwargs:
             kwargs = {k: v for k, v in kwargs.items()
                       if k not in ("use_resource", "synchronization", "experimental_autocast", "partitioner")}
@@ -1367,8 +1369,6 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self.activity_regularizer is not None:
-            from fkeras import regularizers
-
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._auto_config is not None:
             base_keys = ("name", "trainable", "dtype", "autocast", "activity_regularizer", "input_shape",
@@ -1565,8 +1565,6 @@ class OpLayer(Layer):
         super().__init__(name=name, **kwargs)
         self.op_config = dict(op_config or {})
         if spec is not None:
-            from fkeras.engine import op_nodes
-
             fn = spec.fn
             self._fn_kwargs = op_nodes.config_to_kwargs(spec, self.op_config)
         self.fn = fn
@@ -1575,8 +1573,6 @@ class OpLayer(Layer):
     def call(self, *args, **kwargs):
         if self._op_spec is None:
             return self.fn(*args, **kwargs)
-        from fkeras.engine import op_nodes
-
         return op_nodes.call_op(self, args, kwargs)
 
     def _cast_inputs(self, x):
@@ -1587,12 +1583,8 @@ class OpLayer(Layer):
         return args, dict(kwargs), _call_signature_info(type(self).call)
 
     def get_config(self):
-        from fkeras.engine import op_nodes
-
         return op_nodes.op_layer_config(self)
 
     @classmethod
     def from_config(cls, config):
-        from fkeras.engine import op_nodes
-
         return op_nodes.op_layer_from_config(cls, config)

@@ -29,7 +29,6 @@ import threading
 import numpy as np
 
 from fkeras.engine import symbolic
-from fkeras.engine.keras_op_table import OPS, REQUIRED
 
 _lock = threading.Lock()
 _index = None  # (by function, by (module, class_name)), built on first use
@@ -71,6 +70,7 @@ def _prefer(current, candidate, wanted):
 
 
 def _build_index():
+    from fkeras.engine.keras_op_table import OPS  # a large table: loaded on first use
     from fkeras.utils import naming
 
     by_fn, by_class = {}, {}
@@ -165,6 +165,8 @@ def _param_of_kind(signature, kind):
 def _split_call(spec, args, kwargs):
     """``(op_config, node_args, node_kwargs)`` for a call of ``spec``'s function, or
     ``(None, reason)`` when the call has no Keras form."""
+    from fkeras.engine.keras_op_table import REQUIRED
+
     sig = spec.signature
     try:
         bound = sig.bind(*args, **kwargs)
@@ -373,6 +375,8 @@ def _to_json(value, spec, param):
 
 def op_layer_config(layer):
     """``get_config()`` of a node: ``{"name": ..., **constructor arguments}``, as Keras writes it."""
+    from fkeras.engine.keras_op_table import REQUIRED
+
     spec = layer._op_spec
     if spec is None:
         raise unsaveable_error(layer)
@@ -396,6 +400,8 @@ def serialize_op_layer(layer):
 
 def op_layer_from_config(cls, config):
     """Rebuild a node of class ``cls`` from ``{"name": ..., **constructor arguments}``."""
+    from fkeras.engine.keras_op_table import REQUIRED
+
     spec = cls._op_spec
     if spec is None:
         raise TypeError("A graph node that applies an arbitrary function cannot be rebuilt from a config; use a "
@@ -415,3 +421,6 @@ def op_layer_from_config(cls, config):
             raise ValueError(f"The config of the {spec.class_name} node {name!r} lacks its argument {param!r}.")
     op_config = {k: _from_json(v) for k, v in config.items() if k in known}
     return cls(name=name, op_config=op_config)
+
+
+symbolic.set_op_recorder(record)

@@ -38,6 +38,7 @@ import os
 import jax
 import numpy as np
 
+from fkeras._version import __version__ as fkeras_version
 from fkeras.engine.layer import Layer
 from fkeras.engine.variables import BindingScope, Variable
 from fkeras.export import export_utils
@@ -358,8 +359,6 @@ class ExportArchive:
     def _write_jax(self, folder):
         meta = {"format": "jax", "format_version": 1, "jax_version": jax.__version__,
                 "embed_variables": self.embed_variables, "endpoints": {}, "variable_collections": {}}
-        from fkeras import __version__ as fkeras_version
-
         meta["fkeras_version"] = fkeras_version
         for ep in self._endpoints.values():
             fname = ep.name + ENDPOINT_SUFFIX

@@ -28,9 +28,7 @@ def get_input_signature(model):
     Returns:
         A list with one structure of ``keras.InputSpec`` per positional argument of the model.
     """
-    from fkeras.models.functional import Functional
-    from fkeras.models.model import Model
-    from fkeras.models.sequential import Sequential
+    from fkeras.saving.kinds import Functional, Model, Sequential  # models sit above export: compare by kind
 
     if not isinstance(model, Model):
         raise TypeError(f"The model must be a `keras.Model`. Received: model={model!r} of type {type(model)}")

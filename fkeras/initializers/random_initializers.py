@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from fkeras.backend.common import register_function_cache
 from fkeras.initializers.initializer import Initializer, _dtype, _shape
 from fkeras.saving import registry as _registry
 
@@ -100,6 +101,7 @@ def _block_fn(kind, dtype):
     return lambda key, i: sample(jax.random.fold_in(key, i))
 
 
+@register_function_cache
 @functools.lru_cache(maxsize=None)
 def _block_sampler(kind, dtype):
     """One jitted sampler per distribution: the ``i``-th fixed-size block of a key's stream."""

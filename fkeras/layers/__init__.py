@@ -1,4 +1,4 @@
-"""``keras.layers``."""
+"""``keras.layers`` (only re-exports)."""
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
                                          Convolution1D, Convolution1DTranspose, Convolution2D,
@@ -55,28 +55,35 @@ from fkeras.layers.audio import MelSpectrogram, STFTSpectrogram
 from fkeras.layers.cropping import Cropping1D, Cropping2D, Cropping3D
 from fkeras.layers.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D
 from fkeras.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
+from fkeras.layers.serialization import deserialize, serialize
 
-
-def serialize(layer):
-    """The layer's config as a JSON-able dict, in Keras 3's format (``keras.layers.serialize``).
-
-    Example:
-        config = keras.layers.serialize(keras.layers.Dense(3))
-        layer = keras.layers.deserialize(config)
-    """
-    from fkeras.saving import registry
-
-    return registry.serialize_keras_object(layer)
-
-
-def deserialize(config, custom_objects=None):
-    """A new layer from a config written by ``serialize`` (or by Keras); custom layer classes
-    come from ``custom_objects`` or the registered objects (``keras.layers.deserialize``)."""
-    from fkeras.saving import registry
-
-    here = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
-    obj = registry.deserialize_keras_object(config, custom_objects=custom_objects, module_objects=here)
-    if not isinstance(obj, Layer):
-        raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
-                         f"`keras.layers.Layer`. Received: {config}")
-    return obj
+__all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
+           "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "Add",
+           "AdditiveAttention", "AlphaDropout", "Attention", "AugMix", "AutoContrast", "Average", "AveragePooling1D",
+           "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "BatchNormalization",
+           "Bidirectional", "CategoryEncoding", "CenterCrop", "Concatenate",
+           "ContrastLimitedAdaptiveHistogramEqualization", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose",
+           "Conv3D", "Conv3DTranspose", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Convolution1D",
+           "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Convolution3D",
+           "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D", "CutMix", "Dense", "DepthwiseConv1D",
+           "DepthwiseConv2D", "Discretization", "Dot", "Dropout", "ELU", "EinsumDense", "Embedding", "Equalization",
+           "Flatten", "FlaxLayer", "FlaxModule", "FunctionLayer", "GRU", "GRUCell", "GaussianDropout",
+           "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+           "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization",
+           "GroupQueryAttention", "GroupedQueryAttention", "HashedCrossing", "Hashing", "Identity", "Input",
+           "InputLayer", "InputSpec", "IntegerLookup", "JaxLayer", "LSTM", "LSTMCell", "Lambda", "Layer",
+           "LayerNormalization", "LeakyReLU", "Masking", "MaxNumBoundingBoxes", "MaxPool1D", "MaxPool2D", "MaxPool3D",
+           "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "MelSpectrogram", "Minimum", "MixUp",
+           "MultiHeadAttention", "Multiply", "Normalization", "PReLU", "Permute", "Pipeline", "RMSNormalization",
+           "RNN", "RandAugment", "RandomBrightness", "RandomColorDegeneration", "RandomColorJitter", "RandomContrast",
+           "RandomCrop", "RandomElasticTransform", "RandomErasing", "RandomFlip", "RandomGaussianBlur",
+           "RandomGrayscale", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
+           "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom",
+           "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing", "ReversibleEmbedding", "STFTSpectrogram",
+           "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "SimpleRNN",
+           "SimpleRNNCell", "Softmax", "Solarization", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+           "SpectralNormalization", "StackedRNNCells", "StringLookup", "Subtract", "TextVectorization",
+           "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D", "Wrapper",
+           "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add", "average", "concatenate", "deserialize", "dot",
+           "experimental", "maximum", "minimum", "multiply", "serialize", "subtract"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from fkeras import ops
+from fkeras.ops.spatial import adaptive_average_pool, adaptive_max_pool
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.symbolic import KerasTensor
@@ -50,10 +50,10 @@ class BaseAdaptivePooling(Layer):
 
     def call(self, inputs):
         if self._mode == "max":
-            return ops.adaptive_max_pool(inputs, self.output_size, data_format=self.data_format)
+            return adaptive_max_pool(inputs, self.output_size, data_format=self.data_format)
         if not jnp.issubdtype(inputs.dtype, jnp.floating):
             inputs = inputs.astype(self.compute_dtype)
-        return ops.adaptive_average_pool(inputs, self.output_size, data_format=self.data_format)
+        return adaptive_average_pool(inputs, self.output_size, data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -14,7 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import constraints, initializers, regularizers
+from fkeras.constraints import constraints
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.engine.layer import Layer
 from fkeras.layers.activation_layers import Softmax
 from fkeras.layers.einsum_dense import EinsumDense

@@ -22,7 +22,10 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import activations, constraints, initializers, regularizers
+from fkeras.activations import serialization as activations
+from fkeras.constraints import constraints
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.layers.convolutional import compute_conv_output_shape, standardize_padding, standardize_tuple
@@ -375,7 +378,7 @@ class ConvLSTM(RNN):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         if "dtype" in config and isinstance(config["dtype"], dict):
-            from fkeras.engine import dtype_policy
+            from fkeras.dtype_policies import dtype_policy
 
             config["dtype"] = dtype_policy.get(config["dtype"])
         return cls(**config)

@@ -19,7 +19,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import activations, constraints, initializers, regularizers
+from fkeras.activations import serialization as activations
+from fkeras.constraints import constraints
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.symbolic import KerasTensor

@@ -8,7 +8,10 @@ import types
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import activations, constraints, initializers, regularizers
+from fkeras.activations import serialization as activations
+from fkeras.constraints import constraints
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.layers.quantized import KernelQuantizeMixin
 
@@ -422,7 +425,7 @@ class Lambda(Layer):
         else:
             fn = registry.deserialize_keras_object(fn, custom_objects)
         if "dtype" in config and isinstance(config["dtype"], dict):
-            from fkeras.engine import dtype_policy
+            from fkeras.dtype_policies import dtype_policy
 
             config["dtype"] = dtype_policy.get(config["dtype"])
         return cls(function=fn, **config)

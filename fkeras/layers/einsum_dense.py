@@ -6,7 +6,10 @@ import re
 
 import jax.numpy as jnp
 
-from fkeras import activations, constraints, initializers, regularizers
+from fkeras.activations import serialization as activations
+from fkeras.constraints import constraints
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.initializers.initializer import Initializer
 from fkeras.layers.core import _LoraMixin

@@ -6,7 +6,9 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import constraints, initializers, regularizers
+from fkeras.constraints import constraints
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.engine.layer import Layer
 from fkeras.layers.core import _LoraMixin
 from fkeras.layers.quantized import EmbeddingQuantizeMixin

@@ -18,7 +18,10 @@ import math
 
 import jax.numpy as jnp
 
-from fkeras import constraints, initializers, ops, regularizers
+from fkeras.constraints import constraints
+from fkeras.initializers import serialization as initializers
+from fkeras.ops.nn import dot_product_attention
+from fkeras.regularizers import regularizers
 from fkeras.engine.layer import Layer
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.layers.activation_layers import Softmax
@@ -190,7 +193,7 @@ class GroupedQueryAttention(Layer):
                 while attention_mask.ndim < 4:
                     attention_mask = jnp.expand_dims(attention_mask, -3)
                 attention_mask = attention_mask.astype(bool)
-            out = ops.dot_product_attention(query, key, value, mask=attention_mask,
+            out = dot_product_attention(query, key, value, mask=attention_mask,
                                             scale=self._inverse_sqrt_head_dim,
                                             flash_attention=self._flash_attention)
             return out, None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from fkeras.backend.legacy import batch_dot_axes
 from fkeras.engine.layer import Layer
 
 
@@ -256,36 +257,12 @@ class Dot(_Merge):
         if self.normalize:
             x1 = x1 / jnp.maximum(jnp.linalg.norm(x1, axis=axes[0], keepdims=True), 1e-12)
             x2 = x2 / jnp.maximum(jnp.linalg.norm(x2, axis=axes[1], keepdims=True), 1e-12)
-        return _batch_dot(x1, x2, axes)
+        return batch_dot_axes(x1, x2, axes)
 
     def get_config(self):
         config = super().get_config()
         config.update({"axes": self.axes, "normalize": self.normalize})
         return config
-
-
-def _batch_dot(x, y, axes):
-    """Keras's batch_dot: contract ``axes`` between per-sample tensors, batch axis kept."""
-    ax, ay = axes
-    x_rest = [i for i in range(1, x.ndim) if i != ax]
-    y_rest = [i for i in range(1, y.ndim) if i != ay]
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    xs = ["Z"] + [None] * (x.ndim - 1)
-    ys = ["Z"] + [None] * (y.ndim - 1)
-    xs[ax] = "K"
-    ys[ay] = "K"
-    it = iter(letters)
-    out = ["Z"]
-    for i in x_rest:
-        xs[i] = next(it)
-        out.append(xs[i])
-    for i in y_rest:
-        ys[i] = next(it)
-        out.append(ys[i])
-    res = jnp.einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)
-    if res.ndim == 1:
-        res = res[:, None]
-    return res
 
 
 def add(inputs, **kwargs):

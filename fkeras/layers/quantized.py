@@ -30,8 +30,9 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 
-from fkeras import quantizers
-from fkeras.engine import dtype_policy as dtype_policies
+from fkeras.quantizers import quantizers
+from fkeras.quantizers import serialization as quantizer_serialization
+from fkeras.dtype_policies import dtype_policy as dtype_policies
 from fkeras.quantizers.quantization_config import (
     Int4QuantizationConfig,
     QuantizationConfig,
@@ -187,7 +188,7 @@ class QuantizeMixin:
             mode: ``"int8"``, ``"int4"`` or ``"float8"`` (Embedding: ``"int8"``, ``"int4"``);
                 optional when ``config`` is given.
             type_check: refuse subclasses, whose ``call`` may not match the quantized forward pass.
-            config: a ``keras.quantizers.QuantizationConfig`` (custom weight/activation quantizers,
+            config: a ``keras.QuantizationConfig`` (custom weight/activation quantizers,
                 the int4 ``block_size``).
 
         Example:
@@ -296,13 +297,13 @@ class QuantizeMixin:
 
     # --- config --------------------------------------------------------------------------------
     def _quantization_config_entry(self):
-        return quantizers.serialize(self.quantization_config) if self.quantization_config is not None else None
+        return quantizer_serialization.serialize(self.quantization_config) if self.quantization_config is not None else None
 
     @staticmethod
     def _read_quantization_config(config):
         qc = config.get("quantization_config")
         if isinstance(qc, dict):
-            config = dict(config, quantization_config=quantizers.deserialize(qc))
+            config = dict(config, quantization_config=quantizer_serialization.deserialize(qc))
         return config
 
 
@@ -418,7 +419,7 @@ class KernelQuantizeMixin(QuantizeMixin):
         if getattr(self, "_int4_block", None) is None:
             flat = unpacked.astype(cdt) / self._value("kernel_scale")
         else:
-            flat = quantizers.quantizers.dequantize_with_sz_map(
+            flat = quantizers.dequantize_with_sz_map(
                 unpacked, self._value("kernel_scale"), self._var_attrs["kernel_zero"].value,
                 self._var_attrs["g_idx"].value, group_axis=0).astype(cdt)
         return flat.reshape(self._float_kernel_shape)
@@ -468,7 +469,7 @@ class KernelQuantizeMixin(QuantizeMixin):
                 return contract(x, dequant(k, ks, kz, g))
 
             def dequant(k, ks, kz, g):
-                w = quantizers.quantizers.dequantize_with_sz_map(k, ks, kz, g, group_axis=0)
+                w = quantizers.dequantize_with_sz_map(k, ks, kz, g, group_axis=0)
                 return w.astype(cdt).reshape(self._float_kernel_shape)
 
             consts = (self._int4_unpacked(), self._value("kernel_scale"), self._var_attrs["kernel_zero"].value,
@@ -560,7 +561,7 @@ class EmbeddingQuantizeMixin(QuantizeMixin):
         if zero is None:
             return q.astype(cdt) / scale[..., None].astype(cdt)
         zero = zero.value if hasattr(zero, "value") else zero
-        return quantizers.quantizers.dequantize_with_sz_map(
+        return quantizers.dequantize_with_sz_map(
             q.astype(cdt), scale, zero, self._var_attrs["g_idx"].value, group_axis=-1).astype(cdt)
 
     def _quantized_call(self, inputs):

@@ -17,7 +17,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import activations, constraints, initializers, regularizers
+from fkeras.activations import serialization as activations
+from fkeras.constraints import constraints
+from fkeras.initializers import initializer as initializer_base
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.engine.layer import InputSpec, Layer, display_shape
 from fkeras.saving import registry
 
@@ -48,7 +52,7 @@ def _check_units(units, who):
     return int(units)
 
 
-class _UnitForgetBias(initializers.Initializer):
+class _UnitForgetBias(initializer_base.Initializer):
     """LSTM bias initializer: ``bias_initializer`` everywhere except ones on the forget gate."""
 
     def __init__(self, base, units):
@@ -59,9 +63,9 @@ class _UnitForgetBias(initializers.Initializer):
         u = self.units
         k1, k2 = jax.random.split(key)
         return jnp.concatenate([
-            jnp.asarray(initializers.initialize(self.base, k1, (u,), dtype)),
+            jnp.asarray(initializer_base.initialize(self.base, k1, (u,), dtype)),
             jnp.ones((u,), dtype=dtype),
-            jnp.asarray(initializers.initialize(self.base, k2, (2 * u,), dtype)),
+            jnp.asarray(initializer_base.initialize(self.base, k2, (2 * u,), dtype)),
         ])
 
     def __call__(self, shape, dtype=None):
@@ -1011,7 +1015,7 @@ class RNN(Layer):
         config = dict(config)
         cell = _deserialize(config.pop("cell"), custom_objects)
         if "dtype" in config and isinstance(config["dtype"], dict):
-            from fkeras.engine import dtype_policy
+            from fkeras.dtype_policies import dtype_policy
 
             config["dtype"] = dtype_policy.get(config["dtype"])
         return cls(cell, **config)
@@ -1136,7 +1140,7 @@ class _CellProperties:
     def from_config(cls, config):
         config = dict(config)
         if "dtype" in config and isinstance(config["dtype"], dict):
-            from fkeras.engine import dtype_policy
+            from fkeras.dtype_policies import dtype_policy
 
             config["dtype"] = dtype_policy.get(config["dtype"])
         return cls(**config)

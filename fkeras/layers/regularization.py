@@ -11,7 +11,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from fkeras import regularizers
+from fkeras.regularizers import regularizers
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
 
@@ -127,7 +127,7 @@ class _BaseSpatialDropout(Dropout):
 
     def get_config(self):
         # Keras 3's spatial dropouts serialize exactly these keys (their __init__ takes no more).
-        from fkeras.engine import dtype_policy
+        from fkeras.dtype_policies import dtype_policy
 
         return {"rate": self.rate, "seed": self.seed, "name": self.name,
                 "dtype": dtype_policy.serialize(self.dtype_policy)}

@@ -23,7 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import initializers, ops
+from fkeras.initializers import random_initializers as initializers
+from fkeras.ops.nn import normalize
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.variables import Variable
 from fkeras.layers.wrappers import Wrapper
@@ -109,8 +110,8 @@ class SpectralNormalization(Wrapper):
         w = jnp.reshape(kernel, (-1, self.kernel_shape[-1]))
         v = None
         for _ in range(self.power_iterations):
-            v = ops.normalize(jnp.matmul(u, w.T), axis=None)
-            u = ops.normalize(jnp.matmul(v, w), axis=None)
+            v = normalize(jnp.matmul(u, w.T), axis=None)
+            u = normalize(jnp.matmul(v, w), axis=None)
         u = jax.lax.stop_gradient(u)
         v = jax.lax.stop_gradient(v)
         sigma = jnp.matmul(jnp.matmul(v, w), u.T)

@@ -30,7 +30,7 @@ def _deserialize(config, custom_objects=None):
 
 def _from_config_dtype(config):
     if "dtype" in config and isinstance(config["dtype"], dict):
-        from fkeras.engine import dtype_policy
+        from fkeras.dtype_policies import dtype_policy
 
         config["dtype"] = dtype_policy.get(config["dtype"])
     return config

@@ -617,7 +617,7 @@ class FlaxLayer(JaxLayer):
             method = registry.deserialize_keras_object(method)
         config["module"], config["method"] = module, method
         if "dtype" in config and isinstance(config["dtype"], dict):
-            from fkeras.engine import dtype_policy
+            from fkeras.dtype_policies import dtype_policy
 
             config["dtype"] = dtype_policy.get(config["dtype"])
         return cls(**config)

@@ -136,7 +136,7 @@ class Metric:
     def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
         """Create a non-trainable state variable (``shape``, ``initializer`` e.g. ``"zeros"``)."""
         self._check_super_called()
-        from fkeras import initializers
+        from fkeras.initializers import serialization as initializers
 
         init = initializers.get(initializer)
         if init is None:

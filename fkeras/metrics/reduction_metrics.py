@@ -11,6 +11,17 @@ from fkeras.metrics.metric import Metric
 from fkeras.saving import registry as _registry
 
 
+# What a saved wrapper's ``fn`` may name: the metric and loss functions, then the metric classes.
+# Every metric module imports this one, so the module that gathers them all,
+# ``fkeras.metrics.serialization``, fills the table when it is imported.
+_WRAPPED_FN_OBJECTS = {}
+
+
+def _register_wrapped_functions(objects):
+    """Add ``{name: function or class}`` to the names a saved ``MeanMetricWrapper``'s ``fn`` resolves to."""
+    _WRAPPED_FN_OBJECTS.update(objects)
+
+
 def _arr(x, dtype=None):
     if getattr(x, "_is_fkeras_variable", False):
         x = x.value
@@ -219,7 +230,7 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
-        from fkeras import losses as _losses
+        from fkeras.losses import serialization as _losses
 
         builtin = set(map(id, _losses.ALL_OBJECTS))
         if id(fn) in builtin or id(type(fn)) in builtin:
@@ -250,11 +261,8 @@ class MeanMetricWrapper(Mean):
     def from_config(cls, config):
         config = dict(config)
         if "fn" in config:
-            from fkeras.metrics import _module_objects
-
             fn = config["fn"]
-            config["fn"] = _registry.deserialize_keras_object(
-                fn, module_objects=_module_objects(functions_first=True))
+            config["fn"] = _registry.deserialize_keras_object(fn, module_objects=_WRAPPED_FN_OBJECTS)
         return cls(**config)
 
     def __repr__(self):

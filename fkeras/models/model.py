@@ -236,7 +236,7 @@ class Model(Trainer, Layer):
             ValueError: If ``layer_range`` is not two names or matches no layer, or the width
                 leaves a column fewer than 4 characters.
         """
-        from fkeras.utils import summary_utils
+        from fkeras.models import summary_utils
 
         return summary_utils.print_summary(self, line_length=line_length, positions=positions,
                                            print_fn=print_fn, expand_nested=expand_nested,

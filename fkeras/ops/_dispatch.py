@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 
+from fkeras.engine import symbolic
+
 
 def to_array(x):
     """Variable handles (anything with ``_is_fkeras_variable``) become their current value."""
@@ -20,8 +22,6 @@ def keras_op(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from fkeras.engine import symbolic  # late import: engine depends on ops
-
         if symbolic.any_symbolic(args, kwargs):
             return symbolic.symbolic_op_call(fn, args, kwargs)
         return fn(*args, **kwargs)

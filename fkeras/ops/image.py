@@ -822,7 +822,7 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     images = _images(images, "elastic_transform")
     data_format = _data_format(data_format)
     # late import: fkeras.random reads the engine's binding scope
-    from fkeras.random import draw_key
+    from fkeras.random.seed_generator import draw_key
 
     sigma_f = float(sigma)
     if sigma_f <= 0:

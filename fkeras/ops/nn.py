@@ -1390,8 +1390,6 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     if scale is None:
         scale = 1.0 / _math.sqrt(q.shape[-1])
     if flash_attention is None:
-        from fkeras import config
-
         flash_attention = bool(config.is_flash_attention_enabled())
     if flash_attention:
         return _flash_dot_product_attention(q, k, v, bias, mask, scale, is_causal, attn_logits_soft_cap)

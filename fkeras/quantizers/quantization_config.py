@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numbers
 
-from fkeras.engine.dtype_policy import QUANTIZATION_MODES
+from fkeras.dtype_policies.dtype_policy import QUANTIZATION_MODES
 
 
 def _ser(obj):

@@ -293,16 +293,8 @@ _HOW_TO_REGISTER = ("If it is your own object and you trust the file, decorate i
 
 
 def _modeling_bases():
-    from fkeras.constraints import Constraint
-    from fkeras.engine.dtype_policy import DTypePolicy
-    from fkeras.engine.layer import Layer
-    from fkeras.initializers.initializer import Initializer
-    from fkeras.losses.loss import Loss
-    from fkeras.metrics.metric import Metric
-    from fkeras.optimizers.base import Optimizer
-    from fkeras.optimizers.schedules.learning_rate_schedule import LearningRateSchedule
-    from fkeras.random import SeedGenerator
-    from fkeras.regularizers import Regularizer
+    from fkeras.saving.kinds import (Constraint, DTypePolicy, Initializer, Layer, LearningRateSchedule, Loss, Metric,
+                                     Optimizer, Regularizer, SeedGenerator)
 
     return (Layer, Loss, Metric, Optimizer, LearningRateSchedule, Initializer, Regularizer, Constraint,
             DTypePolicy, SeedGenerator)
@@ -400,7 +392,7 @@ def _resolve_class(config, custom_objects, module_objects):
     module = config.get("module")
     if isinstance(module, str) and module and isinstance(class_name, str):
         if module.startswith("keras.src.ops."):  # a keras.ops graph node: only fkeras's keras.ops resolve
-            from fkeras.engine import op_nodes
+            op_nodes = importlib.import_module("fkeras.engine.op_nodes")  # by name, as _lookup_in_module
 
             return _checked(op_nodes.resolve_op_class(module, class_name), f"{module}.{class_name}", "class")
         return _lookup_in_module(module, class_name, "class")
@@ -682,8 +674,7 @@ def _is_default(value):
 def _uses_base_from_config(cls):
     """Whether ``cls`` is built from its config by the base ``from_config`` (``cls(**config)``), so
     that the config's fields are its constructor's arguments."""
-    from fkeras.engine.layer import Layer
-    from fkeras.initializers.initializer import Initializer
+    from fkeras.saving.kinds import Initializer, Layer
 
     for base in (Layer, Initializer):
         if inspect.isclass(cls) and issubclass(cls, base):

@@ -1,4 +1,5 @@
-"""``keras.saving.save_model`` / ``load_model`` / ``save_weights`` / ``load_weights``.
+"""``keras.saving.save_model`` / ``load_model`` / ``save_weights`` / ``load_weights``, and
+``keras.models.model_from_json``.
 
 The file extension picks the format:
 
@@ -14,9 +15,10 @@ Example:
 """
 from __future__ import annotations
 
+import json
 import os
 
-from fkeras.saving import file_utils, legacy_h5, saving_lib
+from fkeras.saving import file_utils, legacy_h5, registry, saving_lib
 from fkeras.utils import traceback_utils
 
 _FORMATS = "`.keras` (whole model), `.weights.h5` (weights) or `.h5` (legacy tf.keras HDF5)"
@@ -125,7 +127,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def save_weights(model, filepath, overwrite=True, **kwargs):
-    """Save the weights (and optimizer variables) to ``.weights.h5`` or legacy ``.h5``."""
+    """Save a model's weights (and optimizer variables) to ``.weights.h5`` (or legacy ``.h5``).
+
+    Args:
+        model: The (built) model.
+        filepath: A path ending in ``.weights.h5`` or ``.h5``.
+        overwrite: Whether to replace an existing file (the write is atomic either way).
+        **kwargs: ``save_format`` is accepted and ignored (the suffix decides).
+    """
     kwargs.pop("save_format", None)
     if kwargs:
         raise TypeError(f"save_weights() got unexpected keyword arguments: {sorted(kwargs)}")
@@ -146,11 +155,14 @@ def save_weights(model, filepath, overwrite=True, **kwargs):
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
-    """Load weights from ``.weights.h5``, a ``.keras`` archive, or a legacy ``.h5`` file.
+    """Load weights into a built model from ``.weights.h5``, a ``.keras`` archive, or a legacy ``.h5`` file.
 
     Args:
+        model: The (built) model.
+        filepath: The file to read.
         skip_mismatch: skip (with a warning) layers whose variable count or shapes differ,
             instead of raising a ``ValueError`` that names the layer and both shapes.
+        **kwargs: No other argument is supported (``by_name=True`` raises, as in Keras 3).
     """
     if kwargs.pop("by_name", False):
         raise ValueError("`load_weights(by_name=True)` is not supported (as in Keras 3); weights are matched "
@@ -163,3 +175,19 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if not os.path.exists(filepath):
         raise ValueError(f"File not found: filepath={filepath}.")
     saving_lib.load_weights_only(model, filepath, skip_mismatch=skip_mismatch)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Rebuild a model (with fresh, untrained weights) from ``model.to_json()``.
+
+    Args:
+        json_string: The JSON string ``model.to_json()`` returned.
+        custom_objects: ``{"Name": class_or_function}`` for custom layers and functions it names.
+
+    Returns:
+        A model.
+    """
+    config = json.loads(json_string)
+    version = config.get("keras_version") if isinstance(config, dict) else None
+    with registry.written_by(version):  # named when a field this fkeras does not take is refused
+        return registry.deserialize_keras_object(config, custom_objects=custom_objects)

@@ -35,14 +35,21 @@ def to_yaml(model, **kwargs):
 
 
 def model_from_yaml(yaml_string, custom_objects=None):
-    """Rebuild an (untrained) model from ``to_yaml()`` output. Never constructs Python objects
-    from YAML tags: the text is read with ``yaml.safe_load``."""
+    """tf.keras's ``model_from_yaml`` (``keras.models.model_from_yaml``): rebuild an (untrained) model
+    from ``to_yaml()`` output. Never constructs Python objects from YAML tags: the text is read with
+    ``yaml.safe_load``.
+
+    Args:
+        yaml_string: The YAML text of a model config (``model.to_yaml()``).
+        custom_objects: ``{"Name": class_or_function}`` for custom objects it names.
+
+    Returns:
+        A model with fresh weights.
+    """
     yaml = _yaml()
     config = yaml.safe_load(yaml_string)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError("`model_from_yaml` expects the YAML written by `model.to_yaml()` (a mapping with "
                          f"'class_name' and 'config'); received {type(config).__name__}.")
-    from fkeras.saving import saving_lib
-
-    with saving_lib.safe_mode_scope(True):
+    with registry.safe_mode_scope(True):
         return registry.deserialize_keras_object(config, custom_objects=custom_objects)

@@ -10,7 +10,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras import losses as losses_module
+from fkeras.losses.loss import Loss
+from fkeras.losses.losses import LossFunctionWrapper
+from fkeras.losses.serialization import get as get_loss
+from fkeras.metrics.accuracy_metrics import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
+from fkeras.metrics.metric import Metric
+from fkeras.metrics.probabilistic_metrics import (BinaryCrossentropy, CategoricalCrossentropy,
+                                                  SparseCategoricalCrossentropy)
+from fkeras.metrics.reduction_metrics import Mean, MeanMetricWrapper
+from fkeras.metrics.serialization import get as get_metric
 
 
 def _output_names(model, n):
@@ -41,12 +49,12 @@ def _flatten_struct(y, names):
 def _resolve_loss(identifier):
     if identifier is None:
         return None
-    obj = losses_module.get(identifier)
-    if isinstance(obj, losses_module.Loss):
+    obj = get_loss(identifier)
+    if isinstance(obj, Loss):
         return obj
     if callable(obj):
         name = identifier if isinstance(identifier, str) else getattr(obj, "__name__", "loss")
-        return losses_module.LossFunctionWrapper(obj, name=name)
+        return LossFunctionWrapper(obj, name=name)
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
 
 
@@ -115,7 +123,7 @@ class CompileLoss:
                 per_output.append(None)
                 continue
             _check_target_shape(fn, t, p, name)
-            value = fn(t, p, sample_weight=sw, mask=mask) if isinstance(fn, losses_module.Loss) else fn(t, p)
+            value = fn(t, p, sample_weight=sw, mask=mask) if isinstance(fn, Loss) else fn(t, p)
             value = jnp.asarray(value, jnp.float32)
             per_output.append(value)
             total = total + w * value
@@ -138,30 +146,28 @@ def _is_sparse_labels(y_true_shape, y_pred_shape):
 
 
 def _resolve_metric(identifier, y_true, y_pred, loss_fn):
-    from fkeras import metrics as metrics_module
-
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         ts, ps = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
         loss_name = type(loss_fn).__name__ if loss_fn is not None else ""
         fn_name = getattr(getattr(loss_fn, "fn", None), "__name__", "")
         if ps and ps[-1] == 1 or "Binary" in loss_name or "binary" in fn_name:
-            m = metrics_module.BinaryAccuracy(name=identifier)
+            m = BinaryAccuracy(name=identifier)
         elif "Sparse" in loss_name or "sparse" in fn_name or _is_sparse_labels(ts, ps):
-            m = metrics_module.SparseCategoricalAccuracy(name=identifier)
+            m = SparseCategoricalAccuracy(name=identifier)
         else:
-            m = metrics_module.CategoricalAccuracy(name=identifier)
+            m = CategoricalAccuracy(name=identifier)
         return m
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
         ts, ps = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
         if ps and ps[-1] == 1:
-            return metrics_module.BinaryCrossentropy(name=identifier)
+            return BinaryCrossentropy(name=identifier)
         if _is_sparse_labels(ts, ps):
-            return metrics_module.SparseCategoricalCrossentropy(name=identifier)
-        return metrics_module.CategoricalCrossentropy(name=identifier)
-    m = metrics_module.get(identifier)
-    if not isinstance(m, metrics_module.Metric):
+            return SparseCategoricalCrossentropy(name=identifier)
+        return CategoricalCrossentropy(name=identifier)
+    m = get_metric(identifier)
+    if not isinstance(m, Metric):
         name = identifier if isinstance(identifier, str) else getattr(m, "__name__", "metric")
-        m = metrics_module.MeanMetricWrapper(m, name=name)
+        m = MeanMetricWrapper(m, name=name)
     elif isinstance(identifier, str):
         try:
             m.name = identifier
@@ -183,18 +189,16 @@ class CompileMetrics:
         self.per_batch_values = False
 
     def build(self, y_true, y_pred, output_names, compile_loss):
-        from fkeras import metrics as metrics_module
-
         yt = _flatten_struct(y_true, output_names) if y_true is not None else [None] * len(output_names)
         yp = _flatten_struct(y_pred, output_names)
         n = len(yp)
         multi = n > 1
         entries = []  # (log_name, metric, output_index, kind) ; kind: 'loss', 'out_loss', 'metric', 'weighted'
-        entries.append(("loss", metrics_module.Mean(name="loss"), None, "loss"))
+        entries.append(("loss", Mean(name="loss"), None, "loss"))
         if multi and compile_loss is not None:
             for i, name in enumerate(output_names):
                 if compile_loss.fns[i] is not None:
-                    entries.append((f"{name}_loss", metrics_module.Mean(name=f"{name}_loss"), i, "out_loss"))
+                    entries.append((f"{name}_loss", Mean(name=f"{name}_loss"), i, "out_loss"))
 
         def per_output(spec):
             if spec is None:

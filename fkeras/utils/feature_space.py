@@ -18,8 +18,12 @@ import numpy as np
 
 from fkeras.engine.layer import Layer
 from fkeras.engine.symbolic import KerasTensor
-from fkeras.utils.feature_space_parts import (Cross, Feature, as_column, cast_column, from_serialized, fk_layers,
-                                              positive_int, string_input)
+from fkeras.layers.core import Identity
+from fkeras.layers.preprocessing.categorical import Discretization, HashedCrossing, Hashing
+from fkeras.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from fkeras.layers.preprocessing.normalization import Normalization, Rescaling
+from fkeras.utils.feature_space_parts import (Cross, Feature, as_column, cast_column, from_serialized, positive_int,
+                                              string_input)
 
 def _frame_to_dict(data):
     """A pandas DataFrame as a dict of column arrays; anything else unchanged."""
@@ -115,7 +119,7 @@ class FeatureSpace(Layer):
         from fkeras.utils import naming
 
         name = name or naming.auto_name("float")
-        return Feature("float32", fk_layers().Identity(name=f"{name}_preprocessor", dtype="float32"), "float")
+        return Feature("float32", Identity(name=f"{name}_preprocessor", dtype="float32"), "float")
 
     @classmethod
     def float_rescaled(cls, scale=1.0, offset=0.0, name=None):
@@ -132,7 +136,7 @@ class FeatureSpace(Layer):
         from fkeras.utils import naming
 
         name = name or naming.auto_name("float_rescaled")
-        layer = fk_layers().Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor")
+        layer = Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor")
         return Feature("float32", layer, "float")
 
     @classmethod
@@ -148,7 +152,7 @@ class FeatureSpace(Layer):
         from fkeras.utils import naming
 
         name = name or naming.auto_name("float_normalized")
-        return Feature("float32", fk_layers().Normalization(axis=-1, name=f"{name}_preprocessor"), "float")
+        return Feature("float32", Normalization(axis=-1, name=f"{name}_preprocessor"), "float")
 
     @classmethod
     def float_discretized(cls, num_bins, bin_boundaries=None, output_mode="one_hot", name=None):
@@ -171,9 +175,9 @@ class FeatureSpace(Layer):
             if num_bins is not None and num_bins != len(bin_boundaries) + 1:
                 raise ValueError(f"float_discretized: {len(bin_boundaries)} `bin_boundaries` make "
                                  f"{len(bin_boundaries) + 1} bins, but num_bins={num_bins}.")
-            layer = fk_layers().Discretization(bin_boundaries=bin_boundaries, name=f"{name}_preprocessor")
+            layer = Discretization(bin_boundaries=bin_boundaries, name=f"{name}_preprocessor")
         else:
-            layer = fk_layers().Discretization(num_bins=positive_int(num_bins, "num_bins", "float_discretized"),
+            layer = Discretization(num_bins=positive_int(num_bins, "num_bins", "float_discretized"),
                                              name=f"{name}_preprocessor")
         return Feature("float32", layer, output_mode)
 
@@ -193,7 +197,7 @@ class FeatureSpace(Layer):
         from fkeras.utils import naming
 
         name = name or naming.auto_name("integer_categorical")
-        layer = fk_layers().IntegerLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
+        layer = IntegerLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
                                         num_oov_indices=num_oov_indices)
         return Feature("int32", layer, output_mode)
 
@@ -213,7 +217,7 @@ class FeatureSpace(Layer):
         from fkeras.utils import naming
 
         name = name or naming.auto_name("string_categorical")
-        layer = fk_layers().StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
+        layer = StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
                                        num_oov_indices=num_oov_indices)
         return Feature("string", layer, output_mode)
 
@@ -232,7 +236,7 @@ class FeatureSpace(Layer):
         from fkeras.utils import naming
 
         name = name or naming.auto_name("string_hashed")
-        return Feature("string", fk_layers().Hashing(name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
+        return Feature("string", Hashing(name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
 
     @classmethod
     def integer_hashed(cls, num_bins, output_mode="one_hot", name=None):
@@ -249,7 +253,7 @@ class FeatureSpace(Layer):
         from fkeras.utils import naming
 
         name = name or naming.auto_name("integer_hashed")
-        return Feature("int32", fk_layers().Hashing(name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
+        return Feature("int32", Hashing(name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
 
     # --- construction ------------------------------------------------------------------------
     def __init__(self, features, output_mode="concat", crosses=None, crossing_dim=32, hashing_dim=32,
@@ -277,7 +281,7 @@ class FeatureSpace(Layer):
         # Sorted by name, the order a Functional model flattens a dict of inputs in.
         self.inputs = {n: self._feature_to_input(n, self.features[n]) for n in sorted(self.features)}
         self.preprocessors = {n: f.preprocessor for n, f in self.features.items()}
-        self.crossers = {c.name: fk_layers().HashedCrossing(c.crossing_dim, name=c.name) for c in self.crosses}
+        self.crossers = {c.name: HashedCrossing(c.crossing_dim, name=c.name) for c in self.crosses}
         self.encoded_features = None
         self._is_adapted = False
         self._sublayers_built = False

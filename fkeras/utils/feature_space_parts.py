@@ -3,15 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from fkeras.layers.core import Identity
+
 _FEATURE_MODES = ("int", "one_hot", "float")
 _CROSS_MODES = ("int", "one_hot")
-
-
-def fk_layers():
-    """``fkeras.layers``, imported on first use (``fkeras.utils`` is imported before it)."""
-    from fkeras import layers
-
-    return layers
 
 
 def positive_int(value, arg, where):
@@ -27,7 +22,7 @@ def deserialize_layer(config):
 
     if isinstance(config, dict) and config.get("class_name") == "TFDIdentity":
         inner = dict(config.get("config") or {})
-        return fk_layers().Identity(name=inner.get("name"), dtype="float32")
+        return Identity(name=inner.get("name"), dtype="float32")
     return registry.deserialize_keras_object(config)
 
 

@@ -189,7 +189,7 @@ def test_lambda_code_runs_only_when_asked(tmp_path, monkeypatch):
     saving_api.load_model(tmp_path / "l.keras", safe_mode=False)
     assert marker.exists()
     marker.unlink()
-    monkeypatch.setattr(keras.config, "_UNSAFE_DESERIALIZATION", False)
+    monkeypatch.setattr(keras.backend.config, "_UNSAFE_DESERIALIZATION", False)  # keras.config re-exports it
     keras.config.enable_unsafe_deserialization()  # Keras 3's documented global opt-in
     assert keras.config.is_unsafe_deserialization_enabled()
     saving_api.load_model(tmp_path / "l.keras")

@@ -238,7 +238,7 @@ class Discretization(Layer):
         return KerasTensor(self.compute_output_shape(inputs.shape), self.output_dtype)
 
     def get_config(self):
-        from fkeras.engine import dtype_policy
+        from fkeras.dtype_policies import dtype_policy
 
         return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
                 "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name,

@@ -12,6 +12,7 @@ import contextvars
 import functools
 import inspect
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -28,6 +29,10 @@ from fkeras.engine.variables import _MISSING, _SCOPE, BindingScope, Variable, cu
 from fkeras.initializers import serialization as initializers
 from fkeras.regularizers import regularizers
 from fkeras.utils import naming, traceback_utils
+
+# The pure form of a layer's variables (``init`` / ``apply``): nested dicts keyed by layer name, then
+# weight name, with arrays at the leaves.
+VariableTree = dict[str, Any]
 
 _NAME_STACK: contextvars.ContextVar[tuple] = contextvars.ContextVar("fkeras_name_stack", default=())
 
@@ -1188,7 +1193,7 @@ class Layer:
         return out
 
     # --- pure API -------------------------------------------------------------------------
-    def init(self, key, *inputs, **kwargs):
+    def init(self, key: jax.Array, *inputs: Any, **kwargs: Any) -> VariableTree:
         """Build (from the inputs' shapes) and return fresh variables drawn from ``key``.
 
         ``inputs`` may be arrays, ``jax.ShapeDtypeStruct``s or shapes. Pure: the layer's own
@@ -1218,7 +1223,8 @@ class Layer:
         with _silence_nodes(self):
             self._maybe_build(tuple(kts), kwargs)
 
-    def apply(self, variables, *inputs, training=False, rng=None, return_losses=False, **kwargs):
+    def apply(self, variables: VariableTree, *inputs: Any, training: bool = False, rng: jax.Array | None = None,
+              return_losses: bool = False, **kwargs: Any) -> tuple[Any, VariableTree] | tuple[Any, VariableTree, list]:
         """Pure forward pass: ``(outputs, updated_variables)``.
 
         ``variables`` is the tree from ``init`` (or ``get_variables()``); the returned tree has

@@ -16,12 +16,20 @@ methods below are Keras's default steps for a subclass that calls ``super().trai
 """
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from fkeras.trainers import data_adapters as da
 from fkeras.trainers.state import TrainState
+
+
+# Keras 3's JAX-form step states: flat lists of arrays, in the model's / optimizer's / metrics' order.
+KerasTrainState = tuple[list, list, list, list]  # (trainable, non_trainable, optimizer, metrics)
+KerasTestState = tuple[list, list, list]  # (trainable, non_trainable, metrics)
+Logs = dict[str, Any]
 
 
 def _pack(x, y, sw):
@@ -185,7 +193,7 @@ class KerasSteps:
             loss = _scaled(self.optimizer, loss, optimizer_variables)
         return loss, (unscaled, y_pred, non_trainable_variables, metrics_variables)
 
-    def train_step(self, state, data):
+    def train_step(self, state: KerasTrainState, data: tuple) -> tuple[Logs, KerasTrainState]:
         """One training step in Keras 3's JAX form: ``(logs, state)`` (see the module docstring).
 
         Override it to customize what ``fit`` does; ``fit`` jits the override inside its own
@@ -228,7 +236,7 @@ class KerasSteps:
         logs, metrics_vars = self._stateless_metrics(metrics_vars, loss, x, y, y_pred, sw)
         return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
 
-    def test_step(self, state, data):
+    def test_step(self, state: KerasTestState, data: tuple) -> tuple[Logs, KerasTestState]:
         """One evaluation step in Keras 3's JAX form; override it to customize ``evaluate``.
 
         Args:
@@ -246,7 +254,7 @@ class KerasSteps:
         logs, metrics_vars = self._stateless_metrics(metrics_vars, loss, x, y, y_pred, sw)
         return logs, (trainable, non_trainable, metrics_vars)
 
-    def predict_step(self, state, data):
+    def predict_step(self, state: tuple[list, list], data: tuple) -> Any:
         """The model's outputs for one batch in Keras 3's JAX form; override it to customize
         ``predict``.
 

@@ -103,7 +103,8 @@ def main():
             it = ImageDataGenerator().flow_from_directory(root, target_size=(args.size, args.size),
                                                           batch_size=args.batch, shuffle=False)
         batches = [it[i][0] for i in range(len(it))]
-        for name, fn in (("augment_only_batched", lambda b, r: gen._apply_batch(b, gen._random_params(len(b), b.shape[1:], r))),
+        for name, fn in (("augment_only_batched",
+                          lambda b, r: gen._apply_batch(b, gen._random_params(len(b), b.shape[1:], r))),
                          ("augment_only_per_image_reference", lambda b, r: reference_augment(gen, b, r))):
             rates = []
             for rep in range(args.repeats):

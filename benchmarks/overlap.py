@@ -44,7 +44,8 @@ def main():
     model.fit(gen(args.sleep), steps_per_epoch=args.steps, epochs=1, verbose=0)
     both = (time.perf_counter() - t0) / args.steps
     print(json.dumps({"sleep_s": args.sleep, "step_s": round(step, 4), "step_with_slow_source_s": round(both, 4),
-                      "max_of_the_two_s": round(max(step, args.sleep), 4), "sum_of_the_two_s": round(step + args.sleep, 4),
+                      "max_of_the_two_s": round(max(step, args.sleep), 4),
+                      "sum_of_the_two_s": round(step + args.sleep, 4),
                       "overlap": round((step + args.sleep - both) / min(step, args.sleep), 2)}))
 
 

@@ -315,7 +315,8 @@ def run_keras_api(impl, workload, cfg, x, y, clock, policy="float32", devices=1,
         compute_dtype=str(getattr(model.layers[0], "compute_dtype", None)),
         variable_dtype=str(getattr(model.layers[0], "variable_dtype", None)),
         output_dtype=str(getattr(model.layers[-1], "compute_dtype", None)),
-        distribution=None if dist is None else f"{type(dist).__name__}({getattr(dist, 'implementation', 'sharded')}, {devices} devices)",
+        distribution=None if dist is None
+        else f"{type(dist).__name__}({getattr(dist, 'implementation', 'sharded')}, {devices} devices)",
     )
     clock("built")
     n_first = spe * b
@@ -354,12 +355,12 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shu
     if workload == "resnet50":
         raise Skip("no hand-written ResNet50 (the *_resident impls train the same model by hand)")
     try:
-        import jax
-        import jax.numpy as jnp
         import flax
         import flax.linen as nn
-        import optax
+        import jax
+        import jax.numpy as jnp
         import numpy as np
+        import optax
     except Exception as e:  # noqa: BLE001
         raise Unavailable(f"{type(e).__name__}: {e}") from e
 
@@ -511,7 +512,8 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shu
     clock("first_step")
     state = jax.block_until_ready(loop(state, cfg["warmup"], order))
     clock("warm")
-    zeros = tuple(jax.device_put(jnp.zeros((), jnp.float32), replicated) if devices > 1 else jnp.zeros((), jnp.float32) for _ in range(3))
+    zeros = tuple(jax.device_put(jnp.zeros((), jnp.float32), replicated) if devices > 1 else jnp.zeros((), jnp.float32)
+                  for _ in range(3))
     state = state[:3] + zeros + state[6:]  # reset metrics
     n_steps = len(x) // b
     t = time.perf_counter()
@@ -522,11 +524,13 @@ def run_handwritten(workload, cfg, x, y, clock, policy="float32", devices=1, shu
     clock("timed")
     loss_sum, acc_sum, count = state[3:6]
     logs = {"loss": float(loss_sum / count), "accuracy": float(acc_sum / count)}
-    extra = dict(compute_dtype=jnp.dtype(cdt).name, variable_dtype="float32", output_dtype="float32", optimizer="optax.adam" + (" + hand-written dynamic loss scaling" if loss_scaling else ""),
+    extra = dict(compute_dtype=jnp.dtype(cdt).name, variable_dtype="float32", output_dtype="float32",
+                 optimizer="optax.adam" + (" + hand-written dynamic loss scaling" if loss_scaling else ""),
                  distribution=f"jax.sharding.Mesh(('batch',), {devices} devices)" if devices > 1 else None)
     if loss_scaling:
         extra["final_loss_scale"] = float(state[6])
-    return dict(elapsed_s=elapsed, version=f"jax {jax.__version__}, flax {flax.__version__}, optax {optax.__version__}", final_logs=logs, extra=extra)
+    return dict(elapsed_s=elapsed, version=f"jax {jax.__version__}, flax {flax.__version__}, optax {optax.__version__}",
+                final_logs=logs, extra=extra)
 
 
 # ------------------------------ the Keras-API model, trained over a batch resident on device
@@ -680,7 +684,8 @@ def _apply_fkeras_malloc_tuning():
 def child_main(args):
     t0 = args.t0 if args.t0 is not None else _process_start_time()
     cfg = dict(WORKLOADS[args.workload])
-    cfg.update(batch=int(args.batch) if args.batch else cfg["batch"], steps=args.steps or cfg["steps"], warmup=args.warmup if args.warmup is not None else cfg["warmup"],
+    cfg.update(batch=int(args.batch) if args.batch else cfg["batch"], steps=args.steps or cfg["steps"],
+               warmup=args.warmup if args.warmup is not None else cfg["warmup"],
                epochs=int(args.epochs) if args.epochs else cfg["epochs"])
     spe = cfg["spe"]
     # Whole executions only (a partial last execution would re-trace in Keras).
@@ -842,8 +847,10 @@ def probe_devices(n):
     imports jax) only when the backend is CPU and has fewer than n devices; an accelerator
     backend with fewer than n devices is an error, never silently replaced by CPU devices.
     """
-    code = "import json, jax; print(json.dumps([jax.default_backend(), jax.device_count(), [str(d) for d in jax.devices()]]))"
-    p = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_child_env(), capture_output=True, text=True, timeout=300)
+    code = ("import json, jax; "
+            "print(json.dumps([jax.default_backend(), jax.device_count(), [str(d) for d in jax.devices()]]))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_child_env(), capture_output=True, text=True,
+                       timeout=300)
     if p.returncode != 0:
         raise SystemExit(f"--devices {n}: could not query JAX's devices:\n{p.stderr.strip()[-2000:]}")
     backend, count, names = json.loads(p.stdout.strip().splitlines()[-1])
@@ -869,7 +876,8 @@ def _csv(value, allowed, what):
 
 
 def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=0, epochs=None):
-    cmd = [sys.executable, "-m", "benchmarks.run", "--child", "--workload", workload, "--impl", impl, "--repeat", str(repeat)]
+    cmd = [sys.executable, "-m", "benchmarks.run", "--child", "--workload", workload, "--impl", impl,
+           "--repeat", str(repeat)]
     cmd += ["--policy", args.policy, "--devices", str(args.devices), "--malloc", args.malloc, "--shuffle", args.shuffle,
             "--dtype", args.dtype]
     if epochs:
@@ -899,7 +907,8 @@ def run_one(workload, impl, repeat, steps, args, batch=None, force_host_devices=
             rec["wall_s"] = round(time.time() - t0, 2)
             return rec
     tail = (p.stderr or p.stdout or "").strip().splitlines()[-8:]
-    return dict(base, status="error", error=f"error: child exited {p.returncode} without a result", stderr_tail="\n".join(tail))
+    return dict(base, status="error", error=f"error: child exited {p.returncode} without a result",
+                stderr_tail="\n".join(tail))
 
 
 def _median(vals):
@@ -960,7 +969,8 @@ def markdown_table(summary, workloads, impls, policy="float32", devices=1, heade
     lines = [
         f"Policy `{policy}`, devices {devices}{header_note}:",
         "",
-        "| workload | impl | samples/s (median) | min–max | ms/step | time to first step (s) | peak RSS (MB) | RSS over data (MB) | ok/runs |",
+        "| workload | impl | samples/s (median) | min–max | ms/step | time to first step (s) | peak RSS (MB) "
+        "| RSS over data (MB) | ok/runs |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for w in workloads:
@@ -977,12 +987,13 @@ def markdown_table(summary, workloads, impls, policy="float32", devices=1, heade
                 lines.append(f"| {w} | {i} | {s.get('status', 'n/a')} | | | | | | 0/{s['n']} |")
     pairs = [
         (n, d)
-        for n, d in (("fkeras", "handwritten"), ("fkeras", "keras3"), ("keras3", "handwritten"), ("fkeras_pmap", "fkeras"),
-                     ("fkeras", "fkeras_resident"), ("keras3", "keras3_resident"))
+        for n, d in (("fkeras", "handwritten"), ("fkeras", "keras3"), ("keras3", "handwritten"),
+                     ("fkeras_pmap", "fkeras"), ("fkeras", "fkeras_resident"), ("keras3", "keras3_resident"))
         if n in impls and d in impls
     ]
     if pairs:
-        lines += ["", "Ratios of medians (throughput: >1 means the first is faster; first step and RSS: <1 means the first is smaller):", ""]
+        lines += ["", "Ratios of medians (throughput: >1 means the first is faster; "
+                      "first step and RSS: <1 means the first is smaller):", ""]
         head = "| workload |"
         sep = "|---|"
         for n, d in pairs:
@@ -1001,8 +1012,9 @@ def markdown_table(summary, workloads, impls, policy="float32", devices=1, heade
     if "mlp_spe10" in workloads and "handwritten" in impls:
         lines += ["", "mlp_spe10: handwritten is the plain per-step jitted loop (no steps_per_execution)."]
     if any(i in RESIDENT_IMPLS for i in impls):
-        lines += ["", "*_resident: the same model trained by a hand-written jitted step on one batch kept on the device "
-                      "(no input pipeline); fit/resident samples/s is the share of fit's step time that is the step itself."]
+        lines += ["", "*_resident: the same model trained by a hand-written jitted step on one batch kept on the "
+                      "device (no input pipeline); fit/resident samples/s is the share of fit's step time that is the "
+                      "step itself."]
     return "\n".join(lines)
 
 
@@ -1019,13 +1031,15 @@ def policy_table(summaries):
             keys.append(k)
     by = {(s["workload"], s["impl"], s.get("devices", 1), s.get("policy", "float32")): s for s in summaries}
     mixed = [p for p in policies if p != "float32"] if "float32" in policies else []
-    head = "| workload | impl | devices |" + "".join(f" {p} samples/s |" for p in policies) + "".join(f" {p}/float32 |" for p in mixed)
+    head = ("| workload | impl | devices |" + "".join(f" {p} samples/s |" for p in policies)
+            + "".join(f" {p}/float32 |" for p in mixed))
     lines = [head, "|---|---|---:|" + "---:|" * (len(policies) + len(mixed))]
     for w, i, d in keys:
         row = f"| {w} | {i} | {d} |"
         for p in policies:
             s = by.get((w, i, d, p), {})
-            row += f" {_fmt(s.get('samples_per_s'), 'sps') if s.get('samples_per_s') else s.get('status', 'n/a')[:60]} |"
+            cell = _fmt(s.get('samples_per_s'), 'sps') if s.get('samples_per_s') else s.get('status', 'n/a')[:60]
+            row += f" {cell} |"
         for p in mixed:
             a, b = by.get((w, i, d, p), {}).get("samples_per_s"), by.get((w, i, d, "float32"), {}).get("samples_per_s")
             row += f" {_fmt(a / b if a and b else None, 'x')} |"
@@ -1055,7 +1069,8 @@ def table_from(path):
         workloads = list(dict.fromkeys(s["workload"] for s in group))
         impls = list(dict.fromkeys(s["impl"] for s in group))
         summary = {(s["workload"], s["impl"]): s for s in group}
-        out.append(markdown_table(summary, workloads, impls, policy, devices, _header_note(dtype=dtype, shuffle=shuffle)))
+        out.append(markdown_table(summary, workloads, impls, policy, devices,
+                                  _header_note(dtype=dtype, shuffle=shuffle)))
     if len({g[0] for g in groups}) > 1:
         out.append("Across policies (medians from separate runs):\n\n" + policy_table(summaries))
     print("\n\n".join(out))
@@ -1131,7 +1146,8 @@ def parent_main(args):
     for r in range(args.repeats):
         for w in workloads:
             for i in impls:
-                print(f"# repeat {r + 1}/{args.repeats}: {w} / {i} ({args.policy}, devices={args.devices}) ...", file=sys.stderr, flush=True)
+                print(f"# repeat {r + 1}/{args.repeats}: {w} / {i} ({args.policy}, devices={args.devices}) ...",
+                      file=sys.stderr, flush=True)
                 rec = run_one(w, i, r, steps.get(w), args, batch=batches.get(w), force_host_devices=force_host_devices,
                               epochs=epochs.get(w))
                 rec["type"] = "run"
@@ -1153,15 +1169,31 @@ def parent_main(args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS), help=f"comma list of {ALL_WORKLOADS} (default: %(default)s)")
-    ap.add_argument("--impls", default=",".join(DEFAULT_IMPLS), help=f"comma list of {ALL_IMPLS} (default: %(default)s; fkeras_pmap needs --devices > 1; *_resident: one device)")
-    ap.add_argument("--repeats", type=int, default=3, help="measurements per (workload, impl), alternating impls (default: 3)")
-    ap.add_argument("--steps", default=None, help="timed steps: N for all workloads, or 'cnn=16,mlp=1500' (defaults: " + ", ".join(f"{k}={v['steps']}" for k, v in WORKLOADS.items()) + ")")
-    ap.add_argument("--batch", default=None, help="batch size: N for all workloads, or 'cnn=256' (defaults: " + ", ".join(f"{k}={v['batch']}" for k, v in WORKLOADS.items()) + ")")
-    ap.add_argument("--epochs", default=None, help="epochs of the timed fit over the `steps` batches (steps × epochs timed steps): N for all workloads, or 'input_bound=2' (defaults: " + ", ".join(f"{k}={v['epochs']}" for k, v in WORKLOADS.items()) + ")")
-    ap.add_argument("--warmup", type=int, default=None, help="warm-up steps after the first step (default per workload)")
-    ap.add_argument("--policy", default="float32", choices=POLICIES, help="Keras dtype policy (mixed precision); the hand-written loop uses the matching flax compute dtype (default: %(default)s)")
-    ap.add_argument("--devices", type=int, default=1, help="data parallel over N devices (default: 1). On CPU, N host devices are forced if fewer exist; on an accelerator, N must exist")
+    ap.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
+                    help=f"comma list of {ALL_WORKLOADS} (default: %(default)s)")
+    ap.add_argument("--impls", default=",".join(DEFAULT_IMPLS),
+                    help=f"comma list of {ALL_IMPLS} (default: %(default)s; fkeras_pmap needs --devices > 1; "
+                         "*_resident: one device)")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="measurements per (workload, impl), alternating impls (default: 3)")
+    ap.add_argument("--steps", default=None,
+                    help="timed steps: N for all workloads, or 'cnn=16,mlp=1500' (defaults: "
+                         + ", ".join(f"{k}={v['steps']}" for k, v in WORKLOADS.items()) + ")")
+    ap.add_argument("--batch", default=None,
+                    help="batch size: N for all workloads, or 'cnn=256' (defaults: "
+                         + ", ".join(f"{k}={v['batch']}" for k, v in WORKLOADS.items()) + ")")
+    ap.add_argument("--epochs", default=None,
+                    help="epochs of the timed fit over the `steps` batches (steps × epochs timed steps): N for all "
+                         "workloads, or 'input_bound=2' (defaults: "
+                         + ", ".join(f"{k}={v['epochs']}" for k, v in WORKLOADS.items()) + ")")
+    ap.add_argument("--warmup", type=int, default=None,
+                    help="warm-up steps after the first step (default per workload)")
+    ap.add_argument("--policy", default="float32", choices=POLICIES,
+                    help="Keras dtype policy (mixed precision); the hand-written loop uses the matching flax compute "
+                         "dtype (default: %(default)s)")
+    ap.add_argument("--devices", type=int, default=1,
+                    help="data parallel over N devices (default: 1). On CPU, N host devices are forced if fewer "
+                         "exist; on an accelerator, N must exist")
     ap.add_argument("--malloc", default="default", choices=("default", "tuned-all", "untuned-all"),
                     help="host allocator: 'default' = each framework as shipped (fkeras tunes glibc malloc when "
                          "it first trains on CPU and asks JAX for a synchronous CPU client at import, see "
@@ -1174,9 +1206,13 @@ def main(argv=None):
                     help="image dtype of the synthetic data of the 224x224 image workloads (input_bound, resnet50): "
                          "float32 in [0, 1) (default) or uint8 in [0, 255]; the model is the same")
     ap.add_argument("--json-out", default=None, help="also write the JSON lines to this file")
-    ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a child measurement is killed (default: 600)")
-    ap.add_argument("--quiet", action="store_true", help="print only the Markdown tables to stdout (JSON lines still go to --json-out)")
-    ap.add_argument("--table-from", default=None, metavar="JSONL", help="only print the tables of the runs recorded in this JSON-lines file (several policies: also a cross-policy table)")
+    ap.add_argument("--timeout", type=float, default=600.0,
+                    help="seconds before a child measurement is killed (default: 600)")
+    ap.add_argument("--quiet", action="store_true",
+                    help="print only the Markdown tables to stdout (JSON lines still go to --json-out)")
+    ap.add_argument("--table-from", default=None, metavar="JSONL",
+                    help="only print the tables of the runs recorded in this JSON-lines file (several policies: also "
+                         "a cross-policy table)")
     # child-only
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--workload", help=argparse.SUPPRESS)

@@ -12,7 +12,6 @@ import os
 if "--no-fake-devices" not in os.sys.argv:
     os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
 
-import numpy as np  # noqa: E402
 
 import fkeras as keras  # noqa: E402
 from fkeras import layers  # noqa: E402

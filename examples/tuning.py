@@ -14,8 +14,7 @@ import argparse
 import numpy as np
 
 import fkeras as keras
-from fkeras import layers
-from fkeras import tuner as kt
+from fkeras import layers, tuner as kt
 
 
 def load_digits_split(seed=0):

@@ -9,19 +9,43 @@ from fkeras.backend import host_allocator as _host_allocator  # noqa: E402
 # XLA scratch buffers are reused instead of mapped afresh each step (see host_allocator).
 _host_allocator.prefer_inline_cpu_execution()
 
-from fkeras import (activations, backend, callbacks, config, constraints, datasets, initializers, layers,  # noqa: E402
-                    export, losses, metrics, models, ops, optimizers, preprocessing, regularizers, saving, utils)
+from fkeras import (  # noqa: E402
+    activations,
+    applications,
+    backend,
+    callbacks,
+    config,
+    constraints,
+    datasets,
+    distribution,
+    dtype_policies,
+    export,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    mixed_precision,
+    models,
+    ops,
+    optimizers,
+    preprocessing,
+    quantizers,
+    random,
+    regularizers,
+    saving,
+    tree,
+    tuner,
+    utils,
+    visualization,
+    wrappers,
+)
+from fkeras.backend.device import device  # noqa: E402
 from fkeras.dtype_policies.dtype_policy import DTypePolicy  # noqa: E402
 from fkeras.engine.layer import InputSpec, Layer  # noqa: E402
 from fkeras.engine.symbolic import KerasTensor  # noqa: E402
 from fkeras.engine.variables import Variable  # noqa: E402
 from fkeras.layers.input_layer import Input  # noqa: E402
 from fkeras.models import Functional, Model, Sequential  # noqa: E402
-from fkeras import applications, distribution, mixed_precision, random, tuner  # noqa: E402
-from fkeras import dtype_policies, quantizers  # noqa: E402
-from fkeras import tree  # noqa: E402
-from fkeras import visualization, wrappers  # noqa: E402
-from fkeras.backend.device import device  # noqa: E402
 
 
 def version():

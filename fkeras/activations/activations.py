@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from fkeras.ops import nn as _nn
-from fkeras.ops import numpy as _np
+from fkeras.ops import nn as _nn, numpy as _np
 from fkeras.ops._dispatch import keras_op
-from fkeras.ops._helpers import arr as _arr
-from fkeras.ops._helpers import to_float as _to_float
+from fkeras.ops._helpers import arr as _arr, to_float as _to_float
 
 
 @keras_op

@@ -579,9 +579,21 @@ def switch(condition, then_expression, else_expression):
 
 # Activations, losses, randomness and the learning phase live in ``legacy_nn`` (imported last: it
 # uses the helpers above).
-from fkeras.backend.legacy_nn import (binary_crossentropy, categorical_crossentropy, l2_normalize,  # noqa: E402
-                                      learning_phase, random_normal, random_uniform, relu, set_learning_phase,
-                                      sigmoid, softmax, softplus, sparse_categorical_crossentropy, stop_gradient)
+from fkeras.backend.legacy_nn import (  # noqa: E402
+    binary_crossentropy,
+    categorical_crossentropy,
+    l2_normalize,
+    learning_phase,
+    random_normal,
+    random_uniform,
+    relu,
+    set_learning_phase,
+    sigmoid,
+    softmax,
+    softplus,
+    sparse_categorical_crossentropy,
+    stop_gradient,
+)
 
 __all__ = [
     "int_shape", "shape", "ndim", "dtype", "get_value", "set_value", "batch_get_value", "variable", "constant",

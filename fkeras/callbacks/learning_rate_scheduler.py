@@ -76,8 +76,8 @@ class LearningRateScheduler(Callback):
             for idx, opt in enumerate(optimizer.optimizers):
                 lr = self._update_optimizer_lr(opt, epoch)
                 if self.verbose > 0:
-                    io_utils.print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {opt.name}_{idx} learning rate "
-                          f"to {lr}.")
+                    io_utils.print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting {opt.name}_{idx} "
+                                       f"learning rate to {lr}.")
         else:
             lr = self._update_optimizer_lr(optimizer, epoch)
             if self.verbose > 0:

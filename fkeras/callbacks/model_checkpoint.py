@@ -220,7 +220,8 @@ class ModelCheckpoint(Callback):
             if self._should_save_model(epoch, batch, logs, self.filepath):
                 step = self._checkpointer.save(self.model)
                 if self.verbose > 0:
-                    io_utils.print_msg(f"\nEpoch {epoch + 1}: saved the training state to {self.filepath} (step {step})")
+                    io_utils.print_msg(
+                        f"\nEpoch {epoch + 1}: saved the training state to {self.filepath} (step {step})")
             return
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, batch, logs, filepath):

@@ -5,8 +5,14 @@ import json
 
 import numpy as np
 
-from fkeras.datasets._utils import (encode_sequences, limit_vocabulary, load_npz, object_array,
-                                    remove_long_seq, require_keys)
+from fkeras.datasets._utils import (
+    encode_sequences,
+    limit_vocabulary,
+    load_npz,
+    object_array,
+    remove_long_seq,
+    require_keys,
+)
 from fkeras.utils.file_utils import get_file
 
 ORIGIN_FOLDER = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"

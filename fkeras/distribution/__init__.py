@@ -11,9 +11,21 @@ Example:
     keras.distribution.set_distribution(keras.distribution.DataParallel())
     model.fit(x, y, batch_size=256)
 """
-from fkeras.distribution.distribution_lib import (DataParallel, DeviceMesh, Distribution, LayoutMap, MirroredStrategy,
-                                                  ModelParallel, TensorLayout, distribute_tensor, distribution,
-                                                  get_device_count, initialize, list_devices, set_distribution)
+from fkeras.distribution.distribution_lib import (
+    DataParallel,
+    DeviceMesh,
+    Distribution,
+    LayoutMap,
+    MirroredStrategy,
+    ModelParallel,
+    TensorLayout,
+    distribute_tensor,
+    distribution,
+    get_device_count,
+    initialize,
+    list_devices,
+    set_distribution,
+)
 
 __all__ = ["DataParallel", "DeviceMesh", "Distribution", "LayoutMap", "MirroredStrategy", "ModelParallel",
            "TensorLayout", "distribute_tensor", "distribution", "get_device_count", "initialize", "list_devices",

@@ -999,10 +999,12 @@ class Layer:
             else:
                 out_spec = symbolic.eval_output_spec(fn, args, call_kwargs)
         except Exception as e:  # noqa: BLE001
+            if not _can_rewrap(e):
+                raise
             raise type(e)(
                 f"Exception encountered when calling {type(self).__name__}.call() "
                 f"(layer {self.name!r}) on inputs {symbolic.flatten(args)}:\n\n{e}"
-            ) if _can_rewrap(e) else e
+            ) from e
         outputs = jax.tree_util.tree_map(
             lambda s: KerasTensor(s.shape, s.dtype) if isinstance(s, KerasTensor) else s,
             out_spec, is_leaf=lambda x: isinstance(x, KerasTensor))

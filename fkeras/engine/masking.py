@@ -27,7 +27,7 @@ def set_keras_mask(x, mask):
             if "_keras_mask" in getattr(x, "__dict__", {}):
                 delattr(x, "_keras_mask")
         else:
-            setattr(x, "_keras_mask", mask)
+            x._keras_mask = mask
         return
     except (AttributeError, TypeError):
         pass

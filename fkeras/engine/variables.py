@@ -142,7 +142,7 @@ class Variable:
         self.autocast = autocast
         self._initializer = initializer
         self._layer = None
-        if initializer is not None and not hasattr(initializer, "__call__") and value is None:
+        if initializer is not None and not callable(initializer) and value is None:
             value = initializer
             self._initializer = None
         if value is None:

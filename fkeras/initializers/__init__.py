@@ -9,50 +9,48 @@ Example:
     >>> initializers.serialize(initializers.HeNormal(seed=1))["class_name"]
     'HeNormal'
 """
+# Keras exports each class under a lowercase, function-style name too.
 from fkeras.initializers.constant_initializers import (
     Constant,
+    Constant as constant,
     Identity,
+    Identity as identity,
     IdentityInitializer,
     Ones,
+    Ones as ones,
     Zeros,
+    Zeros as zeros,
 )
 from fkeras.initializers.initializer import Initializer, initialize
 from fkeras.initializers.random_initializers import (
     GlorotNormal,
+    GlorotNormal as glorot_normal,
     GlorotUniform,
+    GlorotUniform as glorot_uniform,
     HeNormal,
+    HeNormal as he_normal,
     HeUniform,
+    HeUniform as he_uniform,
     LecunNormal,
+    LecunNormal as lecun_normal,
     LecunUniform,
+    LecunUniform as lecun_uniform,
     Orthogonal,
+    Orthogonal as orthogonal,
     OrthogonalInitializer,
     RandomInitializer,
     RandomNormal,
+    RandomNormal as random_normal,
     RandomUniform,
+    RandomUniform as random_uniform,
     TruncatedNormal,
+    TruncatedNormal as truncated_normal,
     VarianceScaling,
+    VarianceScaling as variance_scaling,
     compute_fans,
 )
-from fkeras.initializers.stft_initializer import STFT, STFTInitializer, stft
 from fkeras.initializers.serialization import ALL_OBJECTS_DICT, deserialize, get, serialize
-
-
-# Keras exports each class under a lowercase, function-style name too.
-from fkeras.initializers.constant_initializers import Constant as constant
-from fkeras.initializers.random_initializers import GlorotNormal as glorot_normal
-from fkeras.initializers.random_initializers import GlorotUniform as glorot_uniform
-from fkeras.initializers.random_initializers import HeNormal as he_normal
-from fkeras.initializers.random_initializers import HeUniform as he_uniform
-from fkeras.initializers.constant_initializers import Identity as identity
-from fkeras.initializers.random_initializers import LecunNormal as lecun_normal
-from fkeras.initializers.random_initializers import LecunUniform as lecun_uniform
-from fkeras.initializers.constant_initializers import Ones as ones
-from fkeras.initializers.random_initializers import Orthogonal as orthogonal
-from fkeras.initializers.random_initializers import RandomNormal as random_normal
-from fkeras.initializers.random_initializers import RandomUniform as random_uniform
-from fkeras.initializers.random_initializers import TruncatedNormal as truncated_normal
-from fkeras.initializers.random_initializers import VarianceScaling as variance_scaling
-from fkeras.initializers.constant_initializers import Zeros as zeros
+from fkeras.initializers.stft_initializer import STFT, STFTInitializer, stft
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",

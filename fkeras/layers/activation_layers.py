@@ -9,9 +9,9 @@ import numpy as np
 
 from fkeras.activations import activations
 from fkeras.constraints import constraints
+from fkeras.engine.layer import InputSpec, Layer
 from fkeras.initializers import serialization as initializers
 from fkeras.regularizers import regularizers
-from fkeras.engine.layer import InputSpec, Layer
 
 
 def _check_non_negative(layer_name, arg, value, allow_none=False):

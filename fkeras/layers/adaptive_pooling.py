@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from fkeras.ops.spatial import adaptive_average_pool, adaptive_max_pool
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.symbolic import KerasTensor
+from fkeras.ops.spatial import adaptive_average_pool, adaptive_max_pool
 
 _AXIS_NAMES = {1: "(length,)", 2: "(height, width)", 3: "(depth, height, width)"}
 

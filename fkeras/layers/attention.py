@@ -15,12 +15,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.engine.layer import Layer
+from fkeras.initializers import serialization as initializers
 from fkeras.layers.activation_layers import Softmax
 from fkeras.layers.einsum_dense import EinsumDense
 from fkeras.layers.regularization import Dropout
+from fkeras.regularizers import regularizers
 
 
 def _positive_int(value):

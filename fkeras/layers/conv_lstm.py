@@ -23,14 +23,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from fkeras.activations import serialization as activations
-from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.backend import config as backend_config
+from fkeras.constraints import constraints
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.initializers import serialization as initializers
 from fkeras.layers.convolutional import compute_conv_output_shape, standardize_padding, standardize_tuple
 from fkeras.layers.recurrent import RNN, DropoutRNNCell, _clip_rate, _UnitForgetBias
 from fkeras.ops import nn as nn_ops
+from fkeras.regularizers import regularizers
 
 __all__ = ["ConvLSTMCell", "ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 

@@ -14,21 +14,19 @@ dimensions.
 """
 from __future__ import annotations
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from fkeras.activations import serialization as activations
-from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.backend import config as backend_config
+from fkeras.constraints import constraints
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.engine.variables import Variable
+from fkeras.initializers import serialization as initializers
 from fkeras.ops.nn import _conv_transpose_padding, conv_transpose_output_length
-
+from fkeras.regularizers import regularizers
 
 # --- argument helpers --------------------------------------------------------------------
 

@@ -10,10 +10,10 @@ import numpy as np
 
 from fkeras.activations import serialization as activations
 from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.initializers import serialization as initializers
 from fkeras.layers.quantized import KernelQuantizeMixin
+from fkeras.regularizers import regularizers
 
 
 class _MergedLoraWeight:

@@ -8,12 +8,12 @@ import jax.numpy as jnp
 
 from fkeras.activations import serialization as activations
 from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.initializers import serialization as initializers
 from fkeras.initializers.initializer import Initializer
 from fkeras.layers.core import _LoraMixin
 from fkeras.layers.quantized import KernelQuantizeMixin
+from fkeras.regularizers import regularizers
 
 
 class _AxesAwareVarianceScaling(Initializer):

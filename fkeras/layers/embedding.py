@@ -7,11 +7,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.engine.layer import Layer
+from fkeras.initializers import serialization as initializers
 from fkeras.layers.core import _LoraMixin
 from fkeras.layers.quantized import EmbeddingQuantizeMixin
+from fkeras.regularizers import regularizers
 
 __all__ = ["Embedding"]
 

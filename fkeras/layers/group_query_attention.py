@@ -19,15 +19,15 @@ import math
 import jax.numpy as jnp
 
 from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.ops.nn import dot_product_attention
-from fkeras.regularizers import regularizers
 from fkeras.engine.layer import Layer
 from fkeras.engine.symbolic import KerasTensor
+from fkeras.initializers import serialization as initializers
 from fkeras.layers.activation_layers import Softmax
 from fkeras.layers.attention import MultiHeadAttention, _check_rate, _clone_initializer, _positive_int
 from fkeras.layers.einsum_dense import EinsumDense
 from fkeras.layers.regularization import Dropout
+from fkeras.ops.nn import dot_product_attention
+from fkeras.regularizers import regularizers
 
 __all__ = ["GroupedQueryAttention", "GroupQueryAttention"]
 

@@ -1,8 +1,6 @@
 """``keras.Input`` and ``InputLayer``."""
 from __future__ import annotations
 
-import warnings
-
 from fkeras.engine.layer import Layer
 from fkeras.engine.symbolic import KerasTensor, Node, tensor_dtype_name
 

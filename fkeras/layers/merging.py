@@ -84,7 +84,8 @@ class Subtract(_Merge):
     def build(self, input_shape):
         super().build(input_shape)
         if len(input_shape) != 2:
-            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape={input_shape}")
+            raise ValueError(
+                f"A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape={input_shape}")
 
     def _merge(self, xs):
         if len(xs) != 2:

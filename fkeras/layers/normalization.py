@@ -17,12 +17,12 @@ import warnings
 import jax
 import jax.numpy as jnp
 
-from fkeras.constraints import constraints
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.backend import config as backend_config
+from fkeras.constraints import constraints
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.variables import Variable, current_scope, replica_axis
+from fkeras.initializers import serialization as initializers
+from fkeras.regularizers import regularizers
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
            "RMSNormalization"]

@@ -30,9 +30,8 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 
-from fkeras.quantizers import quantizers
-from fkeras.quantizers import serialization as quantizer_serialization
 from fkeras.dtype_policies import dtype_policy as dtype_policies
+from fkeras.quantizers import quantizers, serialization as quantizer_serialization
 from fkeras.quantizers.quantization_config import (
     Int4QuantizationConfig,
     QuantizationConfig,
@@ -297,7 +296,9 @@ class QuantizeMixin:
 
     # --- config --------------------------------------------------------------------------------
     def _quantization_config_entry(self):
-        return quantizer_serialization.serialize(self.quantization_config) if self.quantization_config is not None else None
+        if self.quantization_config is None:
+            return None
+        return quantizer_serialization.serialize(self.quantization_config)
 
     @staticmethod
     def _read_quantization_config(config):

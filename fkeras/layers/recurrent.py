@@ -19,10 +19,9 @@ import numpy as np
 
 from fkeras.activations import serialization as activations
 from fkeras.constraints import constraints
-from fkeras.initializers import initializer as initializer_base
-from fkeras.initializers import serialization as initializers
-from fkeras.regularizers import regularizers
 from fkeras.engine.layer import InputSpec, Layer, display_shape
+from fkeras.initializers import initializer as initializer_base, serialization as initializers
+from fkeras.regularizers import regularizers
 from fkeras.saving import registry
 
 __all__ = [

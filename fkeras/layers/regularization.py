@@ -11,9 +11,9 @@ import math
 import jax
 import jax.numpy as jnp
 
-from fkeras.regularizers import regularizers
 from fkeras.backend import config as backend_config
 from fkeras.engine.layer import InputSpec, Layer
+from fkeras.regularizers import regularizers
 
 __all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
            "GaussianDropout", "AlphaDropout", "ActivityRegularization"]

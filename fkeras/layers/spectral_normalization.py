@@ -23,11 +23,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras.initializers import random_initializers as initializers
-from fkeras.ops.nn import normalize
 from fkeras.engine.layer import InputSpec, Layer
 from fkeras.engine.variables import Variable
+from fkeras.initializers import random_initializers as initializers
 from fkeras.layers.wrappers import Wrapper
+from fkeras.ops.nn import normalize
 
 __all__ = ["SpectralNormalization"]
 

@@ -10,7 +10,6 @@ from fkeras.losses.loss import squeeze_or_expand_to_same_rank
 from fkeras.metrics.metric import Metric
 from fkeras.saving import registry as _registry
 
-
 # What a saved wrapper's ``fn`` may name: the metric and loss functions, then the metric classes.
 # Every metric module imports this one, so the module that gathers them all,
 # ``fkeras.metrics.serialization``, fills the table when it is imported.

@@ -1,8 +1,6 @@
 """The Functional graph: ``keras.Model(inputs, outputs)`` as one pure function (DESIGN §2)."""
 from __future__ import annotations
 
-import inspect
-
 import jax
 import numpy as np
 

@@ -1,9 +1,7 @@
 """``keras.Sequential``: a linear stack of layers."""
 from __future__ import annotations
 
-import warnings
-
-from fkeras.engine.layer import Layer, _call_signature_info, _silence_nodes, display_shape
+from fkeras.engine.layer import Layer, _call_signature_info, display_shape
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.layers.input_layer import InputLayer
 from fkeras.models.model import Model
@@ -154,7 +152,9 @@ class Sequential(Model):
             try:
                 x = layer(x)
             except Exception as e:
-                raise type(e)(str(e)) if isinstance(e, (ValueError, TypeError)) else e
+                if not isinstance(e, (ValueError, TypeError)):
+                    raise
+                raise type(e)(str(e)) from e
         self._graph_inputs = [inputs]
         self._graph_outputs = [x]
         self._build_shapes = input_shape
@@ -253,8 +253,8 @@ class Sequential(Model):
             ``InputLayer``, when there is one, followed by each layer's config) and, once built,
             ``build_input_shape``.
         """
-        from fkeras.saving import registry
         from fkeras.dtype_policies import dtype_policy
+        from fkeras.saving import registry
 
         layer_configs = []
         if self._input_layer is not None:

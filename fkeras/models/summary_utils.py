@@ -179,7 +179,6 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     t_count, nt_count = param_count(trainable), param_count(non_trainable)
     t_mem, nt_mem = memory_size(trainable), memory_size(non_trainable)
     opt_vars = []
-    opt = getattr(model, "optimizer", None)
     if getattr(model, "_opt_state", None) is not None:
         import jax
 

@@ -12,8 +12,7 @@ from fkeras.optimizers import schedules
 from fkeras.optimizers.adadelta import Adadelta
 from fkeras.optimizers.adafactor import Adafactor
 from fkeras.optimizers.adagrad import Adagrad
-from fkeras.optimizers.adam import Adam
-from fkeras.optimizers.adam import AdamW
+from fkeras.optimizers.adam import Adam, AdamW
 from fkeras.optimizers.adamax import Adamax
 from fkeras.optimizers.base import Optimizer
 from fkeras.optimizers.ftrl import Ftrl
@@ -26,9 +25,8 @@ from fkeras.optimizers.nadam import Nadam
 from fkeras.optimizers.optax_optimizer import OptaxOptimizer
 from fkeras.optimizers.rmsprop import RMSprop
 from fkeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
-from fkeras.optimizers.sgd import SGD
 from fkeras.optimizers.serialization import ALL_OBJECTS, ALL_OBJECTS_DICT, deserialize, get, serialize
-
+from fkeras.optimizers.sgd import SGD
 
 __all__ = [
     "Adadelta",

@@ -8,8 +8,9 @@ Augmentation is applied to a whole batch at once: per-image parameters are drawn
 affine maps are composed with ``einsum``, and bilinear resampling (the default
 ``interpolation_order=1`` with ``fill_mode`` nearest/reflect/constant) is four vectorized gathers per
 channel over the whole batch, equal to ``scipy.ndimage.affine_transform``'s result. Other spline
-orders and ``fill_mode="wrap"`` use ``scipy.ndimage.affine_transform`` per image and channel. Randomness comes from ``numpy.random.Generator``s
-keyed by ``(seed, epoch, batch index)``, so a ``seed`` gives the same batches run after run, and
+orders and ``fill_mode="wrap"`` use ``scipy.ndimage.affine_transform`` per image and channel. Randomness
+comes from ``numpy.random.Generator``s keyed by ``(seed, epoch, batch index)``, so a ``seed`` gives the
+same batches run after run, and
 without one the stream follows ``keras.utils.set_random_seed``.
 
 Geometry follows tf.keras 2: ``tx`` (drawn from ``height_shift_range``) moves along the row axis,

@@ -4,9 +4,19 @@
 ``keras.utils.set_random_seed``). Inside a jitted training step a ``SeedGenerator`` draws
 from the step's key, so values differ every step without a Python-side state.
 """
-from fkeras.random.random import (beta, binomial, categorical, dropout, gamma, normal, randint, shuffle,
-                                  truncated_normal, uniform)
-from fkeras.random.seed_generator import (SeedGenerator, draw_key)
+from fkeras.random.random import (
+    beta,
+    binomial,
+    categorical,
+    dropout,
+    gamma,
+    normal,
+    randint,
+    shuffle,
+    truncated_normal,
+    uniform,
+)
+from fkeras.random.seed_generator import SeedGenerator, draw_key
 
 __all__ = ["SeedGenerator", "beta", "binomial", "categorical", "draw_key", "dropout", "gamma", "normal", "randint",
            "shuffle", "truncated_normal", "uniform"]

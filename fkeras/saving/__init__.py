@@ -4,9 +4,16 @@ are loaded on first use: this package is imported early (the registry is the low
 the layers and models those need exist."""
 from typing import TYPE_CHECKING
 
-from fkeras.saving.registry import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
-                                    get_custom_objects, get_registered_name, get_registered_object,
-                                    register_keras_serializable, serialize_keras_object)
+from fkeras.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 
 if TYPE_CHECKING:  # the names loaded on first use, for static tools (type checkers, the API docs)
     from fkeras.saving.checkpointer import Checkpointer

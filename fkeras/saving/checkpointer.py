@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 
-import jax
-
 
 def _ocp():
     import orbax.checkpoint as ocp

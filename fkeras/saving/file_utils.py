@@ -55,7 +55,8 @@ def temp_prefix(filepath):
 
 def _temp_pattern(filepath):
     base = re.escape(os.path.basename(filepath))
-    return re.compile(rf"^\.{base}\.{TMP_TAG}-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[A-Za-z0-9_]+(?P<kind>\.tmp|\.new|\.old)$")
+    return re.compile(rf"^\.{base}\.{TMP_TAG}-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[A-Za-z0-9_]+"
+                      r"(?P<kind>\.tmp|\.new|\.old)$")
 
 
 def _legacy_pattern(filepath):

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fkeras.utils import naming
 from fkeras.engine.layer import own_variables  # noqa: F401  (re-exported: saving_lib reads it here)
+from fkeras.utils import naming
 
 # Engine-private attributes of every layer that may reference layers but are not part of the
 # object tree (a subclassed model's constructor arguments in ``_auto_config``, graph nodes, ...).

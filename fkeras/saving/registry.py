@@ -293,8 +293,18 @@ _HOW_TO_REGISTER = ("If it is your own object and you trust the file, decorate i
 
 
 def _modeling_bases():
-    from fkeras.saving.kinds import (Constraint, DTypePolicy, Initializer, Layer, LearningRateSchedule, Loss, Metric,
-                                     Optimizer, Regularizer, SeedGenerator)
+    from fkeras.saving.kinds import (
+        Constraint,
+        DTypePolicy,
+        Initializer,
+        Layer,
+        LearningRateSchedule,
+        Loss,
+        Metric,
+        Optimizer,
+        Regularizer,
+        SeedGenerator,
+    )
 
     return (Layer, Loss, Metric, Optimizer, LearningRateSchedule, Initializer, Regularizer, Constraint,
             DTypePolicy, SeedGenerator)

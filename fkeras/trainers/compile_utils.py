@@ -15,8 +15,11 @@ from fkeras.losses.losses import LossFunctionWrapper
 from fkeras.losses.serialization import get as get_loss
 from fkeras.metrics.accuracy_metrics import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
 from fkeras.metrics.metric import Metric
-from fkeras.metrics.probabilistic_metrics import (BinaryCrossentropy, CategoricalCrossentropy,
-                                                  SparseCategoricalCrossentropy)
+from fkeras.metrics.probabilistic_metrics import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+)
 from fkeras.metrics.reduction_metrics import Mean, MeanMetricWrapper
 from fkeras.metrics.serialization import get as get_metric
 
@@ -228,7 +231,7 @@ class CompileMetrics:
                         base = "weighted_" + base if any(e[0] == base for e in entries) else base
                     name = f"{output_names[i]}_{base}" if multi else base
                     entries.append((name, m, i, kind))
-        for name, m, i, kind in entries:
+        for _name, m, i, kind in entries:
             if kind in ("metric", "weighted") and hasattr(m, "_symbolic_build"):
                 # Metrics whose variables depend on shapes (F1Score, R2Score...) are built here.
                 m._symbolic_build(_as_struct(yt[i]), _as_struct(yp[i]))
@@ -261,7 +264,7 @@ class CompileMetrics:
         sws = _flatten_struct(sample_weight, names) if isinstance(sample_weight, (list, tuple, dict)) else \
             [sample_weight] * len(yp)
         new = []
-        for (name, m, i, kind), vars_ in zip(self.entries, state):
+        for (_name, m, i, kind), vars_ in zip(self.entries, state):
             vars_ = list(vars_)
             if kind == "loss":
                 out = m.stateless_update_state(vars_, loss, sample_weight=batch_weight)

@@ -21,7 +21,8 @@ def _spec_of(tree):
 
 
 def _shapes_only(tree):
-    return jax.tree_util.tree_map(lambda s: s.shape, tree, is_leaf=lambda s: hasattr(s, "shape") and not hasattr(s, "__array__"))
+    return jax.tree_util.tree_map(lambda s: s.shape, tree,
+                                  is_leaf=lambda s: hasattr(s, "shape") and not hasattr(s, "__array__"))
 
 
 
@@ -121,7 +122,8 @@ class DataChecks:
     def _validate_loss_spec(self, loss):
         from fkeras.losses import serialization as losses_module
 
-        specs = list(loss.values()) if isinstance(loss, dict) else list(loss) if isinstance(loss, (list, tuple)) else [loss]
+        specs = (list(loss.values()) if isinstance(loss, dict)
+                 else list(loss) if isinstance(loss, (list, tuple)) else [loss])
         for s in specs:
             if s is not None:
                 losses_module.get(s)  # raises with a did-you-mean hint for unknown strings
@@ -151,8 +153,10 @@ class DataChecks:
             try:
                 self._maybe_build((spec,), {})
             except Exception as e:
+                if not isinstance(e, (ValueError, TypeError)):
+                    raise
                 raise type(e)(f"Could not build model {self.name!r} from input data of shape "
-                              f"{_shapes_only(spec)}: {e}") if isinstance(e, (ValueError, TypeError)) else e
+                              f"{_shapes_only(spec)}: {e}") from e
         y_pred_spec = self._output_spec_for(spec)
         names = _output_names(self, len(jax.tree_util.tree_leaves(y_pred_spec,
                                                                   is_leaf=lambda s: hasattr(s, "shape"))))
@@ -195,7 +199,8 @@ class DataChecks:
             kind = type(fn).__name__
             sparse = "Sparse" in kind or "sparse" in getattr(getattr(fn, "fn", None), "__name__", "")
             if sparse:
-                ok = len(ts) == len(ps) - 1 and ts == ps[:-1] or len(ts) == len(ps) and ts[:-1] == ps[:-1] and ts[-1:] == (1,)
+                ok = (len(ts) == len(ps) - 1 and ts == ps[:-1]
+                      or len(ts) == len(ps) and ts[:-1] == ps[:-1] and ts[-1:] == (1,))
                 if not ok:
                     raise ValueError(
                         f"Loss {fn.name!r} for output {name!r} expects integer class labels of shape "

@@ -25,7 +25,6 @@ import numpy as np
 from fkeras.trainers import data_adapters as da
 from fkeras.trainers.state import TrainState
 
-
 # Keras 3's JAX-form step states: flat lists of arrays, in the model's / optimizer's / metrics' order.
 KerasTrainState = tuple[list, list, list, list]  # (trainable, non_trainable, optimizer, metrics)
 KerasTestState = tuple[list, list, list]  # (trainable, non_trainable, metrics)

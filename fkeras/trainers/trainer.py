@@ -18,8 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fkeras.backend import config
-from fkeras.backend import random_state
+from fkeras.backend import config, random_state
 from fkeras.trainers import data_adapters as da, feeding
 from fkeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from fkeras.trainers.data_checks import DataChecks, _spec_of, check_fit_arguments

@@ -1,7 +1,18 @@
 """``keras.tree``: flatten, map and check nested Python structures (see ``fkeras.tree.tree_api``)."""
-from fkeras.tree.tree_api import (MAP_TO_NONE, assert_same_paths, assert_same_structure, flatten, flatten_with_path,
-                                  is_nested, lists_to_tuples, map_shape_structure, map_structure, map_structure_up_to,
-                                  pack_sequence_as, traverse)
+from fkeras.tree.tree_api import (
+    MAP_TO_NONE,
+    assert_same_paths,
+    assert_same_structure,
+    flatten,
+    flatten_with_path,
+    is_nested,
+    lists_to_tuples,
+    map_shape_structure,
+    map_structure,
+    map_structure_up_to,
+    pack_sequence_as,
+    traverse,
+)
 
 __all__ = [
     "MAP_TO_NONE", "assert_same_paths", "assert_same_structure", "flatten", "flatten_with_path", "is_nested",

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING
 
 from fkeras.backend.dtypes import standardize_dtype
 from fkeras.backend.random_state import set_random_seed
-from fkeras.saving.registry import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
-                                    get_custom_objects, get_registered_name, get_registered_object,
-                                    register_keras_serializable, serialize_keras_object)
+from fkeras.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 from fkeras.utils.audio_dataset_utils import audio_dataset_from_directory
 from fkeras.utils.config import Config
 from fkeras.utils.data_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
@@ -19,7 +26,11 @@ from fkeras.utils.dataset_utils import image_dataset_from_directory, split_datas
 from fkeras.utils.file_utils import get_file
 from fkeras.utils.graph_utils import get_source_inputs, is_keras_tensor
 from fkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
-from fkeras.utils.io_utils import disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled
+from fkeras.utils.io_utils import (
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
 from fkeras.utils.numerical_utils import normalize, to_categorical
 from fkeras.utils.profiling import profile, trace_annotation
 from fkeras.utils.progbar import Progbar

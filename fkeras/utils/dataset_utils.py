@@ -662,17 +662,21 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     labels, label_mode = _dataset_args(labels, label_mode, class_names)
     channels = {"rgb": 3, "rgba": 4, "grayscale": 1}
     if color_mode not in channels:
-        raise ValueError(f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. Received: color_mode={color_mode!r}')
+        raise ValueError(
+            f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. Received: color_mode={color_mode!r}')
     if isinstance(image_size, int):
         image_size = (image_size, image_size)
     elif not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError(f"Invalid `image_size` value. Expected a tuple of 2 integers. Received: image_size={image_size}")
+        raise ValueError(
+            f"Invalid `image_size` value. Expected a tuple of 2 integers. Received: image_size={image_size}")
     interpolation = interpolation.lower()
     supported = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
     if interpolation not in supported:
-        raise ValueError(f"Argument `interpolation` should be one of {supported}. Received: interpolation={interpolation}")
+        raise ValueError(
+            f"Argument `interpolation` should be one of {supported}. Received: interpolation={interpolation}")
     if format != "tf":
-        raise ValueError(f'fkeras returns a PyDataset; `format` must be "tf" (the default). Received: format={format!r}')
+        raise ValueError(
+            f'fkeras returns a PyDataset; `format` must be "tf" (the default). Received: format={format!r}')
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
         seed = np.random.randint(1e6)
@@ -758,7 +762,8 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     if max_length is not None and (not isinstance(max_length, (int, np.integer)) or max_length <= 0):
         raise ValueError(f"`max_length` must be a positive integer or None; received max_length={max_length!r}.")
     if format != "tf":
-        raise ValueError(f'fkeras returns a PyDataset; `format` must be "tf" (the default). Received: format={format!r}')
+        raise ValueError(
+            f'fkeras returns a PyDataset; `format` must be "tf" (the default). Received: format={format!r}')
     check_validation_split_arg(validation_split, subset, shuffle, seed)
     if seed is None:
         seed = np.random.randint(1e6)

@@ -22,8 +22,16 @@ from fkeras.layers.core import Identity
 from fkeras.layers.preprocessing.categorical import Discretization, HashedCrossing, Hashing
 from fkeras.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from fkeras.layers.preprocessing.normalization import Normalization, Rescaling
-from fkeras.utils.feature_space_parts import (Cross, Feature, as_column, cast_column, from_serialized, positive_int,
-                                              string_input)
+from fkeras.utils.feature_space_parts import (
+    Cross,
+    Feature,
+    as_column,
+    cast_column,
+    from_serialized,
+    positive_int,
+    string_input,
+)
+
 
 def _frame_to_dict(data):
     """A pandas DataFrame as a dict of column arrays; anything else unchanged."""

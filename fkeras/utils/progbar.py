@@ -95,7 +95,8 @@ class Progbar:
     def update(self, current, values=None, finalize=None):
         if finalize is None:
             finalize = self.target is not None and current >= self.target
-        draws = (self.verbose == 1 and (finalize or (self._dynamic and time.time() - self._last_update >= self.interval))
+        draws = (self.verbose == 1
+                 and (finalize or (self._dynamic and time.time() - self._last_update >= self.interval))
                  or self.verbose == 2 and finalize)
         for k, v in values or ():
             if k not in self._values_order:

@@ -44,7 +44,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if maxlen is not None and (not isinstance(maxlen, (int, np.integer)) or maxlen <= 0):
         raise ValueError(f"`maxlen` must be a positive integer or None; received maxlen={maxlen!r}.")
     lengths, sample_shape, flag = [], (), True
-    for i, s in enumerate(sequences):
+    for s in sequences:
         try:
             lengths.append(len(s))
             if flag and len(s):
@@ -56,7 +56,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if maxlen is None:
         maxlen = max(lengths) if lengths else 0
     is_str = np.issubdtype(dtype, np.str_) or np.issubdtype(dtype, np.object_)
-    if isinstance(value, str) and dtype != object and not is_str:
+    if isinstance(value, str) and not is_str:  # (an object dtype counts as is_str)
         raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type {type(value)}; use dtype=object.")
     x = np.full((n, maxlen) + sample_shape, value, dtype=dtype)
     for idx, s in enumerate(sequences):

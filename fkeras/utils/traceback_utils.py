@@ -63,6 +63,7 @@ def filter_traceback(fn):
         except Exception as e:
             # With no user frame below the entry point (an error fkeras raised about the call itself),
             # the traceback ends at the user's call; the message says what was wrong.
-            raise e.with_traceback(filtered_traceback(e.__traceback__))  # the same object: its cause and context stay as they were
+            # The same object is re-raised: its cause and context stay as they were (hence no `from`).
+            raise e.with_traceback(filtered_traceback(e.__traceback__))  # noqa: B904
 
     return error_handler

@@ -1,6 +1,13 @@
 """Keras 3's preprocessing layers (``keras.layers.Normalization``, ``RandomFlip``, ``StringLookup``, ...)."""
-from fkeras.layers.preprocessing.augmentation import (RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
-                                                      RandomRotation, RandomTranslation, RandomZoom)
+from fkeras.layers.preprocessing.augmentation import (
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from fkeras.layers.preprocessing.categorical import CategoryEncoding, Discretization, Hashing
 from fkeras.layers.preprocessing.image import CenterCrop, Resizing
 from fkeras.layers.preprocessing.lookup import IntegerLookup, StringLookup
@@ -14,10 +21,22 @@ __all__ = [
 ]
 
 from fkeras.layers.preprocessing.color import (  # noqa: E402
-    RandomColorDegeneration, RandomColorJitter, RandomGaussianBlur, RandomGrayscale, RandomHue, RandomInvert,
-    RandomPosterization, RandomSaturation, RandomSharpness, Solarization)
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGaussianBlur,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomSaturation,
+    RandomSharpness,
+    Solarization,
+)
 from fkeras.layers.preprocessing.histogram import (  # noqa: E402
-    AutoContrast, ContrastLimitedAdaptiveHistogramEqualization, Equalization)
+    AutoContrast,
+    ContrastLimitedAdaptiveHistogramEqualization,
+    Equalization,
+)
 
 __all__ += [
     "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "RandomColorDegeneration",
@@ -25,8 +44,7 @@ __all__ += [
     "RandomSaturation", "RandomSharpness", "Solarization",
 ]
 
-from fkeras.layers.preprocessing.geometric import (  # noqa: E402
-    RandomElasticTransform, RandomErasing, RandomPerspective, RandomShear)
+from fkeras.layers.preprocessing.geometric import RandomElasticTransform, RandomErasing, RandomPerspective, RandomShear  # noqa: E402
 from fkeras.layers.preprocessing.mixing import CutMix, MaxNumBoundingBoxes, MixUp, Pipeline  # noqa: E402
 
 __all__ += ["CutMix", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandomElasticTransform", "RandomErasing",

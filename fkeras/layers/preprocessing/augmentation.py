@@ -20,8 +20,15 @@ import jax.numpy as jnp
 
 from fkeras.backend import config as backend_config
 from fkeras.layers.preprocessing._base import check_choice
-from fkeras.layers.preprocessing.image import (AFFINE_INTERPOLATIONS, FILL_MODES, _hw_axes,
-                                               _ImageLayer, affine_transform, image_output_shape, resize)
+from fkeras.layers.preprocessing.image import (
+    AFFINE_INTERPOLATIONS,
+    FILL_MODES,
+    _hw_axes,
+    _ImageLayer,
+    affine_transform,
+    image_output_shape,
+    resize,
+)
 
 
 def _factor_pair(factor, name, layer, low=-1.0, high=1.0, low_open=False, symmetric=True):

@@ -7,8 +7,15 @@ import numpy as np
 from fkeras.engine.layer import Layer
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.layers.preprocessing import _hash
-from fkeras.layers.preprocessing._base import (categorical_output_shape, check_choice, decode_strings,
-                                               encode_categorical, is_string_array, is_tracer, to_host)
+from fkeras.layers.preprocessing._base import (
+    categorical_output_shape,
+    check_choice,
+    decode_strings,
+    encode_categorical,
+    is_string_array,
+    is_tracer,
+    to_host,
+)
 
 _ENCODINGS = ("int", "one_hot", "multi_hot", "count")
 

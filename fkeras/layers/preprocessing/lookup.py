@@ -16,8 +16,7 @@ import numpy as np
 
 from fkeras.engine.layer import Layer
 from fkeras.engine.symbolic import KerasTensor
-from fkeras.layers.preprocessing._base import (check_choice, decode_strings, encode_categorical, is_tracer,
-                                               to_host)
+from fkeras.layers.preprocessing._base import check_choice, decode_strings, encode_categorical, is_tracer, to_host
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -35,7 +34,8 @@ class IndexLookup(Layer):
             raise ValueError(f"{cls}: if pad_to_max_tokens is True, must set `max_tokens`. Received: max_tokens=None")
         if num_oov_indices < 0:
             raise ValueError(
-                f"{cls}: `num_oov_indices` must be greater than or equal to 0. Received: num_oov_indices={num_oov_indices}")
+                f"{cls}: `num_oov_indices` must be greater than or equal to 0. "
+                f"Received: num_oov_indices={num_oov_indices}")
         check_choice(oov_method, ("floormod", "farmhash"), "oov_method", cls)
         if output_mode == "binary":
             output_mode = "multi_hot"
@@ -43,7 +43,8 @@ class IndexLookup(Layer):
             output_mode = "tf_idf"
         check_choice(output_mode, _MODES, "output_mode", cls)
         if invert and output_mode != "int":
-            raise ValueError(f"{cls}: `output_mode` must be 'int' when `invert` is true. Received: output_mode={output_mode}")
+            raise ValueError(
+                f"{cls}: `output_mode` must be 'int' when `invert` is true. Received: output_mode={output_mode}")
         if sparse:
             raise ValueError(f"{cls}: `sparse=True` is not supported by fkeras (dense arrays only).")
         if idf_weights is not None and output_mode != "tf_idf":
@@ -52,13 +53,15 @@ class IndexLookup(Layer):
                 f"output_mode={output_mode}")
         if salt is not None:
             if vocabulary_dtype != "string" and oov_method != "farmhash":
-                raise ValueError(f"{cls}: `salt` can only be used when `oov_method='farmhash'`. Received: oov_method={oov_method}")
+                raise ValueError(
+                    f"{cls}: `salt` can only be used when `oov_method='farmhash'`. Received: oov_method={oov_method}")
             if isinstance(salt, (tuple, list)) and len(salt) == 2:
                 salt = [int(s) for s in salt]
             elif isinstance(salt, int):
                 salt = [salt, salt]
             else:
-                raise ValueError(f"{cls}: `salt` can only be a tuple of 2 integers, or a single integer. Received: salt={salt}.")
+                raise ValueError(
+                    f"{cls}: `salt` can only be a tuple of 2 integers, or a single integer. Received: salt={salt}.")
         self._frozen_vocab_size = kwargs.pop("vocabulary_size", None)
         self._has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         kwargs.pop("trainable", None)
@@ -334,7 +337,8 @@ class IndexLookup(Layer):
         out = encode_categorical(ids, mode, depth, dtype="float32", xp=np)
         if self.output_mode == "tf_idf":
             if self.idf_weights is None:
-                raise ValueError(f"{type(self).__name__}: when `output_mode` is 'tf_idf', `idf_weights` must be provided.")
+                raise ValueError(
+                    f"{type(self).__name__}: when `output_mode` is 'tf_idf', `idf_weights` must be provided.")
             out = out * self.idf_weights
         return out.astype("float32")
 

@@ -115,7 +115,8 @@ class TextVectorization(Layer):
         if not (ngrams is None or isinstance(ngrams, int) or
                 (isinstance(ngrams, (tuple, list)) and all(isinstance(i, int) for i in ngrams))):
             raise ValueError(
-                f"TextVectorization: `ngrams` must be None, an integer, or a tuple of integers. Received: ngrams={ngrams}")
+                f"TextVectorization: `ngrams` must be None, an integer, or a tuple of integers. "
+                f"Received: ngrams={ngrams}")
         if output_mode == "int" and not (output_sequence_length is None or isinstance(output_sequence_length, int)):
             raise ValueError(
                 "TextVectorization: `output_sequence_length` must be either None or an integer when "

@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(r'''
     x = np.random.default_rng(0).random((128, 20)).astype("float32")
     y = (x.sum(1) > 10).astype("int32")
     rss = []
-    for _ in range(20):
+    for _ in range(15):  # 6 warm-up models, then 8 increments for the median
         m = keras.Sequential([keras.Input((20,)), keras.layers.Dense(32, activation="relu"),
                               keras.layers.Dense(2, activation="softmax")])
         m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])

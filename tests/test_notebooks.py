@@ -13,7 +13,8 @@ NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "tpu_quic
 
 def test_tpu_quickstart_notebook_runs(tmp_path):
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     client.execute()
     outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))

@@ -110,7 +110,7 @@ def test_dtypes_preserved():
 def test_gradients_finite():
     for fn in (activations.relu, activations.elu, activations.softplus, activations.mish,
                activations.sparse_plus, activations.sparsemax):
-        g = jax.grad(lambda x: jnp.sum(fn(x)))(jnp.asarray(X))
+        g = jax.grad(lambda x, fn=fn: jnp.sum(fn(x)))(jnp.asarray(X))
         assert np.all(np.isfinite(g)), fn.__name__
 
 

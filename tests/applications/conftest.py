@@ -17,8 +17,7 @@ def _patch_initializers(monkeypatch, mode):
     """Give every new Variable a NumPy-drawn initial value (the layers' initializer objects, and so
     their configs, stay untouched)."""
     from fkeras.engine import variables
-    from fkeras.initializers import constant_initializers as const
-    from fkeras.initializers import random_initializers as rand
+    from fkeras.initializers import constant_initializers as const, random_initializers as rand
 
     original_init = variables.Variable.__init__
     rng = np.random.default_rng(1234)

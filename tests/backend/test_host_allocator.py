@@ -38,9 +38,11 @@ SCRIPT = textwrap.dedent(r'''
         m.evaluate(x, y, batch_size=4096, verbose=0)
         eval_steps.append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 2)
     scratch = [p.get("scratch") for k, p in m._program_profiles.items() if k[0].kind == "train"]
-    print("RESULT" + json.dumps({"faults_per_step": min(per_step), "eval_faults_per_step": min(eval_steps), "tuned": host_allocator._state["applied"],
+    print("RESULT" + json.dumps({"faults_per_step": min(per_step), "eval_faults_per_step": min(eval_steps),
+                                 "tuned": host_allocator._state["applied"],
                                  "inline": host_allocator.cpu_runs_inline(), "scratch": scratch,
-                                 "settles": m._runs_inline() and bool(scratch) and scratch[0] >= host_allocator.MIN_INLINE_SCRATCH}))
+                                 "settles": m._runs_inline() and bool(scratch)
+                                 and scratch[0] >= host_allocator.MIN_INLINE_SCRATCH}))
 ''')
 
 

@@ -101,7 +101,8 @@ def test_input_bound_resident_float32_and_fit_uint8(tmp_path):
 
 def test_resident_ratio_columns():
     summary = {("input_bound", i): dict(n_ok=1, n=1, samples_per_s=v, samples_per_s_min=v, samples_per_s_max=v,
-                                         ms_per_step=1.0, time_to_first_step_s=1.0, peak_rss_mb=1.0, rss_over_data_mb=1.0)
+                                         ms_per_step=1.0, time_to_first_step_s=1.0, peak_rss_mb=1.0,
+                                         rss_over_data_mb=1.0)
                for i, v in (("fkeras", 50.0), ("fkeras_resident", 100.0), ("keras3", 25.0), ("keras3_resident", 100.0))}
     impls = ["keras3", "fkeras", "fkeras_resident", "keras3_resident"]
     table = bench.markdown_table(summary, ["input_bound"], impls, header_note=", uint8 images")

@@ -1,5 +1,6 @@
 """Helpers for the callback tests: a tiny model, tiny data, and recorders."""
 import numpy as np
+
 import fkeras as keras
 from fkeras import layers
 from fkeras.callbacks.callback import Callback

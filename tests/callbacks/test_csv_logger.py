@@ -1,8 +1,8 @@
 """CSVLogger: the exact bytes Keras writes (header 'epoch,<sorted keys>', excel dialect rows)."""
 import numpy as np
 import pytest
-
 from cb_helpers import make_data, make_model
+
 from fkeras.callbacks.csv_logger import CSVLogger
 
 

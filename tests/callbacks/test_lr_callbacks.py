@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from cb_helpers import ScriptedMetric, WeightRecorder, make_data, make_model
 
 import fkeras as keras
-from cb_helpers import ScriptedMetric, WeightRecorder, make_data, make_model
 from fkeras import layers
 from fkeras.callbacks.learning_rate_scheduler import LearningRateScheduler
 from fkeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau

@@ -5,8 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
-
 from cb_helpers import ScriptedMetric, WeightRecorder, make_data, make_model, saving_available
+
 from fkeras.callbacks.callback import CallbackList
 from fkeras.callbacks.model_checkpoint import ModelCheckpoint
 

@@ -10,6 +10,7 @@ pytest.importorskip("tensorboardX")
 event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
 
 from cb_helpers import make_data, make_model  # noqa: E402
+
 from fkeras.callbacks.callback import Callback, CallbackList  # noqa: E402
 from fkeras.callbacks.tensorboard import TensorBoard  # noqa: E402
 

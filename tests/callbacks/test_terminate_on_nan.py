@@ -1,8 +1,8 @@
 """TerminateOnNaN: stops at the first batch whose loss is NaN/Inf."""
 import numpy as np
 import pytest
-
 from cb_helpers import make_data, make_model
+
 from fkeras.callbacks.callback import Callback
 from fkeras.callbacks.terminate_on_nan import TerminateOnNaN
 

@@ -8,8 +8,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from fkeras.datasets import (boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist,
-                             reuters)
+from fkeras.datasets import boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters
 from fkeras.utils.file_utils import DownloadError, hash_file
 
 

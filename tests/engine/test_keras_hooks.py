@@ -12,7 +12,6 @@ import fkeras as keras
 from fkeras import layers, ops
 from fkeras.trainers.programs import ProgramKey
 
-
 # --- item 3: fit(PyDataset, shuffle=True) shuffles the batch order every epoch -----------------
 
 class Recorded(keras.utils.PyDataset):
@@ -190,7 +189,7 @@ def test_subclass_with_functional_init_exposes_its_inputs_and_outputs():
             return x
 
     with pytest.raises(AttributeError):
-        Plain().inputs
+        _ = Plain().inputs
 
 
 # --- item 7: layers.serialize/deserialize, dict logs, keras.version() ------------------------

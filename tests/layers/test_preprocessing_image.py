@@ -5,8 +5,7 @@ import pytest
 import scipy.ndimage
 
 from fkeras.layers.input_layer import Input
-from fkeras.layers.preprocessing import augmentation as aug
-from fkeras.layers.preprocessing import image
+from fkeras.layers.preprocessing import augmentation as aug, image
 
 RNG = np.random.default_rng(0)
 JIT = [False, True]

@@ -170,7 +170,8 @@ def test_hashing_matches_keras_farmhash_and_siphash_vectors():
     np.testing.assert_array_equal(H(2, salt=[133, 137])(names), [[0], [1], [0], [1], [0]])
     np.testing.assert_array_equal(H(2, salt=[211, 137])(names), [[1], [0], [1], [0], [1]])
     np.testing.assert_array_equal(H(3)(np.asarray([[0], [1], [2], [3], [4]])), [[1], [0], [1], [0], [2]])
-    np.testing.assert_array_equal(H(3, salt=[133, 137])(np.asarray([[0], [1], [2], [3], [4]])), [[1], [1], [2], [0], [1]])
+    np.testing.assert_array_equal(H(3, salt=[133, 137])(np.asarray([[0], [1], [2], [3], [4]])),
+                                  [[1], [1], [2], [0], [1]])
     np.testing.assert_array_equal(H(3)([0, 1, 2, 3, 4]), [1, 0, 1, 0, 2])
     np.testing.assert_array_equal(H(1)(letters), np.zeros((5, 1)))
     oh = H(3, output_mode="one_hot")(np.array([0, 1, 2, 3, 4]))

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from fkeras.engine.layer import Layer
-from fkeras.layers import recurrent as rnn
-from fkeras.layers import wrappers
+from fkeras.layers import recurrent as rnn, wrappers
 from fkeras.layers.core import Dense
 from fkeras.layers.embedding import Embedding
 from fkeras.layers.input_layer import Input

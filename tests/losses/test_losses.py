@@ -7,8 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy.special import log_softmax as np_log_softmax
-from scipy.special import logsumexp
+from scipy.special import log_softmax as np_log_softmax, logsumexp
 
 from fkeras import losses
 from fkeras.losses import loss as loss_module
@@ -558,7 +557,8 @@ def test_per_timestep_sample_weight():
 def test_shape_errors_name_loss_and_shapes():
     with pytest.raises(ValueError, match=r"sparse_categorical_crossentropy.*\(4, 3\).*categorical_crossentropy"):
         losses.SparseCategoricalCrossentropy()(onehot, probs)
-    with pytest.raises(ValueError, match=r"categorical_crossentropy.*\(4,\).*\(4, 3\).*sparse_categorical_crossentropy"):
+    with pytest.raises(ValueError,
+                       match=r"categorical_crossentropy.*\(4,\).*\(4, 3\).*sparse_categorical_crossentropy"):
         losses.CategoricalCrossentropy()(int_labels, probs)
     with pytest.raises(ValueError, match="sparse_categorical_crossentropy"):
         losses.categorical_crossentropy(int_labels[:, None], probs)

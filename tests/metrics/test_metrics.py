@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from fkeras import metrics
+from fkeras import metrics, ops
 from fkeras.engine.variables import Variable
 from fkeras.metrics.metric import to_result
-from fkeras import ops
 from fkeras.ops import numpy as knp
 
 EPS = 1e-7

@@ -141,7 +141,7 @@ def test_sequential_config_round_trip(rng):
 def test_sequential_unbuilt_input_shape_message():
     model = keras.Sequential([layers.Dense(2)], name="s")
     with pytest.raises((ValueError, AttributeError), match="no defined input shape"):
-        model.input_shape
+        _ = model.input_shape
 
 
 def test_sequential_rejects_duplicate_layer_names():

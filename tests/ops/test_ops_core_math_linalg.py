@@ -7,8 +7,7 @@ import scipy.linalg
 import scipy.special as sp
 
 from fkeras import ops
-from fkeras.ops import core, linalg
-from fkeras.ops import math as kmath
+from fkeras.ops import core, linalg, math as kmath
 
 rng = np.random.default_rng(2)
 A = rng.standard_normal((3, 5)).astype("float32")
@@ -186,7 +185,7 @@ def test_fft_and_sequences():
 def test_norms():
     for kw in ({}, {"axis": 1}, {"ord": 1, "axis": 0}, {"ord": "fro"}, {"ord": np.inf, "axis": 1},
                {"axis": 1, "keepdims": True}):
-        for r in _both(lambda a: linalg.norm(a, **kw), A):
+        for r in _both(lambda a, kw=kw: linalg.norm(a, **kw), A):
             np.testing.assert_allclose(r, np.linalg.norm(A, **kw), rtol=1e-5)
 
 

@@ -8,8 +8,7 @@ import optax
 import pytest
 
 from fkeras import optimizers
-from fkeras.optimizers import base
-from fkeras.optimizers import schedules
+from fkeras.optimizers import base, schedules
 
 # ---------------------------------------------------------------------------------------------
 # A small quadratic problem: loss = sum(a * (w - c)**2) / 2 over a nested params dict.
@@ -641,7 +640,7 @@ def test_optax_optimizer_wrapper():
     assert chained.learning_rate == pytest.approx(0.1)
     raw = optimizers.get(optax.adam(1e-3))
     with pytest.raises(ValueError, match="inject_hyperparams"):
-        raw.learning_rate
+        _ = raw.learning_rate
     with pytest.raises(ValueError, match="inject_hyperparams"):
         raw.learning_rate = 0.1
     with pytest.raises(NotImplementedError):

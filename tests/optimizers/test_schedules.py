@@ -83,7 +83,8 @@ def np_cosine_restarts(lr0, first, t_mul=2.0, m_mul=1.0, alpha=0.0):
 CASES = [
     (schedules.ExponentialDecay(0.1, 3, 0.5), np_exponential(0.1, 3, 0.5)),
     (schedules.ExponentialDecay(0.1, 3, 0.5, staircase=True), np_exponential(0.1, 3, 0.5, True)),
-    (schedules.PiecewiseConstantDecay([2, 5, 9], [1.0, 0.5, 0.1, 0.01]), np_piecewise([2, 5, 9], [1.0, 0.5, 0.1, 0.01])),
+    (schedules.PiecewiseConstantDecay([2, 5, 9], [1.0, 0.5, 0.1, 0.01]),
+     np_piecewise([2, 5, 9], [1.0, 0.5, 0.1, 0.01])),
     (schedules.PolynomialDecay(0.1, 5), np_polynomial(0.1, 5)),
     (schedules.PolynomialDecay(0.1, 5, end_learning_rate=0.01, power=0.5), np_polynomial(0.1, 5, 0.01, 0.5)),
     (schedules.PolynomialDecay(0.1, 3, end_learning_rate=0.01, power=2.0, cycle=True),

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from fkeras.preprocessing.image import (DirectoryIterator, ImageDataGenerator, NumpyArrayIterator,
-                                        apply_affine_transform)
+from fkeras.preprocessing.image import DirectoryIterator, ImageDataGenerator, NumpyArrayIterator, apply_affine_transform
 from fkeras.utils.py_dataset import PyDataset
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from fkeras.utils.image_utils import array_to_img, img_to_array, load_img, resize_array, save_img, smart_resize
 
+
 def test_png_round_trip_rgb_and_grayscale(tmp_path, rng):
     a = rng.integers(0, 256, (5, 7, 3)).astype(np.float32)
     save_img(tmp_path / "a.png", a, scale=False)

@@ -5,7 +5,6 @@ import subprocess
 import sys
 import textwrap
 
-
 SCRIPT = textwrap.dedent('''
     import json
     import numpy as np

@@ -1,6 +1,7 @@
 """The data path of fit/evaluate/predict (fkeras.trainers.feeding): resident and streamed arrays
 train alike (on this CPU backend, arrays already on the device take the resident path and numpy
-arrays are read in place by the streamed one, as on an accelerator over the budget), every epoch is a permutation, data over the budget streams with a warning, stopped
+arrays are read in place by the streamed one, as on an accelerator over the budget), every epoch
+is a permutation, data over the budget streams with a warning, stopped
 fits leave no threads behind, uint8 stays uint8, bad input fails before any step, and data of
 any size shares the compiled programs."""
 import re
@@ -15,8 +16,7 @@ import pytest
 
 import fkeras as keras
 from fkeras import layers
-from fkeras.trainers import data_adapters as da
-from fkeras.trainers import feeding
+from fkeras.trainers import data_adapters as da, feeding
 from fkeras.trainers.programs import ProgramKey
 
 BATCH = 16

@@ -214,7 +214,6 @@ def mlp_initial_kernel_guard(ws):
 
 def test_dropout_mask_changes_between_steps_inside_one_fit():
     keras.utils.set_random_seed(0)
-    seen = []
 
     class Record(layers.Layer):
         def call(self, x, training=False):
@@ -414,7 +413,7 @@ def test_keras3_custom_jax_training_loop():
     state = ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
              [v.value for v in optimizer.variables], [v.value for v in metric.variables])
     losses = []
-    for epoch in range(30):
+    for _epoch in range(30):
         loss, state = train_step(state, (x, y))
         losses.append(float(loss))
     assert losses[-1] < losses[0] * 0.5
@@ -505,7 +504,7 @@ def test_import_does_not_pull_tensorflow_or_torch():
 
 
 def test_enable_jit_cache(tmp_path):
-    d = keras.config.enable_jit_cache(tmp_path / "cache")
+    keras.config.enable_jit_cache(tmp_path / "cache")
     try:
         assert jax.config.jax_compilation_cache_dir == str(tmp_path / "cache")
     finally:

@@ -70,7 +70,8 @@ def test_parity_with_keras_tree(structure):
     assert repr(tree.flatten_with_path(structure)) == repr(kt.flatten_with_path(structure))
     assert tree.is_nested(structure) == kt.is_nested(structure)
     n = len(kt.flatten(structure))
-    assert repr(tree.pack_sequence_as(structure, list(range(n)))) == repr(kt.pack_sequence_as(structure, list(range(n))))
+    ours_packed = tree.pack_sequence_as(structure, list(range(n)))
+    assert repr(ours_packed) == repr(kt.pack_sequence_as(structure, list(range(n))))
     assert repr(tree.lists_to_tuples(structure)) == repr(kt.lists_to_tuples(structure))
     for top_down in (True, False):
         ours, theirs = [], []

@@ -10,10 +10,16 @@ optuna = pytest.importorskip("optuna")
 from fkeras import layers, optimizers, utils  # noqa: E402
 from fkeras.callbacks import EarlyStopping, LambdaCallback  # noqa: E402
 from fkeras.models import Sequential  # noqa: E402
-from fkeras.tuner import (BayesianOptimization, HyperModel, HyperParameters, Hyperband, Objective,  # noqa: E402
-                          RandomSearch)
-from fkeras.tuner import objective as objective_lib  # noqa: E402
-from fkeras.tuner import tuner as tuner_lib  # noqa: E402
+from fkeras.tuner import (  # noqa: E402
+    BayesianOptimization,
+    Hyperband,
+    HyperModel,
+    HyperParameters,
+    Objective,
+    RandomSearch,
+    objective as objective_lib,
+    tuner as tuner_lib,
+)
 
 COMPLETE, PRUNED, FAIL = optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.FAIL
 

@@ -8,8 +8,11 @@ pydot = pytest.importorskip("pydot")
 
 from fkeras import layers  # noqa: E402
 from fkeras.layers.input_layer import Input  # noqa: E402
-from fkeras.models import Model, Sequential  # noqa: E402
-from fkeras.models import model_visualization as mv  # noqa: E402
+from fkeras.models import (  # noqa: E402
+    Model,
+    Sequential,
+    model_visualization as mv,
+)
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` program not installed")
 

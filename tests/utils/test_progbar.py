@@ -36,8 +36,8 @@ def test_non_terminal_writes_only_the_final_line(capsys):
 
 
 def test_verbose_2_one_line():
-    import io
     import contextlib
+    import io
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

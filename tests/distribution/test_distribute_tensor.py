@@ -13,7 +13,8 @@ import fkeras as keras
 
 SCRIPT = textwrap.dedent(r'''
     import os, json
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+    # appended: the flags inherited from the test run stay (the last device count given wins)
+    os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"
     import numpy as np, jax
     import fkeras as keras
     from fkeras import distribution as D

@@ -12,8 +12,9 @@ import pytest
 
 SCRIPT = textwrap.dedent(r'''
     import os, sys, json
-    pid, nproc, port, impl = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={4 // nproc}"
+    pid, nproc, port, impls = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4].split(",")
+    # appended: the flags inherited from the test run stay (the last device count given wins)
+    os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + f" --xla_force_host_platform_device_count={4 // nproc}"
     import jax
     if nproc > 1:
         jax.config.update("jax_cpu_collectives_implementation", "gloo")
@@ -32,19 +33,23 @@ SCRIPT = textwrap.dedent(r'''
     r = np.random.default_rng(0)
     x = r.normal(size=(60, 6)).astype("float32")  # 60 rows at batch 16: a padded last batch
     y = (x[:, 0] + x[:, 1] > 0).astype("float32")
-    # Process 1 seeds differently: process 0's initial weights and shuffling seed are broadcast.
-    keras.utils.set_random_seed(1 + 10 * pid)
-    keras.distribution.set_distribution(keras.distribution.DataParallel(implementation=impl))
-    m = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu"), layers.BatchNormalization(),
-                          layers.Dropout(0.2), layers.Dense(1, activation="sigmoid")])
-    m.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
-    h = m.fit(x, y, batch_size=16, epochs=2, validation_data=(x[:20], y[:20]), verbose=0)
-    ev = m.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
-    p = m.predict(x, batch_size=8, verbose=0)
-    out = dict(hist=h.history, ev=ev, pred=p[:, 0].tolist(), weights=[w.tolist() for w in m.get_weights()],
-               batch_rows=sorted({s[1] for s in fed if len(s) >= 2}), processes=jax.process_count(),
-               devices=jax.device_count())
-    print("RESULT" + json.dumps(out), flush=True)
+    for impl in impls:  # one after the other in the same processes (one start-up for both)
+        del fed[:]
+        # Process 1 seeds differently: process 0's initial weights and shuffling seed are broadcast.
+        keras.utils.set_random_seed(1 + 10 * pid)
+        keras.distribution.set_distribution(keras.distribution.DataParallel(implementation=impl))
+        m = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu"), layers.BatchNormalization(),
+                              layers.Dropout(0.2), layers.Dense(1, activation="sigmoid")])
+        m.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+        h = m.fit(x, y, batch_size=16, epochs=2, validation_data=(x[:20], y[:20]), verbose=0)
+        ev = m.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+        p = m.predict(x, batch_size=8, verbose=0)
+        keras.distribution.set_distribution(None)
+        out = dict(impl=impl, hist=h.history, ev=ev, pred=p[:, 0].tolist(),
+                   weights=[w.tolist() for w in m.get_weights()],
+                   batch_rows=sorted({s[1] for s in fed if len(s) >= 2}), processes=jax.process_count(),
+                   devices=jax.device_count())
+        print("RESULT" + json.dumps(out), flush=True)
 ''')
 
 
@@ -54,11 +59,14 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _run(nproc, impl):
+IMPLS = ["sharded", "pmap"]
+
+
+def _run(nproc):
+    """{impl: [each process's result]} for every implementation in IMPLS."""
     env = dict(os.environ, JAX_PLATFORMS="cpu")
-    env.pop("XLA_FLAGS", None)
     port = str(_free_port())
-    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(i), str(nproc), port, impl],
+    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(i), str(nproc), port, ",".join(IMPLS)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for i in range(nproc)]
     outputs = []
@@ -69,11 +77,20 @@ def _run(nproc, impl):
         for q in procs:
             if q.poll() is None:
                 q.kill()
-    results = []
+    results = {impl: [] for impl in IMPLS}
     for p, (out, err) in zip(procs, outputs):
         assert p.returncode == 0, err[-3000:]
-        results.append(json.loads([l for l in out.splitlines() if l.startswith("RESULT")][-1][len("RESULT"):]))
+        for line in out.splitlines():
+            if line.startswith("RESULT"):
+                got = json.loads(line[len("RESULT"):])
+                results[got["impl"]].append(got)
+    assert all(len(r) == nproc for r in results.values()), {k: len(v) for k, v in results.items()}
     return results
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {1: _run(1), 2: _run(2)}
 
 
 
@@ -82,12 +99,12 @@ def _close(a, b):
     return float(np.max(np.abs(np.asarray(a, float) - np.asarray(b, float))))
 
 
-@pytest.mark.parametrize("impl", ["sharded", "pmap"])
-def test_two_processes_match_one_process(impl):
+@pytest.mark.parametrize("impl", IMPLS)
+def test_two_processes_match_one_process(runs, impl):
     # Dropout draws per device under "pmap", so each implementation is compared with itself.
-    reference = _run(1, impl)[0]
+    reference = runs[1][impl][0]
     assert reference["devices"] == 4 and reference["processes"] == 1
-    for got in _run(2, impl):
+    for got in runs[2][impl]:
         assert got["processes"] == 2 and got["devices"] == 4
         # each process fed only its half of every batch: 8 of the 16 training rows, 4 of the 8
         # evaluation rows

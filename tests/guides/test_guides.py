@@ -12,11 +12,20 @@ tests/guides/guide_<name>.py`` (Keras's string layers need TensorFlow, so the te
 A guide that fails on a known fkeras bug is an ``xfail(strict=True)`` here, and only for that bug:
 the run must fail with the bug's own message (anything else fails the test), and the test fails
 once the bug is fixed, so the mark has to go.
+
+Each script runs in a process of its own, forked from a helper process that has only imported
+fkeras (nothing built, JAX's backend not started), so the ~2 s import is paid once per test worker
+instead of once per guide. A script that sets ``XLA_FLAGS`` (read when JAX starts) gets a fresh
+interpreter instead.
 """
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -58,16 +67,91 @@ def _params():
     return out
 
 
-def _run(name, cwd, timeout=540):
+def _env():
     env = dict(os.environ)
     env.pop("FKERAS_GUIDE_USE_KERAS", None)
     env["JAX_PLATFORMS"] = "cpu"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def _run(name, cwd, timeout=540):
     return subprocess.run(
         [sys.executable, str(HERE / f"guide_{name}.py")],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout,
     )
+
+
+# Reads "script<TAB>cwd<TAB>stdout file<TAB>stderr file" lines; for each, forks a child that runs the
+# script as `python script` would (``__main__``, argv, sys.path[0], cwd; an uncaught exception prints
+# its traceback and exits 1; a normal end runs the usual interpreter shutdown), and answers with the
+# child's pid, then its exit code.
+_FORK_SERVER = textwrap.dedent(r'''
+    import os, runpy, sys
+    import fkeras  # noqa: F401  (every guide's first import, paid once here)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        script, cwd, out, err = line.rstrip("\n").split("\t")
+        pid = os.fork()
+        if pid == 0:
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            sys.stdin = open(os.devnull)
+            for fd, path in ((1, out), (2, err)):
+                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+            os.chdir(cwd)
+            sys.argv = [script]
+            sys.path[0] = os.path.dirname(script)
+            runpy.run_path(script, run_name="__main__")
+            sys.exit(0)
+        print("PID", pid, flush=True)
+        print("EXIT", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+''')
+
+
+class _ForkServer:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", _FORK_SERVER], env=_env(), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, bufsize=0)
+        self._buffer = b""
+
+    def _line(self, deadline):
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(self.proc.stdout.fileno(), 4096) if ready else None
+            if not chunk:
+                return None  # timed out, or the server died
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode().split()
+
+    def run(self, name, cwd, timeout=540):
+        out, err = cwd / "guide.stdout", cwd / "guide.stderr"
+        script = HERE / f"guide_{name}.py"
+        self.proc.stdin.write(f"{script}\t{cwd}\t{out}\t{err}\n".encode())
+        deadline = time.monotonic() + timeout
+        pid = self._line(deadline)
+        assert pid and pid[0] == "PID", f"the guide fork server failed: {pid}"
+        done = self._line(deadline)
+        if done is None:
+            os.kill(int(pid[1]), signal.SIGKILL)
+            self._line(time.monotonic() + 60)  # its EXIT line, so the next guide reads its own
+            raise subprocess.TimeoutExpired(str(script), timeout)
+        return subprocess.CompletedProcess([str(script)], int(done[1]), out.read_text(), err.read_text())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def fork_server():
+    server = _ForkServer()
+    yield server
+    server.close()
 
 
 def test_every_guide_script_is_listed():
@@ -77,10 +161,14 @@ def test_every_guide_script_is_listed():
 
 
 @pytest.mark.parametrize("name", _params())
-def test_guide_runs_under_fkeras(name, tmp_path):
-    if "plot_model(" in (HERE / f"guide_{name}.py").read_text() and shutil.which("dot") is None:
+def test_guide_runs_under_fkeras(name, tmp_path, request):
+    source = (HERE / f"guide_{name}.py").read_text()
+    if "plot_model(" in source and shutil.which("dot") is None:
         pytest.skip("the guide calls plot_model, which needs graphviz's `dot`")
-    proc = _run(name, tmp_path)
+    if "XLA_FLAGS" in source:  # read when JAX starts: a fresh interpreter
+        proc = _run(name, tmp_path)
+    else:
+        proc = request.getfixturevalue("fork_server").run(name, tmp_path)
     output = proc.stdout + proc.stderr
     bug = KNOWN_BUGS.get(name)
     if proc.returncode != 0 and bug is not None and bug[0] in output:

@@ -33,6 +33,17 @@ def tensor_dtype_name(dtype):
     return str(jnp.dtype(dtype))
 
 
+def is_string_array(value) -> bool:
+    """Whether ``value`` is a numpy array of text (what a ``"string"`` tensor holds): a ``U``/``S``
+    dtype, or an object array of Python ``str``/``bytes`` only (as ``text_dataset_from_directory``
+    yields)."""
+    if not isinstance(value, np.ndarray):
+        return False
+    if value.dtype.kind in "US":
+        return True
+    return value.dtype == object and value.size > 0 and all(isinstance(v, (str, bytes)) for v in value.flat)
+
+
 class KerasTensor:
     """A symbolic tensor: a shape (``None`` for unknown dims), a dtype, and the node that made it."""
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from fkeras.engine import symbolic
 from fkeras.engine.layer import Layer, _call_signature_info, display_shape
-from fkeras.engine.symbolic import KerasTensor
+from fkeras.engine.symbolic import KerasTensor, is_string_array
 from fkeras.layers.input_layer import InputLayer
 from fkeras.models.model import Model
 
@@ -409,8 +409,7 @@ class Functional(Model):
         for t, v in zip(self._flat_inputs, values, strict=True):
             if t.dtype == "string" and v is not None and not hasattr(v, "shape"):
                 v = np.asarray(v)
-            elif t.dtype != "string" and isinstance(v, np.ndarray) and (
-                    v.dtype.kind in "US" or v.dtype == object and v.size and isinstance(v.flat[0], (str, bytes))):
+            elif t.dtype != "string" and is_string_array(v):
                 raise ValueError(
                     f"Input {t._node.layer.name!r} of model {self.name!r} received strings (dtype {v.dtype}), but "
                     f"it is a numeric input (dtype {t.dtype}). Encode the strings first (e.g. a "

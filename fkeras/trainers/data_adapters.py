@@ -12,6 +12,7 @@ import warnings
 import jax
 import numpy as np
 
+from fkeras.engine.symbolic import is_string_array
 from fkeras.utils.py_dataset import PyDataset
 
 
@@ -43,15 +44,13 @@ def _as_array(a, what):
     if hasattr(a, "numpy") and not isinstance(a, np.ndarray) and callable(a.numpy):
         a = a.numpy()  # e.g. a tf/torch tensor
     arr = np.asarray(a)
-    if arr.dtype == object and arr.size and all(isinstance(v, (str, bytes)) for v in arr.flat):
-        return arr  # Python strings (e.g. text_dataset_from_directory): host data, as below
+    if is_string_array(arr):
+        return arr  # strings stay on the host (a model's string layers read them)
     if arr.dtype == object:
         raise ValueError(
             f"Could not convert {what} to a numeric array: found dtype=object (ragged or mixed data). "
             "Pad sequences to a common length (keras.utils.pad_sequences) and pass numeric arrays."
         )
-    if arr.dtype.kind in "US":
-        return arr  # strings stay on the host (preprocessing layers)
     if arr.dtype.kind not in "biufc":
         raise ValueError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers.")
     if arr.dtype == np.float64:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from fkeras.engine.symbolic import is_string_array
 from fkeras.trainers.compile_utils import _flatten_struct, _output_names
 
 
@@ -45,8 +46,7 @@ def _check_numeric_inputs(x, model):
     flat = jax.tree_util.tree_flatten_with_path(x)[0]
     for path, a in flat:
         arr = np.asarray(a) if not isinstance(a, jax.Array) else None
-        if arr is not None and (arr.dtype.kind in "US" or arr.dtype == object and arr.size
-                                and all(isinstance(v, (str, bytes)) for v in arr.flat)):
+        if is_string_array(arr):
             sample = ", ".join(repr(v) for v in arr.ravel()[:3].tolist())
             what = f"`x{jax.tree_util.keystr(path)}` holds strings (dtype {arr.dtype}, e.g. {sample})"
             try:

@@ -52,19 +52,28 @@ def draw_seed() -> int:
     return int(z & 0x7FFFFFFF)
 
 
-def next_key():
-    """A fresh ``jax.random`` key from the global stream."""
+def raw_key(seed: int):
+    """``jax.random.PRNGKey(seed)``. For JAX's default threefry keys and a seed in ``[0, 2**31)``
+    (every seed ``draw_seed`` makes) that key is the pair ``[0, seed]`` of uint32 words, which is
+    placed here without compiling and running JAX's seeding program (tens of ms before the first
+    step of a fit)."""
     import jax
 
-    return jax.random.PRNGKey(draw_seed())
+    if (0 <= seed < 2**31 and jax.config.jax_default_prng_impl == "threefry2x32"
+            and not jax.config.jax_enable_custom_prng):
+        return jax.numpy.asarray(np.array([0, seed], np.uint32))
+    return jax.random.PRNGKey(seed)
+
+
+def next_key():
+    """A fresh ``jax.random`` key from the global stream."""
+    return raw_key(draw_seed())
 
 
 def key_from_seed(seed):
     """Turn an int seed, a key, or None (draw from the global stream) into a raw PRNG key."""
-    import jax
-
     if seed is None:
-        return jax.random.PRNGKey(draw_seed())
+        return raw_key(draw_seed())
     if isinstance(seed, (int, np.integer)):
-        return jax.random.PRNGKey(int(seed))
+        return raw_key(int(seed))
     return seed

@@ -25,6 +25,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Sequence
 
+import jax
 import numpy as np
 import optax
 
@@ -41,6 +42,17 @@ def trainable_items(model, items: Items | None = None) -> list[tuple[tuple[str, 
     ``_variable_items()`` when the caller has them already."""
     trainable_ids = {id(v) for v in model.trainable_weights}
     return [(p, v) for p, v in (model._variable_items() if items is None else items) if id(v) in trainable_ids]
+
+
+def fresh_state(tx: optax.GradientTransformation, params: Any) -> optax.OptState:
+    """``tx.init(params)`` as one compiled program. Run eagerly, each ``zeros_like`` of a new shape
+    compiles a small program of its own (about 40 ms each on CPU, before the first step of every
+    fit of a new model); under ``jax.jit`` they are one. An ``init`` that cannot be traced (it
+    reads parameter values in Python, or returns something that is not an array) runs eagerly."""
+    try:
+        return jax.jit(tx.init)(params)
+    except TypeError:  # jax's tracer errors (concretization, non-array outputs) are TypeErrors
+        return tx.init(params)
 
 
 def _signature(items) -> tuple:
@@ -63,7 +75,7 @@ class TrainingState:
         if self._held_state is not None and _signature(self._held_items) == _signature(items):
             return self._held_state
         self._held_items, self._held_state = list(items), None  # (items first: Muon/MultiOptimizer read them)
-        self._held_state = self.tx.init(trainable)
+        self._held_state = fresh_state(self.tx, trainable)
         return self._held_state
 
     def _keep_training_state(self, opt_state: optax.OptState, step: int | None = None,

@@ -8,12 +8,16 @@ and the scale halves; after ``dynamic_growth_steps`` finite steps in a row it do
 """
 from __future__ import annotations
 
+import warnings
+import weakref
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
+from fkeras.optimizers import keras_variables
 from fkeras.optimizers.base import _UNSET, Optimizer
 
 # Base-optimizer arguments a Keras config of a LossScaleOptimizer may carry (with these values only).
@@ -156,6 +160,7 @@ class LossScaleOptimizer(Optimizer):
             inner._tx = None
         super().__init__(learning_rate=_UNSET, name=name or "loss_scale_optimizer")
         self._wrapped = True
+        inner.__dict__["_wrapper_ref"] = weakref.ref(self)  # its Keras variables are views on our state
 
     # The learning rate and the step count are the inner optimizer's.
     @property
@@ -260,6 +265,86 @@ class LossScaleOptimizer(Optimizer):
 
     def finalize_variable_values(self, var_list):
         self.inner_optimizer.finalize_variable_values(var_list)
+
+    # ---- Keras's variable list ------------------------------------------------------------------
+    # Keras 3 lists its own ``iteration`` and ``learning_rate`` (never used: both are the inner
+    # optimizer's, so they stay 0), then ``step_counter`` and ``dynamic_scale`` once built, then the
+    # inner optimizer's list. Files hold that list under ``optimizer/vars`` and the inner optimizer's
+    # own list again under ``optimizer/inner_optimizer/vars``.
+
+    @staticmethod
+    def _own_header():
+        return [("iteration", np.asarray(0, np.int32)), ("learning_rate", np.asarray(0.0, np.float32))]
+
+    def _parts(self):
+        """``(own entries, inner entries)`` of the held state (a fresh one before the first step when
+        the model is built; headers only when it is not)."""
+        state, items = self._held_state, self._held_items
+        if state is None:
+            items = self._keras_items()
+            if items is None:
+                return self._own_header(), keras_variables.header(self.inner_optimizer)
+            state = self.tx.init(keras_variables.trainable_tree(items))
+        own = self._own_header() + [("step_counter", state.good_steps), ("dynamic_scale", state.scale)]
+        return own, keras_variables.entries(self.inner_optimizer, state.inner, items)
+
+    def _keras_entries(self):
+        own, inner = self._parts()
+        return own + inner
+
+    def _inner_keras_entries(self):
+        return self._parts()[1]
+
+    def _keras_variable_entries(self):
+        if self._held_state is None:
+            if self._trained_model() is None:
+                return None
+            own, inner = self._own_header(), keras_variables.header(self.inner_optimizer)  # not built yet
+        else:
+            own, inner = self._parts()
+        return [(self.name, n, a) for n, a in own] + [(self.inner_optimizer.name, n, a) for n, a in inner]
+
+    def _inner_keras_variable_entries(self):
+        entries = self._keras_variable_entries()
+        if entries is None:
+            return None
+        return entries[len(self._own_header()) + (0 if self._held_state is None else 2):]
+
+    def _load_keras_arrays(self, arrays):
+        arrays = list(arrays)
+        inner_header = len(keras_variables.header(self.inner_optimizer))
+        if len(arrays) == 2 + inner_header:  # saved before the first step: the two headers only
+            return self._load_inner_keras_arrays(arrays[2:])
+        if len(arrays) < 4 + inner_header:
+            warnings.warn(f"Skipping variable loading for optimizer '{self.name}': the file holds {len(arrays)} "
+                          f"variable(s), fewer than its header, step_counter, dynamic_scale and the inner "
+                          f"optimizer's header ({4 + inner_header}).", stacklevel=3)
+            return False
+        return self._load_inner_keras_arrays(arrays[4:], good_steps=arrays[2], scale=arrays[3])
+
+    def _load_inner_keras_arrays(self, arrays, good_steps=None, scale=None):
+        """Load the inner optimizer's Keras list ``arrays`` (and, when given, the loss-scale counters)
+        into the held state; the scale held so far is kept when the file gives none."""
+        items = self._keras_items()
+        parsed = keras_variables.read_arrays(self.inner_optimizer, list(arrays), items)
+        if parsed is None:
+            return False
+        iterations, lr, inner_state = parsed
+        self._iterations = iterations
+        if lr is not None:
+            self.learning_rate = lr
+        if items is None or (inner_state is None and scale is None):
+            return True  # counters only
+        held = self._held_state if self._holds_state_for_items(items) else None
+        base = held if held is not None else self.tx.init(keras_variables.trainable_tree(items))
+        state = LossScaleState(
+            scale=base.scale if scale is None else jnp.asarray(np.asarray(scale), jnp.float32),
+            good_steps=base.good_steps if good_steps is None else jnp.asarray(np.asarray(good_steps), jnp.int32),
+            inner=base.inner if inner_state is None else inner_state)
+        if lr is not None:
+            state = self._write_hyperparams(state)
+        self._keep_training_state(state, items=items)
+        return True
 
     def get_config(self):
         from fkeras.saving import registry

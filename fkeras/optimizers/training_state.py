@@ -89,6 +89,10 @@ class TrainingState:
         if step is not None:
             self._iterations = int(step)
 
+    def _holds_state_for_items(self, items: Items) -> bool:
+        """Whether the held tree state is over the variables ``items``."""
+        return self._held_state is not None and _signature(self._held_items) == _signature(items)
+
     def _holds_state_for(self, model) -> bool:
         """Whether the held tree state is over ``model``'s trainable variables (as they are now)."""
         return self._held_state is not None and _signature(self._held_items) == _signature(trainable_items(model))
@@ -133,10 +137,19 @@ class TrainingState:
 
     # ---- Keras's flat list of optimizer variables -----------------------------------------------
 
+    def _wrapper(self):
+        """The optimizer that wraps this one (a ``LossScaleOptimizer``), or None. A wrapped
+        optimizer's state lives inside its wrapper's; its Keras variables are views on that part."""
+        ref = self.__dict__.get("_wrapper_ref")
+        return ref() if ref is not None else None
+
     def _keras_entries(self) -> list[tuple[str, Any]]:
         """Keras's optimizer variables ``[(name, array)]`` of the held tree state: ``iteration``,
         ``learning_rate``, then the slots. Before the first step, the slots of a fresh state (what
         Keras writes for a built optimizer), or only the header when the model is not built."""
+        wrapper = self._wrapper()
+        if wrapper is not None:
+            return wrapper._inner_keras_entries()
         if self._held_state is not None:
             return keras_variables.entries(self, self._held_state, self._held_items)
         items = self._keras_items()
@@ -151,6 +164,9 @@ class TrainingState:
         arrays = list(arrays)
         if not arrays:
             return False
+        wrapper = self._wrapper()
+        if wrapper is not None:
+            return wrapper._load_inner_keras_arrays(arrays)
         items = self._keras_items()
         parsed = keras_variables.read_arrays(self, arrays, items)
         if parsed is None:
@@ -166,7 +182,23 @@ class TrainingState:
         return True
 
     def _shows_keras_layout(self) -> bool:
+        wrapper = self._wrapper()
+        if wrapper is not None:
+            return wrapper._shows_keras_layout()
         return self._held_state is not None or self._trained_model() is not None
+
+    def _keras_variable_entries(self) -> list[tuple[str, str, Any]] | None:
+        """``[(owner name, variable name, array)]`` that ``variables`` shows for the model this
+        optimizer trains (only the header before the first step, as Keras builds its slots then),
+        or None when it trains none."""
+        wrapper = self._wrapper()
+        if wrapper is not None:
+            return wrapper._inner_keras_variable_entries()
+        if self._held_state is None:
+            if self._trained_model() is None:
+                return None
+            return [(self.name, n, a) for n, a in keras_variables.header(self)]  # Keras has built no slots yet
+        return [(self.name, n, a) for n, a in self._keras_entries()]
 
     @property
     def variables(self) -> list:
@@ -179,14 +211,11 @@ class TrainingState:
         this optimizer holds for the model."""
         if self._variables:
             return self._variables[:]
-        if self._held_state is None:
-            if self._trained_model() is None:
-                return []
-            entries = keras_variables.header(self)  # not trained yet: Keras has built no slots
-        else:
-            entries = self._keras_entries()
-        return [_KerasVariable(self, i, name, f"{self.name}/{name}", np.shape(a), np.dtype(a.dtype))
-                for i, (name, a) in enumerate(entries)]
+        entries = self._keras_variable_entries()
+        if entries is None:
+            return []
+        return [_KerasVariable(self, i, name, f"{owner}/{name}", np.shape(a), np.dtype(a.dtype))
+                for i, (owner, name, a) in enumerate(entries)]
 
     # ---- Keras 3's saving hooks -----------------------------------------------------------------
 

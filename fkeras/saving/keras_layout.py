@@ -68,8 +68,8 @@ def _unique(name, used):
 
 def _children(obj):
     """``(attribute, value)`` pairs in Keras's visiting order."""
-    if _is_optimizer(obj):
-        return []
+    if _is_optimizer(obj):  # a wrapper's inner optimizer (LossScaleOptimizer.inner_optimizer), as Keras visits it
+        return sorted((k, v) for k, v in vars(obj).items() if _is_optimizer(v) and not k.startswith("_"))
     out = []
     graph = _is_graph_model(obj)
     if graph:

@@ -42,6 +42,53 @@ def test_float16_compile_wraps_loss_scale_optimizer_and_trains():
     assert np.isfinite(h.history["loss"]).all()
 
 
+def _lso_model():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"), layers.Dense(1, dtype="float32")])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    return model
+
+
+def test_loss_scale_optimizer_state_survives_save_and_load(tmp_path):
+    import zipfile
+
+    import h5py
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = _lso_model()
+    opt = model.optimizer
+    # Keras's layout before the first step: the wrapper's header, then the inner optimizer's
+    assert [v.path for v in opt.variables] == ["loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate",
+                                               "adam/iteration", "adam/learning_rate"]
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    names = [v.path for v in opt.variables]
+    assert names[:6] == ["loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate",
+                         "loss_scale_optimizer/step_counter", "loss_scale_optimizer/dynamic_scale",
+                         "adam/iteration", "adam/learning_rate"]
+    assert names[6:8] == ["adam/sequential_dense_kernel_momentum", "adam/sequential_dense_kernel_velocity"]
+    values = {v.path: np.asarray(v.value) for v in opt.variables}
+    assert int(values["loss_scale_optimizer/step_counter"]) == 4 and int(values["adam/iteration"]) == 4
+    assert [v.path for v in opt.inner_optimizer.variables] == names[4:]  # views on the wrapper's state
+    path = tmp_path / "lso.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as z, z.open("model.weights.h5") as f, h5py.File(f) as h5:
+        assert len(h5["optimizer/vars"]) == len(names)  # Keras's layout: the whole list, and the inner one again
+        assert len(h5["optimizer/inner_optimizer/vars"]) == len(names) - 4
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded.optimizer, keras.mixed_precision.LossScaleOptimizer)
+    got = [np.asarray(v.value) for v in loaded.optimizer.variables]
+    assert len(got) == len(names)
+    for want, have in zip(values.values(), got):
+        np.testing.assert_array_equal(want, have)
+    # and both train on identically from there
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+    assert int(loaded.optimizer.iterations) == 8
+
+
 def test_overflow_skips_step_and_halves_scale():
     opt = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=8.0,
                                                    dynamic_growth_steps=2)

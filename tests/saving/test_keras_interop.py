@@ -63,7 +63,13 @@ def cnn(K):
     return K.Model(i, K.layers.Dense(3)(h))
 
 
-_ARCH = "\n" + "\n".join(inspect.getsource(f) for f in (seq, cnn))
+def lso(K):
+    m = K.Sequential([K.Input((4,)), K.layers.Dense(3, activation="relu"), K.layers.Dense(2, dtype="float32")])
+    m.compile(optimizer=K.optimizers.Adam(0.01), loss="mse")
+    return m
+
+
+_ARCH = "\n" + "\n".join(inspect.getsource(f) for f in (seq, cnn, lso))
 
 
 def _flat(model):
@@ -114,6 +120,13 @@ class Twice(keras.layers.Layer):
         return 2.0 * x
 u = keras.Sequential([keras.Input((4,)), Twice(), keras.layers.Dense(2)])
 u.save("custom.keras")
+
+keras.mixed_precision.set_global_policy("mixed_float16")  # compile wraps Adam in a LossScaleOptimizer
+l = lso(keras)
+l.fit(x, y, epochs=2, batch_size=4, verbose=0)
+l.save("lso.keras")
+np.savez("lso_opt.npz", **{v.path: np.asarray(v.value) for v in l.optimizer.variables})
+keras.mixed_precision.set_global_policy("float32")
 """, d)
     return d
 
@@ -160,6 +173,35 @@ def test_keras_embedding_lstm_weights(keras_files):
         np.testing.assert_allclose(np.asarray(t2(XT)), np.load(d / "rnn_pred.npy"), rtol=1e-5, atol=1e-6)
 
 
+def _same_names(got, want):
+    """Optimizer variable paths equal up to the model-name prefix of the slot names (a loaded model's
+    variables have no model name in their paths, in Keras as in fkeras)."""
+    def same(g, w):
+        (go, gn), (wo, wn) = g.split("/", 1), w.split("/", 1)
+        return go == wo and (gn == wn or wn.endswith("_" + gn) or gn.endswith("_" + wn))
+    return len(got) == len(want) and all(same(g, w) for g, w in zip(got, want))
+
+
+def _lso_values(model):
+    return {v.path: np.asarray(v.value) for v in model.optimizer.variables}
+
+
+def test_keras_loss_scale_optimizer_state_loads(keras_files):
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        m = saving_api.load_model(keras_files / "lso.keras")
+        assert isinstance(m.optimizer, keras.mixed_precision.LossScaleOptimizer)
+        want = dict(np.load(keras_files / "lso_opt.npz"))
+        got = _lso_values(m)
+        assert _same_names(list(got), list(want))  # names and order: Keras's
+        for a, b in zip(got.values(), want.values()):
+            np.testing.assert_array_equal(a, b)
+        m.fit(X, Y, epochs=1, batch_size=4, verbose=0)  # trains on from the loaded state
+        assert int(m.optimizer.iterations) == int(list(want.values())[4]) + 2  # the inner optimizer's iteration
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
 def test_keras_custom_layer_needs_registration(keras_files):
     d = keras_files
     with pytest.raises((TypeError, ValueError)) as err:
@@ -193,6 +235,14 @@ def test_fkeras_files_load_in_keras(keras_available, tmp_path):
     c.save_weights(d / "cnn.weights.h5")
     c.save(d / "cnn.h5")
     np.save(d / "cnn_pred.npy", np.asarray(c(XC)))
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        lm = lso(keras)
+        lm.fit(X, Y, epochs=1, batch_size=4, verbose=0)
+        lm.save(d / "lso.keras")
+        np.savez(d / "lso_opt.npz", **_lso_values(lm))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     np.save(d / "x.npy", X)
     np.save(d / "y.npy", Y)
     np.save(d / "xc.npy", XC)
@@ -218,9 +268,16 @@ c = cnn(keras); c.load_weights("cnn.weights.h5")
 r["cnn_weights"] = err(c.predict(xc, verbose=0), np.load("cnn_pred.npy"))
 c = keras.models.load_model("cnn.h5", compile=False)
 r["cnn_h5"] = err(c.predict(xc, verbose=0), np.load("cnn_pred.npy"))
+keras.mixed_precision.set_global_policy("mixed_float16")
+l = keras.models.load_model("lso.keras")
+want = dict(np.load("lso_opt.npz"))
+got = {v.path: np.asarray(v.value) for v in l.optimizer.variables}
+r["lso_names"] = list(got)
+r["lso_values"] = max(err(a, b) for a, b in zip(got.values(), want.values())) if len(got) == len(want) else 1.0
 print("RESULT" + json.dumps(r))
 """, d)
     result = json.loads(out.split("RESULT", 1)[1])
     assert result.pop("seq_iterations") == 2
+    assert _same_names(result.pop("lso_names"), list(np.load(d / "lso_opt.npz")))
     for key, value in result.items():
         assert value <= 1e-6, (key, value)

@@ -160,5 +160,19 @@ def functional_from_config(cls, config, custom_objects=None):
     outputs = structure(config["output_layers"])
     from fkeras.models.functional import Functional
 
-    target = cls if issubclass(cls, Functional) else Functional
+    target = cls if issubclass(cls, Functional) or _revivable_as_graph(cls) else Functional
     return target(inputs=inputs, outputs=outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def _revivable_as_graph(cls):
+    """Keras 3's rule for a ``Model`` subclass whose saved config is a graph's: its class is rebuilt
+    from the graph (``cls(inputs=..., outputs=..., name=...)``) when its ``__init__`` takes what
+    Functional's does, or forwards ``*args, **kwargs``."""
+    import inspect
+
+    from fkeras.models.model import Model
+
+    if not (isinstance(cls, type) and issubclass(cls, Model)) or cls is Model:
+        return False
+    spec = inspect.getfullargspec(cls.__init__)
+    return spec.args[1:] == ["inputs", "outputs", "name"] or (spec.varargs == "args" and spec.varkw == "kwargs")

@@ -256,7 +256,7 @@ class Model(Trainer, Layer):
         """
         g = self.__dict__.get("_functional_graph")
         if g is not None:
-            return g.get_config()
+            return {**g.get_config(), "name": self.name, "trainable": self.trainable}
         return Layer.get_config(self)
 
     # --- saving (implemented in fkeras.saving) ---------------------------------------------

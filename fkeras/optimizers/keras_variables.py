@@ -107,9 +107,10 @@ def entries(opt, state, items) -> Entries:
     return header(opt) + _body(opt, state, items)
 
 
-def read_arrays(opt, arrays: Sequence[Any], items) -> tuple[int, float | None, Any] | None:
+def read_arrays(opt, arrays: Sequence[Any], items, template=None) -> tuple[int, float | None, Any] | None:
     """Keras's flat optimizer variables ``arrays`` as ``(iterations, learning_rate, state)`` for ``opt``
-    training ``items`` (None: the model is not built yet).
+    training ``items`` (None: the model is not built yet). ``template``: a state over ``items`` whose
+    structure the result takes (default: a fresh ``tx.init`` of the tree ``items`` make).
 
     ``state`` is None when ``arrays`` hold only the header (saved before the optimizer was built);
     ``learning_rate`` is None when the optimizer's rate is a schedule. A count or shape mismatch warns
@@ -122,10 +123,11 @@ def read_arrays(opt, arrays: Sequence[Any], items) -> tuple[int, float | None, A
         return None
     iterations = int(np.asarray(arrays[0]))
     lr = float(np.asarray(arrays[1])) if _lr_is_variable(opt) else None
-    expected = template = None
+    expected = None
     raw = False
     if items is not None:
-        template = opt.tx.init(trainable_tree(items))
+        if template is None:
+            template = opt.tx.init(trainable_tree(items))
         expected = layout(opt, template, items)
         raw = expected is None
         if raw:

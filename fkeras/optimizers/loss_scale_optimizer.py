@@ -280,6 +280,8 @@ class LossScaleOptimizer(Optimizer):
         """``(own entries, inner entries)`` of the held state (a fresh one before the first step when
         the model is built; headers only when it is not)."""
         state, items = self._held_state, self._held_items
+        if state is None and self._variables:  # built: its handles hold the state
+            state, items = self._state_from_handles(), self._built_items()
         if state is None:
             items = self._keras_items()
             if items is None:
@@ -325,8 +327,16 @@ class LossScaleOptimizer(Optimizer):
     def _load_inner_keras_arrays(self, arrays, good_steps=None, scale=None):
         """Load the inner optimizer's Keras list ``arrays`` (and, when given, the loss-scale counters)
         into the held state; the scale held so far is kept when the file gives none."""
-        items = self._keras_items()
-        parsed = keras_variables.read_arrays(self.inner_optimizer, list(arrays), items)
+        built = self._held_state is None and bool(self._variables)  # then its handles hold the state
+        items = self._built_items() if built else self._keras_items()
+        base = None
+        if built:
+            base = self._state_from_handles()
+        elif items is not None:
+            held = self._held_state if self._holds_state_for_items(items) else None
+            base = held if held is not None else self.tx.init(keras_variables.trainable_tree(items))
+        parsed = keras_variables.read_arrays(self.inner_optimizer, list(arrays), items,
+                                             template=None if base is None else base.inner)
         if parsed is None:
             return False
         iterations, lr, inner_state = parsed
@@ -335,15 +345,17 @@ class LossScaleOptimizer(Optimizer):
             self.learning_rate = lr
         if items is None or (inner_state is None and scale is None):
             return True  # counters only
-        held = self._held_state if self._holds_state_for_items(items) else None
-        base = held if held is not None else self.tx.init(keras_variables.trainable_tree(items))
         state = LossScaleState(
             scale=base.scale if scale is None else jnp.asarray(np.asarray(scale), jnp.float32),
             good_steps=base.good_steps if good_steps is None else jnp.asarray(np.asarray(good_steps), jnp.int32),
             inner=base.inner if inner_state is None else inner_state)
         if lr is not None:
             state = self._write_hyperparams(state)
-        self._keep_training_state(state, items=items)
+        if built:
+            for handle, value in zip(self._variables, jax.tree_util.tree_leaves(state)):
+                handle.assign(value)
+        else:
+            self._keep_training_state(state, items=items)
         return True
 
     def get_config(self):

@@ -45,7 +45,12 @@ class StatelessAPI:
         var_list = list(var_list)
         values = [_value_of(v) for v in var_list]
         self._set_variable_info(var_list)
-        state = self._write_hyperparams(self.tx.init(values))
+        state = self.tx.init(values)
+        held = self._held_state_as_list(var_list, state)  # what fit or a loaded file left, if over these
+        if held is not None:
+            state = held
+            self._held_state = self._held_items = None  # the handles hold it from now on
+        state = self._write_hyperparams(state)
         with_paths, treedef = jax.tree_util.tree_flatten_with_path(state)
         self._adopt_state(
             [_StateVariable(leaf, name=f"{self.name}{jax.tree_util.keystr(path)}") for path, leaf in with_paths],

@@ -150,6 +150,8 @@ class TrainingState:
         wrapper = self._wrapper()
         if wrapper is not None:
             return wrapper._inner_keras_entries()
+        if self._held_state is None and self._variables:  # built: its handles hold the state
+            return keras_variables.entries(self, self._state_from_handles(), self._built_items())
         if self._held_state is not None:
             return keras_variables.entries(self, self._held_state, self._held_items)
         items = self._keras_items()
@@ -167,6 +169,8 @@ class TrainingState:
         wrapper = self._wrapper()
         if wrapper is not None:
             return wrapper._load_inner_keras_arrays(arrays)
+        if self._held_state is None and self._variables:  # built: load into its handles
+            return self._load_into_handles(arrays)
         items = self._keras_items()
         parsed = keras_variables.read_arrays(self, arrays, items)
         if parsed is None:
@@ -180,6 +184,44 @@ class TrainingState:
                 state = self._write_hyperparams(state)
             self._keep_training_state(state, items=items)
         return True
+
+    # ---- a built optimizer (handles over a list of variables) ------------------------------------
+
+    def _built_items(self) -> list:
+        """``[((i,), variable)]``: the variables ``build`` was given, keyed by their place in that list
+        (the state over them is over a list)."""
+        return [((i,), v) for i, v in enumerate(self._trainable_variables)]
+
+    def _load_into_handles(self, arrays: Sequence[Any]) -> bool:
+        parsed = keras_variables.read_arrays(self, list(arrays), self._built_items(),
+                                             template=self._state_from_handles())
+        if parsed is None:
+            return False
+        iterations, lr, state = parsed
+        if lr is not None:
+            self.learning_rate = lr
+        if state is not None:
+            if lr is not None:
+                state = self._write_hyperparams(state)
+            for handle, value in zip(self._variables, jax.tree_util.tree_leaves(state)):
+                handle.assign(value)
+        self._iterations = iterations
+        return True
+
+    def _held_state_as_list(self, var_list: Sequence[Any], fresh: optax.OptState) -> optax.OptState | None:
+        """The held tree state re-laid over ``var_list`` (the structure of ``fresh``, a ``tx.init`` of
+        that list), when it is over exactly those variables; else None. ``build`` starts from it, so
+        an overridden ``train_step`` trains on from a state that ``fit`` or a loaded file left."""
+        if self._held_state is None:
+            return None
+        held_paths = {id(v): p for p, v in self._held_items}
+        if len(held_paths) != len(var_list) or any(id(v) not in held_paths for v in var_list):
+            return None
+        in_list_order = [(held_paths[id(v)], v) for v in var_list]
+        arrays = [a for _, a in keras_variables.entries(self, self._held_state, in_list_order)]
+        built_items = [((i,), v) for i, v in enumerate(var_list)]
+        parsed = keras_variables.read_arrays(self, arrays, built_items, template=fresh)
+        return None if parsed is None else parsed[2]
 
     def _shows_keras_layout(self) -> bool:
         wrapper = self._wrapper()

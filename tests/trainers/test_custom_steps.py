@@ -199,3 +199,40 @@ def test_an_overridden_compute_metrics_is_refused_before_any_step():
             raise AssertionError("compute_metrics was silently ignored")
     assert model.predict(x, verbose=0).shape == (16, 1)
     assert int(model.optimizer.iterations) == 0
+
+
+def _guide_adam():
+    inputs = keras.Input(shape=(4,))
+    model = GuideModel(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    return model
+
+
+def test_optimizer_state_of_an_overridden_train_step_is_saved_and_trained_on(tmp_path):
+    """The state an overridden train_step keeps (in the handles of ``optimizer.build``) is what a
+    `.keras` file holds (before: fresh zero slots), and a loaded model's step starts from it."""
+    x, y = _data(64)
+    model = _guide_adam()
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    entries = model.optimizer._keras_entries()
+    assert [n for n, _ in entries][:3] == ["iteration", "learning_rate", "dense_kernel_momentum"]
+    assert int(entries[0][1]) == 8 and float(np.abs(np.asarray(entries[2][1])).sum()) > 0
+    path = tmp_path / "guide.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, custom_objects={"GuideModel": GuideModel})
+    # Keras 3 revives a graph-built subclass (`__init__(*args, **kwargs)`) as its own class and name
+    assert type(loaded) is GuideModel and loaded.name == model.name
+    for (n, a), (m, b) in zip(entries, loaded.optimizer._keras_entries()):
+        assert n == m
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    loaded.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert int(loaded.optimizer.iterations) == 12
+    # load_weights into the trained (built) optimizer writes the file's state into its handles
+    again = _guide_adam()
+    again.fit(x[:16], y[:16], batch_size=16, epochs=1, verbose=0)  # built, with other slot values
+    again.load_weights(path)
+    for (_, a), (_, b) in zip(entries, again.optimizer._keras_entries()):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -1387,6 +1387,10 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         (2, 4, 3, 8)
     """
     q, k, v = arr(query), arr(key), arr(value)
+    if not q.ndim == k.ndim == v.ndim == 4:
+        raise ValueError("`dot_product_attention` only supports 4D inputs (batch, sequence, heads, head_dim); "
+                         "add a heads axis of size 1 with `ops.expand_dims(x, -2)` for single-head inputs. "
+                         f"Received: query.shape={q.shape}, key.shape={k.shape}, value.shape={v.shape}.")
     if scale is None:
         scale = 1.0 / _math.sqrt(q.shape[-1])
     if flash_attention is None:

@@ -440,3 +440,16 @@ def test_dot_product_attention_grouped_query_heads_match_numpy():
         np.testing.assert_allclose(np.asarray(fn(q, k, v)), expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="multiple of the key/value heads"):
         kops.dot_product_attention(q, k[:, :, :1].repeat(3, axis=2), v[:, :, :1].repeat(3, axis=2))
+
+
+def test_dot_product_attention_refuses_other_than_4d_inputs_eagerly_and_symbolically():
+    from fkeras import ops as kops
+
+    q = np.ones((2, 4, 8), "float32")
+    with pytest.raises(ValueError, match=r"only supports 4D inputs.*query.shape=\(2, 4, 8\)"):
+        kops.dot_product_attention(q, q, q)
+    import fkeras
+
+    a, b, c = (fkeras.Input((4, 8)) for _ in range(3))
+    with pytest.raises(ValueError, match="only supports 4D inputs"):
+        kops.dot_product_attention(a, b, c)

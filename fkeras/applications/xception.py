@@ -121,10 +121,32 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
 
 
 def preprocess_input(x, data_format=None):
-    """tf-style preprocessing: scale pixels from [0, 255] to [-1, 1] (channel order unchanged)."""
+    """tf-style preprocessing: scale pixels from ``[0, 255]`` to ``[-1, 1]`` (channel order unchanged).
+
+    Args:
+        x: Images with values in ``[0, 255]``: a NumPy or JAX array, or a symbolic tensor
+            (``keras.Input``), 3D (one image) or 4D (a batch).
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` (the default) uses
+            ``keras.config.image_data_format()``.
+
+    Returns:
+        The scaled images, as floats in ``[-1, 1]``.
+    """
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
 def decode_predictions(preds, top=5):
-    """Top-``top`` ``(class_id, class_name, score)`` tuples per sample of a ``(samples, 1000)`` batch."""
+    """Top-``top`` ``(class_id, class_name, score)`` tuples per sample of a ``(samples, 1000)`` batch.
+
+    The class index (``imagenet_class_index.json``) is downloaded once into the cache; see
+    ``keras.applications.imagenet_utils.decode_predictions``.
+
+    Args:
+        preds: The model's ImageNet predictions, an array of shape ``(samples, 1000)``.
+        top: How many of the most likely classes to return per sample. Defaults to 5.
+
+    Returns:
+        One list per sample of ``top`` tuples ``(class_id, class_name, score)``, most likely
+        first (``class_id`` is the WordNet id, e.g. ``"n02123045"``).
+    """
     return imagenet_utils.decode_predictions(preds, top=top)

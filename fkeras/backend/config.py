@@ -266,6 +266,9 @@ def set_backend(backend):
     """Keras 3 reloads itself with another backend; fkeras is JAX-only, so ``"jax"`` is accepted
     (nothing to do) and any other backend is refused.
 
+    Args:
+        backend: The backend name; only ``"jax"`` is accepted.
+
     Raises:
         ValueError: for a backend other than ``"jax"``.
     """

@@ -17,7 +17,11 @@ _counter = 0
 
 
 def set_random_seed(seed: int) -> None:
-    """Seeds Python's ``random``, numpy and fkeras's key stream (Keras's ``set_random_seed``)."""
+    """Seeds Python's ``random``, numpy and fkeras's key stream (Keras's ``set_random_seed``).
+
+    Args:
+        seed: An integer.
+    """
     global _seed, _counter
     if not isinstance(seed, (int, np.integer)):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r}")

@@ -5,7 +5,29 @@ from collections.abc import MutableMapping
 
 
 class Callback:
-    """Base class for callbacks: override any hook. ``self.model`` and ``self.params`` are set by fit."""
+    """Base class for callbacks: override the hooks you need; the others do nothing.
+
+    ``fit``, ``evaluate`` and ``predict`` take a list of callbacks (``callbacks=[...]``) and call
+    their hooks at the start and end of training, of each epoch and of each batch. Before the
+    first hook, ``self.model`` is set to the model and ``self.params`` to a dict with
+    ``"verbose"``, ``"epochs"`` and ``"steps"`` (batches per epoch, or ``None`` when unknown).
+    ``logs`` dicts hold the metric results so far (``"loss"``, ``"accuracy"``, ``"val_loss"``...).
+
+    When ``fit`` runs several steps per XLA call (``steps_per_execution``), batch hooks run once
+    per call (``on_train_batch_end`` with the index of its last batch). A callback that overrides a batch hook keeps
+    ``fit`` from fusing steps on its own (``steps_per_execution="auto"``).
+
+    Example:
+
+    ```python
+    class StopAtLoss(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs["loss"] < 0.1:
+                self.model.stop_training = True
+
+    model.fit(x, y, epochs=100, callbacks=[StopAtLoss()])
+    ```
+    """
 
     # Batch hooks of a callback may read the model's weights, so fit writes them back after each
     # step while such a callback is attached; callbacks that only read the logs set this False.
@@ -21,9 +43,20 @@ class Callback:
         self.validation_data = None
 
     def set_params(self, params):
+        """Receive the run's parameters (called before the first hook).
+
+        Args:
+            params: A dict with ``"verbose"``, ``"epochs"`` and ``"steps"`` (batches per epoch,
+                or ``None`` when unknown).
+        """
         self.params = params
 
     def set_model(self, model):
+        """Receive the model being trained, evaluated or predicted with (then ``self.model``).
+
+        Args:
+            model: The ``keras.Model``.
+        """
         self._model = model
 
     @property
@@ -32,51 +65,144 @@ class Callback:
 
     # Batch hooks: the old names are aliases of the train ones (as in Keras).
     def on_batch_begin(self, batch, logs=None):
-        """A backwards-compatible alias for `on_train_batch_begin`."""
+        """A backwards-compatible alias for ``on_train_batch_begin`` (which calls it).
+
+        Args:
+            batch: The index of the batch within the epoch (0-based).
+            logs: An empty dict (kept for compatibility).
+        """
 
     def on_batch_end(self, batch, logs=None):
-        """A backwards-compatible alias for `on_train_batch_end`."""
+        """A backwards-compatible alias for ``on_train_batch_end`` (which calls it).
+
+        Args:
+            batch: The index of the batch within the epoch (0-based).
+            logs: The training metric results so far.
+        """
 
     def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of each epoch of ``fit``.
+
+        Args:
+            epoch: The index of the epoch (0-based; counts from ``initial_epoch``).
+            logs: An empty dict (kept for compatibility).
+        """
         pass
 
     def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of each epoch of ``fit``, after validation.
+
+        Args:
+            epoch: The index of the epoch (0-based).
+            logs: The epoch's results: the training metrics (``"loss"``...) and, when ``fit``
+                validated in this epoch, the same names prefixed with ``val_``. Values written
+                into it are kept in the ``History``.
+        """
         pass
 
     def on_train_batch_begin(self, batch, logs=None):
+        """Called before each training batch (or fused group of batches) in ``fit``.
+
+        Args:
+            batch: The index of the batch within the epoch (0-based; with several steps per
+                call, the first batch of the call).
+            logs: An empty dict (kept for compatibility).
+        """
         self.on_batch_begin(batch, logs=logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """Called after each training batch (or fused group of batches) in ``fit``.
+
+        Args:
+            batch: The index of the batch within the epoch (0-based; with several steps per
+                call, the last batch of the call).
+            logs: The training metric results so far (read lazily: the values stay on the
+                device until a callback reads them).
+        """
         self.on_batch_end(batch, logs=logs)
 
     def on_test_batch_begin(self, batch, logs=None):
+        """Called before each batch of ``evaluate`` (and of ``fit``'s validation).
+
+        Args:
+            batch: The index of the batch (0-based).
+            logs: An empty dict (kept for compatibility).
+        """
         pass
 
     def on_test_batch_end(self, batch, logs=None):
+        """Called after each batch of ``evaluate`` (and of ``fit``'s validation).
+
+        Args:
+            batch: The index of the batch (0-based).
+            logs: The metric results so far.
+        """
         pass
 
     def on_predict_batch_begin(self, batch, logs=None):
+        """Called before each batch of ``predict``.
+
+        Args:
+            batch: The index of the batch (0-based).
+            logs: An empty dict (kept for compatibility).
+        """
         pass
 
     def on_predict_batch_end(self, batch, logs=None):
+        """Called after each batch of ``predict``.
+
+        Args:
+            batch: The index of the batch (0-based).
+            logs: A dict ``{"outputs": ...}`` with the batch's predictions.
+        """
         pass
 
     def on_train_begin(self, logs=None):
+        """Called once at the start of ``fit``.
+
+        Args:
+            logs: An empty dict (kept for compatibility).
+        """
         pass
 
     def on_train_end(self, logs=None):
+        """Called once at the end of ``fit`` (also when it stops early).
+
+        Args:
+            logs: The last epoch's results (as ``on_epoch_end`` received them).
+        """
         pass
 
     def on_test_begin(self, logs=None):
+        """Called at the start of ``evaluate`` (and of each validation run in ``fit``).
+
+        Args:
+            logs: An empty dict (kept for compatibility).
+        """
         pass
 
     def on_test_end(self, logs=None):
+        """Called at the end of ``evaluate`` (and of each validation run in ``fit``).
+
+        Args:
+            logs: The evaluation's results (``"loss"`` and the metrics).
+        """
         pass
 
     def on_predict_begin(self, logs=None):
+        """Called at the start of ``predict``.
+
+        Args:
+            logs: An empty dict (kept for compatibility).
+        """
         pass
 
     def on_predict_end(self, logs=None):
+        """Called at the end of ``predict``.
+
+        Args:
+            logs: An empty dict (kept for compatibility).
+        """
         pass
 
 

@@ -14,6 +14,10 @@ class TerminateOnNaN(Callback):
     ``on_train_end`` runs); ``raise_error=True`` raises a ``RuntimeError`` at once instead.
     It reads the loss after every batch, so it costs one small device-to-host transfer per step.
 
+    Args:
+        raise_error: If ``True``, raise a ``RuntimeError`` at the first NaN or Inf loss instead of stopping training
+            gracefully. Defaults to ``False``.
+
     Example:
         model.fit(x, y, callbacks=[keras.callbacks.TerminateOnNaN()])
     """

@@ -32,10 +32,16 @@ class Constraint:
         return w
 
     def get_config(self):
+        """The constructor arguments as a JSON-able dict (empty for a constraint without any)."""
         return {}
 
     @classmethod
     def from_config(cls, config):
+        """A new constraint from the dict ``get_config`` returned.
+
+        Args:
+            config: The dict of constructor arguments.
+        """
         return cls(**config)
 
 

@@ -24,6 +24,11 @@ def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
 
     This dataset has an ethical problem (the "B" variable); prefer ``california_housing``.
 
+    Args:
+        path: The file name in the cache (``~/.fkeras/datasets``). Defaults to ``"boston_housing.npz"``.
+        test_split: The fraction of the samples kept for testing, in ``[0, 1)``. Defaults to 0.2.
+        seed: The seed of the shuffle done before the split. Defaults to 113.
+
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: float arrays ``(n, 13)`` and ``(n,)``.
     """

@@ -34,7 +34,11 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
         skip_top: also replace the ``skip_top`` most frequent words.
         maxlen: drop sequences of length ``>= maxlen``.
         seed: shuffling seed.
-        start_char, oov_char, index_from: see above.
+        start_char: the index that starts every sequence (default 1).
+        oov_char: the index that replaces the words cut by ``num_words`` or ``skip_top``
+            (default 2).
+        index_from: the offset added to every word index (default 3: 0, 1 and 2 are padding,
+            start and out-of-vocabulary).
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: ``x`` are 1-D object arrays of Python lists of ints,
@@ -76,7 +80,11 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
 
 
 def get_word_index(path="imdb_word_index.json"):
-    """The ``{word: index}`` dict of the IMDB dataset (add ``index_from`` to match ``load_data``)."""
+    """The ``{word: index}`` dict of the IMDB dataset (add ``index_from`` to match ``load_data``).
+
+    Args:
+        path: The file name in the cache (``~/.fkeras/datasets``). Defaults to ``"imdb_word_index.json"``.
+    """
     path = get_file(fname=path, origin=ORIGIN_FOLDER + "imdb_word_index.json", file_hash=WORD_INDEX_HASH)
     with open(path) as f:
         return json.load(f)

@@ -26,6 +26,18 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
 
     Same encoding arguments as ``imdb.load_data``; ``test_split`` is the fraction kept for testing.
 
+    Args:
+        path: The file name in the cache (``~/.fkeras/datasets``). Defaults to ``"reuters.npz"``.
+        num_words: Keep only the ``num_words`` most frequent words (the others become ``oov_char``); ``None`` (the
+            default) keeps every word.
+        skip_top: Also replace the ``skip_top`` most frequent words by ``oov_char``. Defaults to 0.
+        maxlen: Drop the newswires of length ``>= maxlen``; ``None`` (the default) keeps all.
+        test_split: The fraction of the newswires kept for testing, in ``[0, 1)``. Defaults to 0.2.
+        seed: The seed of the shuffle done before the split. Defaults to 113.
+        start_char: The index that starts every sequence. Defaults to 1.
+        oov_char: The index that replaces the words cut by ``num_words`` or ``skip_top``. Defaults to 2.
+        index_from: The offset added to every word index. Defaults to 3.
+
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: 1-D object arrays of lists of ints and integer
         topic labels.
@@ -50,7 +62,11 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_
 
 
 def get_word_index(path="reuters_word_index.json"):
-    """The ``{word: index}`` dict of the Reuters dataset (indices in the data are offset by 3)."""
+    """The ``{word: index}`` dict of the Reuters dataset (indices in the data are offset by 3).
+
+    Args:
+        path: The file name in the cache (``~/.fkeras/datasets``). Defaults to ``"reuters_word_index.json"``.
+    """
     path = get_file(path, origin=ORIGIN_FOLDER + "reuters_word_index.json", file_hash=WORD_INDEX_HASH)
     with open(path) as f:
         return json.load(f)

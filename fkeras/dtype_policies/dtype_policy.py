@@ -84,10 +84,16 @@ class DTypePolicy:
         return self._quantization_mode
 
     def get_config(self):
+        """The policy as a JSON-able dict: ``{"name": ...}``."""
         return {"name": self._name}
 
     @classmethod
     def from_config(cls, config):
+        """A new policy from the dict ``get_config`` returned.
+
+        Args:
+            config: The dict of constructor arguments (``{"name": ...}``).
+        """
         return cls(**config)
 
     def __eq__(self, other):

@@ -13,7 +13,12 @@ from fkeras.dtype_policies.dtype_policy import QUANTIZATION_MODES, DTypePolicy
 
 class FloatDTypePolicy(DTypePolicy):
     """Keras's alias of ``DTypePolicy`` for float policies; it compares equal to ``DTypePolicy``
-    and takes the same arguments (``name``: the policy name)."""
+    and takes the same arguments (``name``: the policy name).
+
+    Args:
+        name: The policy name: a float dtype (``"float32"``, ``"bfloat16"``...) or a mixed policy
+            (``"mixed_float16"``, ``"mixed_bfloat16"``); ``None`` uses ``keras.config.floatx()``.
+    """
 
 
 class QuantizedDTypePolicy(DTypePolicy):

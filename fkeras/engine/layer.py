@@ -74,6 +74,7 @@ class InputSpec:
         self.optional = optional
 
     def get_config(self):
+        """The spec's fields as a JSON-able dict (``InputSpec(**config)`` rebuilds it)."""
         return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
                 "min_ndim": self.min_ndim, "axes": self.axes}
 
@@ -579,12 +580,25 @@ class Layer:
     def save_own_variables(self, store):
         """Write this layer's own variables (not its sublayers') into ``store``, a dict-like
         object, under the keys "0", "1", ... in Keras's order. Override it (calling ``super()``
-        or not) to save other state next to them; ``load_own_variables`` reads it back."""
+        or not) to save other state next to them; ``load_own_variables`` reads it back.
+
+        Args:
+            store: A dict-like object mapping string keys to arrays (the layer's entry in the
+                ``.keras`` file's weights).
+        """
         for i, v in enumerate(own_variables(self)):
             store[str(i)] = np.asarray(v.numpy())
 
     def load_own_variables(self, store):
-        """Assign this layer's own variables from ``store`` (what ``save_own_variables`` wrote)."""
+        """Assign this layer's own variables from ``store`` (what ``save_own_variables`` wrote).
+
+        Args:
+            store: A dict-like object mapping the keys "0", "1", ... to arrays of the variables'
+                shapes.
+
+        Raises:
+            ValueError: When the number of arrays or a shape does not match the layer's variables.
+        """
         variables = own_variables(self)
         keys = sorted((k for k in store.keys() if str(k).isdigit()), key=int)
         if len(keys) != len(variables):
@@ -600,10 +614,18 @@ class Layer:
 
     def save_assets(self, dir_path):
         """Write files this layer needs (a vocabulary, ...) into the folder ``dir_path``; they
-        go into the ``.keras`` archive under ``assets/<layer path>/``. Nothing by default."""
+        go into the ``.keras`` archive under ``assets/<layer path>/``. Nothing by default.
+
+        Args:
+            dir_path: The path of an existing, empty folder for this layer's files.
+        """
 
     def load_assets(self, dir_path):
-        """Read back what ``save_assets`` wrote, from the folder ``dir_path``. Nothing by default."""
+        """Read back what ``save_assets`` wrote, from the folder ``dir_path``. Nothing by default.
+
+        Args:
+            dir_path: The path of the folder holding the files ``save_assets`` wrote.
+        """
 
     @property
     def trainable_weights(self):
@@ -1060,7 +1082,15 @@ class Layer:
         return symbolic.eval_output_spec(fn, args, kwargs)
 
     def compute_output_shape(self, input_shape):
-        """Output shape for ``input_shape`` (``None`` for unknown dims), via ``jax.eval_shape``."""
+        """Output shape for ``input_shape`` (``None`` for unknown dims), via ``jax.eval_shape``.
+
+        Args:
+            input_shape: The input's shape including the batch axis, a tuple (or a list of
+                tuples for a layer called on several inputs).
+
+        Returns:
+            The output's shape (a tuple, or a structure of tuples for several outputs).
+        """
         def to_kt(s):
             return KerasTensor(s, self.compute_dtype)
 
@@ -1200,6 +1230,11 @@ class Layer:
 
         ``inputs`` may be arrays, ``jax.ShapeDtypeStruct``s or shapes. Pure: the layer's own
         current values are not changed.
+
+        Args:
+            key: A ``jax.random`` key; each variable draws from a key folded from it and its path.
+            *inputs: Sample inputs (arrays, ``jax.ShapeDtypeStruct``s or shapes) to build an unbuilt layer from.
+            **kwargs: Keyword arguments of ``call`` used while building (e.g. ``training``).
         """
         if inputs and not self.built:
             specs = [_as_spec(x) for x in inputs]

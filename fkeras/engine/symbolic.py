@@ -45,7 +45,19 @@ def is_string_array(value) -> bool:
 
 
 class KerasTensor:
-    """A symbolic tensor: a shape (``None`` for unknown dims), a dtype, and the node that made it."""
+    """A symbolic tensor: a shape (``None`` for unknown dims), a dtype, and the node that made it.
+
+    ``keras.Input`` makes one, and calling layers on them makes more, recording the graph a
+    Functional model is built from. Users rarely construct one directly.
+
+    Args:
+        shape: The shape, a tuple of ints or ``None`` (unknown, e.g. the batch axis).
+        dtype: The dtype name. Defaults to ``"float32"``.
+        sparse: Whether the tensor is sparse. Defaults to ``False``.
+        name: An optional name.
+        node: The graph node that produced the tensor (set by layer calls). Defaults to ``None``.
+        index: The position of the tensor among its node's outputs. Defaults to 0.
+    """
 
     def __init__(self, shape, dtype="float32", sparse=False, name=None, node=None, index=0):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -95,15 +107,29 @@ class KerasTensor:
         return _record_op("numpy", "get_item", self, key)
 
     def astype(self, dtype):
-        """This tensor cast to ``dtype`` (records ``keras.ops.cast``)."""
+        """This tensor cast to ``dtype`` (records ``keras.ops.cast``).
+
+        Args:
+            dtype: The target dtype (a name such as ``"float32"``).
+        """
         return _record_op("core", "cast", self, dtype)
 
     def reshape(self, newshape):
-        """This tensor with shape ``newshape`` (records ``keras.ops.reshape``)."""
+        """This tensor with shape ``newshape`` (records ``keras.ops.reshape``).
+
+        Args:
+            newshape: The new shape, a tuple of ints (including the batch axis; one entry may
+                be -1).
+        """
         return _record_op("numpy", "reshape", self, newshape)
 
     def squeeze(self, axis=None):
-        """This tensor without its length-1 axes (records ``keras.ops.squeeze``)."""
+        """This tensor without its length-1 axes (records ``keras.ops.squeeze``).
+
+        Args:
+            axis: The axis (or tuple of axes) to remove, each of length 1; ``None`` (the default)
+                removes every length-1 axis.
+        """
         return _record_op("numpy", "squeeze", self, axis)
 
     @property

@@ -126,6 +126,36 @@ class Variable:
 
     Outside a computation it holds the current value (``.value``, ``.numpy()``,
     ``.assign()``); inside one it reads and writes the bound tree.
+
+    Args:
+        initializer: A callable ``initializer(shape, dtype=...)`` (e.g.
+            ``keras.initializers.GlorotUniform()``) that makes the initial value, or the
+            initial value itself (an array or a number).
+        shape: The shape, a tuple of ints; required with a callable ``initializer``.
+        dtype: The dtype; ``None`` gives float32 with a callable initializer, or the initial
+            value's dtype.
+        trainable: Whether optimizers update the variable. Defaults to ``True``.
+        name: The variable's name. Defaults to ``"variable"``.
+        regularizer: An optional regularizer of the value; for a layer's variable, its penalty
+            joins ``layer.losses`` (and so the training loss).
+        constraint: An optional constraint applied after each optimizer update.
+        aggregation: How replicas would combine the variable in a custom distributed loop
+            (``"none"``, ``"mean"``, ``"sum"`` or ``"only_first_replica"``); recorded, as in Keras.
+        synchronization: Keras's synchronization mode, recorded for compatibility. Defaults to
+            ``"auto"``.
+        value: The initial value, instead of ``initializer``.
+        autocast: Whether a layer running in a lower-precision compute dtype reads the value
+            cast to that dtype. Defaults to ``True``.
+        path: The variable's unique path (``"dense/kernel"``); defaults to ``name``.
+
+    Example:
+
+    ```python
+    v = keras.Variable(initializer=keras.initializers.Zeros(), shape=(2, 3), name="w")
+    v.assign(np.ones((2, 3)))
+    v.assign_add(np.ones((2, 3)))
+    v.numpy()   # all 2.0
+    ```
     """
 
     _is_fkeras_variable = True
@@ -181,6 +211,15 @@ class Variable:
         return self._value
 
     def assign(self, value):
+        """Set the variable's value (inside ``stateless_call`` or a layer's ``call``, in the
+        bound state rather than on the object).
+
+        Args:
+            value: The new value: an array or number of the variable's shape (cast to its dtype).
+
+        Returns:
+            The new value.
+        """
         value = jnp.asarray(_to_value(value), dtype=self._dtype)
         if tuple(value.shape) != self._shape:
             raise ValueError(
@@ -209,12 +248,29 @@ class Variable:
         return value
 
     def assign_add(self, delta):
+        """Add ``delta`` to the value (``assign(value + delta)``).
+
+        Args:
+            delta: An array or number broadcastable to the variable's shape.
+
+        Returns:
+            The new value.
+        """
         return self.assign(self.value + _to_value(delta))
 
     def assign_sub(self, delta):
+        """Subtract ``delta`` from the value (``assign(value - delta)``).
+
+        Args:
+            delta: An array or number broadcastable to the variable's shape.
+
+        Returns:
+            The new value.
+        """
         return self.assign(self.value - _to_value(delta))
 
     def numpy(self):
+        """The current value as a NumPy array."""
         return np.asarray(self._value if _SCOPE.get() is None else self.value)
 
     def __array__(self, dtype=None, copy=None):
@@ -256,6 +312,11 @@ class Variable:
         return iter(self.value)
 
     def astype(self, dtype):
+        """The value cast to ``dtype`` (the variable is unchanged).
+
+        Args:
+            dtype: The target dtype.
+        """
         return self.value.astype(dtype)
 
     @property

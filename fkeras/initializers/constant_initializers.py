@@ -13,6 +13,9 @@ from fkeras.saving import registry as _registry
 class Constant(Initializer):
     """Fills with ``value`` (a scalar, or an array broadcastable to the shape).
 
+    Args:
+        value: The fill value: a Python number, or an array broadcastable to the requested shape. Defaults to 0.
+
     Example:
         >>> Constant(10.0)(shape=(2, 2))
         Array([[10., 10.],
@@ -73,6 +76,9 @@ class Ones(Initializer):
 
 class Identity(Initializer):
     """``gain`` times the identity matrix (2-D shapes only; rectangular allowed).
+
+    Args:
+        gain: The factor multiplying the identity matrix. Defaults to 1.0.
 
     Example:
         >>> Identity(gain=2.0)(shape=(2, 3))

@@ -37,6 +37,11 @@ class Initializer:
 
         A subclass that only defines ``__call__`` (a custom Keras initializer) falls back to it
         and ignores ``key``.
+
+        Args:
+            key: A ``jax.random`` key (the same key gives the same values).
+            shape: The shape of the array to create, a tuple of ints.
+            dtype: The dtype; ``None`` (the default) uses ``keras.config.floatx()``.
         """
         if type(self).__call__ is Initializer.__call__:
             raise NotImplementedError(
@@ -58,6 +63,9 @@ class Initializer:
 
         A ``dtype`` key (written by TF 1.x-era tf.keras configs) is dropped when the
         constructor does not take one.
+
+        Args:
+            config: The dict of constructor arguments, as ``get_config`` returns it.
         """
         config = dict(config)
         if "dtype" in config:
@@ -68,6 +76,7 @@ class Initializer:
         return cls(**config)
 
     def clone(self):
+        """A new initializer of the same class and configuration (``from_config(get_config())``)."""
         return self.__class__.from_config(self.get_config())
 
     def __repr__(self):

@@ -31,6 +31,12 @@ class ReLU(Layer):
     ``f(x) = max_value`` for ``x >= max_value``, ``x`` for ``threshold < x < max_value`` and
     ``negative_slope * (x - threshold)`` otherwise.
 
+    Args:
+        max_value: The ceiling of the output (a float >= 0), or ``None`` (the default) for none.
+        negative_slope: The slope below ``threshold``, a float >= 0. Defaults to 0.
+        threshold: The input value below which the output is ``negative_slope * (x - threshold)``. Defaults to 0.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         layer = keras.layers.ReLU(max_value=10, negative_slope=0.5)
         layer(np.array([-10.0, -5.0, 0.0, 5.0, 10.0]))   # [-5., -2.5, 0., 5., 10.]
@@ -65,6 +71,10 @@ class LeakyReLU(Layer):
     """Leaky ReLU: ``x`` for ``x >= 0``, ``negative_slope * x`` otherwise.
 
     tf.keras's ``alpha=`` is still accepted (with a ``DeprecationWarning``), as in Keras 3.
+
+    Args:
+        negative_slope: The slope for ``x < 0``, a float >= 0. Defaults to 0.3.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
 
     Example:
         layer = keras.layers.LeakyReLU(negative_slope=0.5)
@@ -200,6 +210,10 @@ class PReLU(Layer):
 class ELU(Layer):
     """Exponential linear unit: ``x`` for ``x >= 0``, ``alpha * (exp(x) - 1)`` otherwise.
 
+    Args:
+        alpha: The scale of the negative part (its limit is ``-alpha``). Defaults to 1.0.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         keras.layers.ELU(alpha=0.5)(np.array([-1.0, 2.0]))   # [-0.316, 2.]
     """
@@ -236,6 +250,10 @@ class Softmax(Layer):
 
     Masked positions (mask ``False`` / ``<= 0.5``) get a large negative logit before the softmax
     and exactly 0 after it (so a fully masked row is all zeros, as Keras 3).
+
+    Args:
+        axis: The axis (or list of axes) the softmax normalizes over. Defaults to -1.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
 
     Example:
         layer = keras.layers.Softmax()

@@ -404,9 +404,13 @@ _SUBCLASS_DOC = """{rank}D convolutional LSTM over inputs ``(batch, time, {dims}
         recurrent_initializer: Initializer of ``recurrent_kernel`` (default ``"orthogonal"``).
         bias_initializer: Initializer of ``bias`` (default ``"zeros"``).
         unit_forget_bias: Initialize the forget-gate bias to ones (default True).
-        kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer:
-            Optional regularizers.
-        kernel_constraint, recurrent_constraint, bias_constraint: Optional constraints.
+        kernel_regularizer: Optional regularizer of ``kernel`` (default None).
+        recurrent_regularizer: Optional regularizer of ``recurrent_kernel`` (default None).
+        bias_regularizer: Optional regularizer of ``bias`` (default None).
+        activity_regularizer: Optional regularizer of the layer's output (default None).
+        kernel_constraint: Optional constraint on ``kernel`` (default None).
+        recurrent_constraint: Optional constraint on ``recurrent_kernel`` (default None).
+        bias_constraint: Optional constraint on ``bias`` (default None).
         dropout: Fraction of input units to drop in training (default 0).
         recurrent_dropout: Fraction of state units to drop in training (default 0).
         seed: Optional int for the dropout masks.

@@ -292,7 +292,13 @@ class Dense(KernelQuantizeMixin, _LoraMixin, Layer):
 
 
 class Activation(Layer):
-    """Applies an activation function: ``Activation('relu')``."""
+    """Applies an activation function: ``Activation('relu')``.
+
+    Args:
+        activation: The activation: a name (``"relu"``, ``"softmax"``...) or a callable ``fn(x)`` (e.g.
+            ``keras.activations.gelu``).
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+    """
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

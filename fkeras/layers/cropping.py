@@ -57,6 +57,11 @@ class _Cropping(_ShapeSpecMixin, Layer):
 class Cropping1D(_Cropping):
     """Crops along the time axis of ``(batch, steps, features)``: ``cropping=(before, after)``.
 
+    Args:
+        cropping: How many steps to remove: an int (the same at both ends) or a pair ``(before, after)``. Defaults
+            to ``(1, 1)``.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         keras.layers.Cropping1D(cropping=1)(np.ones((2, 3, 2))).shape   # (2, 1, 2)
     """

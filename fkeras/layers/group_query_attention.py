@@ -56,9 +56,13 @@ class GroupedQueryAttention(Layer):
         flash_attention: ``None`` (automatic), True or False. Accepted for API compatibility;
             on JAX's CPU/GPU path the same fused attention is used either way. With True,
             ``dropout`` and returned scores are refused, as in Keras.
-        kernel_initializer, bias_initializer: Initializers of the projections.
-        kernel_regularizer, bias_regularizer, activity_regularizer: Optional regularizers.
-        kernel_constraint, bias_constraint: Optional constraints.
+        kernel_initializer: Initializer of the projections' kernels.
+        bias_initializer: Initializer of the projections' biases.
+        kernel_regularizer: Optional regularizer of the projections' kernels.
+        bias_regularizer: Optional regularizer of the projections' biases.
+        activity_regularizer: Optional regularizer of the layer's output.
+        kernel_constraint: Optional constraint on the projections' kernels.
+        bias_constraint: Optional constraint on the projections' biases.
         use_gate: Gate the attention output with ``sigmoid(query @ gate)`` (gated attention).
         seed: Optional int for the dropout.
         **kwargs: Base layer arguments (``name``, ``dtype``...).

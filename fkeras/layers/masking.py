@@ -14,6 +14,10 @@ class Masking(Layer):
     The mask is ``any(inputs != mask_value, axis=-1)``; downstream layers that support masking
     (RNNs, pooling, losses) skip the masked timesteps.
 
+    Args:
+        mask_value: The value that marks a padded timestep (every feature equal to it). Defaults to 0.0.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         x[:, 3, :] = 0.0
         model = keras.Sequential([keras.layers.Masking(mask_value=0.0), keras.layers.LSTM(32)])

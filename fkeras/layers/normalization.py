@@ -719,6 +719,10 @@ class GroupNormalization(Layer):
 class UnitNormalization(Layer):
     """Scales each example to unit L2 norm over ``axis``: ``x / max(||x||, 1e-12)``.
 
+    Args:
+        axis: The axis (or list of axes) the L2 norm is taken over. Defaults to -1.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         y = keras.layers.UnitNormalization()(np.array([[3.0, 4.0]]))   # [[0.6, 0.8]]
     """
@@ -766,6 +770,11 @@ class RMSNormalization(Layer):
     """Root-mean-square normalization: ``x * rsqrt(mean(x**2, axis) + epsilon) * scale``.
 
     One weight, ``scale`` (initialized to ones), over ``axis``.
+
+    Args:
+        axis: The axis (or list of axes) the root mean square is taken over. Defaults to -1.
+        epsilon: A small float added to the mean square, for numerical stability. Defaults to 1e-6.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
 
     Example:
         rms = keras.layers.RMSNormalization()

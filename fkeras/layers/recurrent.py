@@ -634,6 +634,11 @@ class StackedRNNCells(Layer):
 
     ``RNN([cell1, cell2])`` builds one of these.
 
+    Args:
+        cells: A list of RNN cell instances (each with ``state_size`` and ``call(inputs, states)``), applied in
+            order.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         cells = [keras.layers.LSTMCell(8), keras.layers.LSTMCell(4)]
         y = keras.layers.RNN(keras.layers.StackedRNNCells(cells))(np.ones((2, 5, 3)))   # (2, 4)

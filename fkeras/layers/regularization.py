@@ -461,6 +461,11 @@ class ActivityRegularization(Layer):
     """Identity layer that adds ``l1 * sum(|x|) + l2 * sum(x**2)`` (divided by the batch size) to
     the training loss, through the layer's ``activity_regularizer``.
 
+    Args:
+        l1: The L1 factor (a float >= 0). Defaults to 0.
+        l2: The L2 factor (a float >= 0). Defaults to 0.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8),
                                   keras.layers.ActivityRegularization(l2=1e-3)])

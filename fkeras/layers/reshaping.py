@@ -103,7 +103,13 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Reshapes the non-batch axes to ``target_shape`` (one entry may be -1)."""
+    """Reshapes the non-batch axes to ``target_shape`` (one entry may be -1).
+
+    Args:
+        target_shape: The output shape without the batch axis, a tuple of ints; one entry may be -1 (inferred from
+            the input's size).
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+    """
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -151,6 +157,11 @@ class Reshape(Layer):
 class Permute(_ShapeSpecMixin, Layer):
     """Permutes the non-batch axes: ``dims`` is a permutation of ``1..rank-1`` (1-based).
 
+    Args:
+        dims: A tuple, a permutation of ``1..rank-1`` (axis 0, the batch, is not included): ``(2, 1)`` swaps the
+            first two non-batch axes.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         keras.layers.Permute((2, 1))(np.ones((4, 10, 64))).shape   # (4, 64, 10)
     """
@@ -183,6 +194,10 @@ class Permute(_ShapeSpecMixin, Layer):
 
 class RepeatVector(_ShapeSpecMixin, Layer):
     """Repeats a ``(batch, features)`` input ``n`` times: ``(batch, n, features)``.
+
+    Args:
+        n: How many times to repeat the input, a positive int.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
 
     Example:
         keras.layers.RepeatVector(3)(np.ones((2, 32))).shape   # (2, 3, 32)

@@ -18,6 +18,9 @@ def _public_layer_classes():
 def serialize(layer):
     """The layer's config as a JSON-able dict, in Keras 3's format (``keras.layers.serialize``).
 
+    Args:
+        layer: The ``keras.layers.Layer`` instance to serialize.
+
     Example:
         config = keras.layers.serialize(keras.layers.Dense(3))
         layer = keras.layers.deserialize(config)
@@ -27,7 +30,14 @@ def serialize(layer):
 
 def deserialize(config, custom_objects=None):
     """A new layer from a config written by ``serialize`` (or by Keras); custom layer classes
-    come from ``custom_objects`` or the registered objects (``keras.layers.deserialize``)."""
+    come from ``custom_objects`` or the registered objects (``keras.layers.deserialize``).
+
+    Args:
+        config: A dict written by ``keras.layers.serialize`` (or by Keras): ``class_name``, ``config`` and, for
+            registered custom classes, ``module`` / ``registered_name``.
+        custom_objects: An optional dict mapping class names to custom layer classes (or functions) used in the
+            config.
+    """
     obj = registry.deserialize_keras_object(config, custom_objects=custom_objects,
                                             module_objects=_public_layer_classes())
     if not isinstance(obj, Layer):

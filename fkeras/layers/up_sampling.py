@@ -18,6 +18,10 @@ _INTERPOLATIONS = {"nearest": "nearest", "bilinear": "bilinear", "bicubic": "bic
 class UpSampling1D(_ShapeSpecMixin, Layer):
     """Repeats each time step ``size`` times.
 
+    Args:
+        size: How many times each time step is repeated, a positive int. Defaults to 2.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         keras.layers.UpSampling1D(size=2)(np.ones((2, 3, 4))).shape   # (2, 6, 4)
     """

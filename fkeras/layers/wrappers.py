@@ -37,7 +37,12 @@ def _from_config_dtype(config):
 
 
 class Wrapper(Layer):
-    """Abstract base of layers that wrap another layer (``self.layer``)."""
+    """Abstract base of layers that wrap another layer (``self.layer``).
+
+    Args:
+        layer: The ``keras.layers.Layer`` instance to wrap (``self.layer``).
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+    """
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
@@ -70,6 +75,10 @@ class TimeDistributed(Wrapper):
 
     The batch and time axes are merged, the layer is called once on ``(batch * time, ...)`` and the
     result is split back, so the weights are shared across timesteps.
+
+    Args:
+        layer: The ``keras.layers.Layer`` instance to apply to each timestep.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
 
     Example:
         y = keras.layers.TimeDistributed(keras.layers.Dense(8))(np.ones((32, 10, 16)))   # (32, 10, 8)

@@ -320,15 +320,33 @@ class Loss:
         return self.call(y_true, y_pred), None
 
     def call(self, y_true, y_pred):
+        """The loss of each sample: override it in a subclass (``__call__`` then applies
+        ``sample_weight``, the mask and the reduction).
+
+        Args:
+            y_true: The targets of a batch.
+            y_pred: The model's predictions for it.
+
+        Returns:
+            The per-sample losses, shape ``(batch,)`` (or ``(batch, ...)``: extra axes are
+            averaged by the reduction).
+        """
         raise NotImplementedError(
             f"Loss subclass {type(self).__name__} must implement `call(y_true, y_pred)`."
         )
 
     def get_config(self):
+        """The constructor arguments as a JSON-able dict (``name``, ``reduction``; subclasses add
+        their own), which ``from_config`` turns back into an equal loss."""
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
     def from_config(cls, config):
+        """A new loss from the dict ``get_config`` returned.
+
+        Args:
+            config: The dict of constructor arguments.
+        """
         return cls(**config)
 
     def __repr__(self):

@@ -87,6 +87,12 @@ class Metric:
             return self.true_positives
     ```
 
+    Args:
+        dtype: The dtype of the metric's variables and result (a name such as ``"float32"``);
+            ``None`` (the default) uses ``keras.config.floatx()``.
+        name: The metric's name, the key of its result in ``fit``'s logs; ``None`` (the
+            default) derives one from the class name.
+
     Pure use (e.g. inside ``jax.jit``)::
 
         state = metric.stateless_reset_state()
@@ -134,7 +140,21 @@ class Metric:
 
     # --- state -----------------------------------------------------------------------
     def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
-        """Create a non-trainable state variable (``shape``, ``initializer`` e.g. ``"zeros"``)."""
+        """Create a non-trainable state variable of the metric (call it in ``__init__``).
+
+        Args:
+            shape: The variable's shape, a tuple of ints (``()`` for a scalar).
+            initializer: How to fill it, and what ``reset_state`` restores: an initializer name
+                (``"zeros"``, ``"ones"``...) or instance.
+            dtype: The variable's dtype; ``None`` (the default) uses the metric's dtype.
+            aggregation: How replicas would combine the variable in a custom distributed loop:
+                ``"sum"`` (the default), ``"mean"``, ``"only_first_replica"`` or ``"none"``.
+                Recorded on the variable, as in Keras.
+            name: The variable's name (its path is ``"<metric name>/<name>"``).
+
+        Returns:
+            The new ``keras.Variable``, also listed in ``self.variables``.
+        """
         self._check_super_called()
         from fkeras.initializers import serialization as initializers
 
@@ -159,7 +179,17 @@ class Metric:
         return var
 
     def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
-        """Backwards-compatible alias of ``add_variable``."""
+        """Backwards-compatible alias of ``add_variable``.
+
+        Args:
+            shape: The variable's shape. Defaults to ``()`` (a scalar).
+            initializer: An initializer name or instance.
+            dtype: The variable's dtype; ``None`` uses the metric's dtype.
+            name: The variable's name.
+
+        Returns:
+            The new ``keras.Variable``.
+        """
         return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     @property
@@ -237,6 +267,14 @@ class Metric:
 
         Never mutates the metric; works under ``jax.jit``.
 
+        Args:
+            metric_variables: The current state arrays, in ``self.variables`` order.
+            *args: The arguments of ``update_state`` (``y_true, y_pred``...).
+            **kwargs: Its keyword arguments (``sample_weight=``...).
+
+        Returns:
+            The updated state arrays, in the same order.
+
         Example:
 
         >>> m = keras.metrics.Mean()
@@ -253,7 +291,15 @@ class Metric:
         return [scope.values[id(v)] for v in variables]
 
     def stateless_result(self, metric_variables):
-        """Pure ``result`` computed from ``metric_variables`` (arrays in ``self.variables`` order)."""
+        """Pure ``result`` computed from ``metric_variables`` (arrays in ``self.variables`` order).
+
+        Args:
+            metric_variables: The state arrays, in ``self.variables`` order (as
+                ``stateless_reset_state`` / ``stateless_update_state`` return them).
+
+        Returns:
+            The metric's value for that state; the metric itself is not changed.
+        """
         variables = self._check_metric_variables(metric_variables)
         values = {id(v): jnp.asarray(val.value if isinstance(val, Variable) else val)
                   for v, val in zip(variables, metric_variables)}
@@ -296,6 +342,11 @@ class Metric:
 
     @classmethod
     def from_config(cls, config):
+        """A new metric from the dict ``get_config`` returned.
+
+        Args:
+            config: The dict of constructor arguments, as ``get_config`` returns it.
+        """
         return cls(**config)
 
     def __repr__(self):

@@ -68,6 +68,12 @@ class Iterator(PyDataset):
     """Base class of the image iterators: batches by index, reshuffled at each epoch end.
 
     Subclasses implement ``_get_batches_of_transformed_samples(index_array, rng)``.
+
+    Args:
+        n: The number of samples.
+        batch_size: The number of samples per batch, a positive int.
+        shuffle: Whether to shuffle the samples' order at each epoch.
+        seed: The seed of the shuffles and of the augmentation, or ``None``.
     """
 
     white_list_formats = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
@@ -154,7 +160,26 @@ class Iterator(PyDataset):
 
 
 class NumpyArrayIterator(Iterator):
-    """Batches of (augmented) images from a rank-4 numpy array (``ImageDataGenerator.flow``)."""
+    """Batches of (augmented) images from a rank-4 numpy array (``ImageDataGenerator.flow``).
+
+    Args:
+        x: A rank-4 array of images, or a tuple ``(images, extra)`` whose extra array(s) are returned with each
+            batch's images.
+        y: The labels (one per image), or ``None``.
+        image_data_generator: The ``ImageDataGenerator`` that augments and normalizes the images.
+        batch_size: The number of images per batch. Defaults to 32.
+        shuffle: Whether to shuffle the order at each epoch. Defaults to False.
+        sample_weight: Per-image weights returned with each batch, or ``None``.
+        seed: The seed of the shuffles and of the augmentation, or ``None``.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` uses the global setting.
+        save_to_dir: A folder where each augmented image is also saved (to see what the model sees), or ``None``.
+        save_prefix: The file name prefix of the saved images.
+        save_format: The file format of the saved images (``"png"`` or ``"jpeg"``).
+        subset: ``"training"`` or ``"validation"``: the part of the data given by the generator's
+            ``validation_split``; ``None`` uses all of it.
+        ignore_class_split: If True, do not check that every class appears in both subsets.
+        dtype: The dtype of the batches' images; ``None`` uses ``keras.config.floatx()``.
+    """
 
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None, seed=None,
                  data_format=None, save_to_dir=None, save_prefix="", save_format="png", subset=None,
@@ -239,6 +264,29 @@ class DirectoryIterator(Iterator):
     Attributes: ``class_indices`` (``{class name: index}``, sorted sub-folder names unless ``classes``
     is given), ``classes`` (label of each file), ``filenames`` (paths relative to ``directory``),
     ``filepaths``, ``samples``, ``num_classes``.
+
+    Args:
+        directory: The folder with one sub-folder of images per class.
+        image_data_generator: The ``ImageDataGenerator`` that augments and normalizes the images.
+        target_size: ``(height, width)`` every image is resized to. Defaults to ``(256, 256)``.
+        color_mode: ``"rgb"`` (the default), ``"rgba"`` or ``"grayscale"``.
+        classes: The sub-folder names to use, in label order; ``None`` uses every sub-folder, sorted.
+        class_mode: The labels' form: ``"categorical"`` (one-hot, the default), ``"binary"``, ``"sparse"``
+            (integers), ``"input"`` (the images themselves) or ``None`` (no labels).
+        batch_size: The number of images per batch. Defaults to 32.
+        shuffle: Whether to shuffle the order at each epoch. Defaults to True.
+        seed: The seed of the shuffles and of the augmentation, or ``None``.
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None`` uses the global setting.
+        save_to_dir: A folder where each augmented image is also saved, or ``None``.
+        save_prefix: The file name prefix of the saved images.
+        save_format: The file format of the saved images (``"png"`` or ``"jpeg"``).
+        follow_links: Whether to follow symbolic links to sub-folders. Defaults to False.
+        subset: ``"training"`` or ``"validation"``, with the generator's ``validation_split``; ``None`` uses every
+            image.
+        interpolation: How images are resized: ``"nearest"`` (the default), ``"bilinear"``, ``"bicubic"``...
+        keep_aspect_ratio: Crop images to the target aspect ratio before resizing, rather than stretching them.
+            Defaults to False.
+        dtype: The dtype of the batches' images; ``None`` uses ``keras.config.floatx()``.
     """
 
     allowed_class_modes = ("categorical", "binary", "sparse", "input", None)
@@ -464,19 +512,27 @@ class ImageDataGenerator:
     """Real-time image augmentation and normalization, streamed in batches (tf.keras's).
 
     Args:
-        featurewise_center / featurewise_std_normalization: subtract the dataset mean / divide by the
-            dataset std, per channel (call ``fit`` first).
-        samplewise_center / samplewise_std_normalization: the same, per image.
-        zca_whitening, zca_epsilon: ZCA whitening (call ``fit`` first).
+        featurewise_center: subtract the dataset's mean, per channel (call ``fit`` first).
+            Defaults to False.
+        samplewise_center: subtract each image's own mean. Defaults to False.
+        featurewise_std_normalization: divide by the dataset's std, per channel (call ``fit``
+            first). Defaults to False.
+        samplewise_std_normalization: divide each image by its own std. Defaults to False.
+        zca_whitening: apply ZCA whitening (call ``fit`` first). Defaults to False.
+        zca_epsilon: the epsilon of ZCA whitening. Defaults to 1e-6.
         rotation_range: degrees; angles drawn uniformly from ``(-rotation_range, rotation_range)``.
-        width_shift_range / height_shift_range: float (fraction of the size if < 1, else pixels),
-            int (pixels in the open interval ``(-n, n)``), or a list of allowed values.
-        brightness_range: ``(low, high)`` brightness factors.
+        width_shift_range: float (fraction of the width if < 1, else pixels), int (pixels in the
+            open interval ``(-n, n)``), or a list of allowed values. Defaults to 0.
+        height_shift_range: the same for the height. Defaults to 0.
+        brightness_range: ``(low, high)`` brightness factors, or None (the default).
         shear_range: shear angle in degrees.
         zoom_range: float ``z`` (range ``[1 - z, 1 + z]``) or ``[low, high]``.
         channel_shift_range: range of a random intensity shift added to all channels.
-        fill_mode: ``"constant"``, ``"nearest"``, ``"reflect"`` or ``"wrap"``; ``cval`` for constant.
-        horizontal_flip / vertical_flip: random flips.
+        fill_mode: how points outside the input are filled: ``"constant"``, ``"nearest"`` (the
+            default), ``"reflect"`` or ``"wrap"``.
+        cval: the value of points outside the input for ``fill_mode="constant"``. Defaults to 0.
+        horizontal_flip: flip half of the images left-right, at random. Defaults to False.
+        vertical_flip: flip half of the images upside down, at random. Defaults to False.
         rescale: factor applied after augmentation (e.g. ``1 / 255``).
         preprocessing_function: called on each image (rank 3) after augmentation and before rescale.
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
@@ -781,7 +837,24 @@ def _brightness_batch(x, factors):
 def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis=1, col_axis=2, channel_axis=0,
                            fill_mode="nearest", cval=0.0, order=1):
     """Apply an affine transform to one image (rank 3): rotation ``theta`` (degrees), shift ``tx`` rows /
-    ``ty`` columns, ``shear`` (degrees), zoom ``zx`` (rows) / ``zy`` (columns), about the image center."""
+    ``ty`` columns, ``shear`` (degrees), zoom ``zx`` (rows) / ``zy`` (columns), about the image center.
+
+    Args:
+        x: One image, a rank-3 array.
+        theta: The rotation angle in degrees. Defaults to 0.
+        tx: The shift along the rows axis, in pixels. Defaults to 0.
+        ty: The shift along the columns axis, in pixels. Defaults to 0.
+        shear: The shear angle in degrees. Defaults to 0.
+        zx: The zoom factor along the rows axis. Defaults to 1.
+        zy: The zoom factor along the columns axis. Defaults to 1.
+        row_axis: The index of the rows axis in ``x``. Defaults to 1.
+        col_axis: The index of the columns axis in ``x``. Defaults to 2.
+        channel_axis: The index of the channels axis in ``x`` (0 or 2). Defaults to 0.
+        fill_mode: How points outside the input are filled: ``"constant"``, ``"nearest"`` (the default),
+            ``"reflect"`` or ``"wrap"``.
+        cval: The value of points outside the input for ``fill_mode="constant"``. Defaults to 0.
+        order: The spline order of the resampling (0-5). Defaults to 1 (bilinear).
+    """
     x = np.asarray(x)
     if x.ndim != 3:
         raise ValueError(f"Input arrays must be multi-channel 2D images (rank 3); received shape {x.shape}.")
@@ -801,18 +874,42 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
 
 
 def apply_channel_shift(x, intensity, channel_axis=0):
-    """Add ``intensity`` to every channel, clipped to the image's original ``[min, max]``."""
+    """Add ``intensity`` to every channel, clipped to the image's original ``[min, max]``.
+
+    Args:
+        x: One image, a rank-3 array.
+        intensity: The value added to every pixel.
+        channel_axis: The index of the channels axis (kept for compatibility: every channel gets the same shift).
+            Defaults to 0.
+    """
     x = np.asarray(x)
     return np.clip(x + intensity, np.min(x), np.max(x))
 
 
 def random_channel_shift(x, intensity_range, channel_axis=0):
+    """Add one random intensity, drawn from ``(-intensity_range, intensity_range)``, to every pixel (clipped
+    to the image's range). Draws from NumPy's global random state (``np.random``).
+
+    Args:
+        x: One image, a rank-3 array.
+        intensity_range: The largest shift, a float.
+        channel_axis: The index of the channels axis. Defaults to 0.
+
+    Returns:
+        The transformed image (a NumPy array).
+    """
     intensity = np.random.uniform(-intensity_range, intensity_range)
     return apply_channel_shift(x, intensity, channel_axis=channel_axis)
 
 
 def apply_brightness_shift(x, brightness, scale=True):
-    """Multiply brightness by ``brightness`` (tf.keras's PIL enhance, computed in float)."""
+    """Multiply brightness by ``brightness`` (tf.keras's PIL enhance, computed in float).
+
+    Args:
+        x: One image, a rank-3 array.
+        brightness: The brightness factor (1: unchanged, below 1 darker, above 1 brighter).
+        scale: If True (the default), first rescale the image's values to ``[0, 255]``.
+    """
     x = np.asarray(x, dtype=config.floatx())
     if scale:
         lo, hi = x.min(), x.max()
@@ -822,6 +919,18 @@ def apply_brightness_shift(x, brightness, scale=True):
 
 
 def random_brightness(x, brightness_range, scale=True):
+    """Multiply the brightness by a factor drawn from ``brightness_range``.
+
+    Draws from NumPy's global random state (``np.random``).
+
+    Args:
+        x: One image, a rank-3 array.
+        brightness_range: ``(low, high)``: the range of the factor.
+        scale: If True (the default), first rescale the image's values to ``[0, 255]``.
+
+    Returns:
+        The transformed image (a NumPy array).
+    """
     if len(brightness_range) != 2:
         raise ValueError(f"`brightness_range should be tuple or list of two floats. Received: {brightness_range}")
     return apply_brightness_shift(x, np.random.uniform(brightness_range[0], brightness_range[1]), scale)
@@ -829,6 +938,24 @@ def random_brightness(x, brightness_range, scale=True):
 
 def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                     interpolation_order=1):
+    """Rotate the image by an angle drawn from ``(-rg, rg)`` degrees.
+
+    Draws from NumPy's global random state (``np.random``).
+
+    Args:
+        x: One image, a rank-3 array.
+        rg: The largest rotation, in degrees.
+        row_axis: The index of the rows axis in ``x``. Defaults to 1.
+        col_axis: The index of the columns axis in ``x``. Defaults to 2.
+        channel_axis: The index of the channels axis in ``x`` (0 or 2). Defaults to 0.
+        fill_mode: How points outside the input are filled: ``"constant"``, ``"nearest"`` (the default),
+            ``"reflect"`` or ``"wrap"``.
+        cval: The value of points outside the input for ``fill_mode="constant"``. Defaults to 0.
+        interpolation_order: The spline order of the resampling (0-5). Defaults to 1.
+
+    Returns:
+        The transformed image (a NumPy array).
+    """
     return apply_affine_transform(x, theta=np.random.uniform(-rg, rg), row_axis=row_axis, col_axis=col_axis,
                                   channel_axis=channel_axis, fill_mode=fill_mode, cval=cval,
                                   order=interpolation_order)
@@ -836,6 +963,24 @@ def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="ne
 
 def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                  interpolation_order=1):
+    """Shift the image by fractions drawn from ``(-hrg, hrg)`` of its height and ``(-wrg, wrg)``
+    of its width. Draws from NumPy's global random state (``np.random``).
+
+    Args:
+        x: One image, a rank-3 array.
+        wrg: The largest shift along the width, a fraction of it.
+        hrg: The largest shift along the height, a fraction of it.
+        row_axis: The index of the rows axis in ``x``. Defaults to 1.
+        col_axis: The index of the columns axis in ``x``. Defaults to 2.
+        channel_axis: The index of the channels axis in ``x`` (0 or 2). Defaults to 0.
+        fill_mode: How points outside the input are filled: ``"constant"``, ``"nearest"`` (the default),
+            ``"reflect"`` or ``"wrap"``.
+        cval: The value of points outside the input for ``fill_mode="constant"``. Defaults to 0.
+        interpolation_order: The spline order of the resampling (0-5). Defaults to 1.
+
+    Returns:
+        The transformed image (a NumPy array).
+    """
     h, w = x.shape[row_axis], x.shape[col_axis]
     tx = np.random.uniform(-hrg, hrg) * h
     ty = np.random.uniform(-wrg, wrg) * w
@@ -845,6 +990,24 @@ def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode=
 
 def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                  interpolation_order=1):
+    """Shear the image by an angle drawn from ``(-intensity, intensity)`` degrees.
+
+    Draws from NumPy's global random state (``np.random``).
+
+    Args:
+        x: One image, a rank-3 array.
+        intensity: The largest shear angle, in degrees.
+        row_axis: The index of the rows axis in ``x``. Defaults to 1.
+        col_axis: The index of the columns axis in ``x``. Defaults to 2.
+        channel_axis: The index of the channels axis in ``x`` (0 or 2). Defaults to 0.
+        fill_mode: How points outside the input are filled: ``"constant"``, ``"nearest"`` (the default),
+            ``"reflect"`` or ``"wrap"``.
+        cval: The value of points outside the input for ``fill_mode="constant"``. Defaults to 0.
+        interpolation_order: The spline order of the resampling (0-5). Defaults to 1.
+
+    Returns:
+        The transformed image (a NumPy array).
+    """
     return apply_affine_transform(x, shear=np.random.uniform(-intensity, intensity), row_axis=row_axis,
                                   col_axis=col_axis, channel_axis=channel_axis, fill_mode=fill_mode, cval=cval,
                                   order=interpolation_order)
@@ -852,6 +1015,24 @@ def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode
 
 def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                 interpolation_order=1):
+    """Zoom the image by factors drawn from ``zoom_range`` (one per axis).
+
+    Draws from NumPy's global random state (``np.random``).
+
+    Args:
+        x: One image, a rank-3 array.
+        zoom_range: ``(low, high)``: the range of the zoom factors (``(1, 1)``: no zoom).
+        row_axis: The index of the rows axis in ``x``. Defaults to 1.
+        col_axis: The index of the columns axis in ``x``. Defaults to 2.
+        channel_axis: The index of the channels axis in ``x`` (0 or 2). Defaults to 0.
+        fill_mode: How points outside the input are filled: ``"constant"``, ``"nearest"`` (the default),
+            ``"reflect"`` or ``"wrap"``.
+        cval: The value of points outside the input for ``fill_mode="constant"``. Defaults to 0.
+        interpolation_order: The spline order of the resampling (0-5). Defaults to 1.
+
+    Returns:
+        The transformed image (a NumPy array).
+    """
     if len(zoom_range) != 2:
         raise ValueError(f"`zoom_range` should be a tuple or list of two floats. Received: {zoom_range}")
     if zoom_range[0] == 1 and zoom_range[1] == 1:

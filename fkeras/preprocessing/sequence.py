@@ -10,7 +10,16 @@ __all__ = ["pad_sequences", "TimeseriesGenerator", "make_sampling_table"]
 
 
 def make_sampling_table(size, sampling_factor=1e-5):
-    """Word-rank sampling probabilities (Zipf approximation, word2vec's subsampling formula)."""
+    """Word-rank sampling probabilities (Zipf approximation, word2vec's subsampling formula).
+
+    Entry ``i`` is the probability of keeping the ``i``-th most frequent word, e.g. as the
+    ``sampling_table`` of ``skipgrams``.
+
+    Args:
+        size: The vocabulary size (the table has one entry per word rank).
+        sampling_factor: word2vec's sampling factor: lower values keep fewer of the frequent words. Defaults to
+            1e-5.
+    """
     gamma = 0.577
     rank = np.arange(size)
     rank[0] = 1
@@ -24,6 +33,20 @@ class TimeseriesGenerator(PyDataset):
 
     Sample ``k`` of batch ``i`` is ``data[row - length : row : sampling_rate]`` with target
     ``targets[row]``, where rows step by ``stride`` from ``start_index + length`` to ``end_index``.
+
+    Args:
+        data: The time series, an array (or list) indexed by time step along its first axis.
+        targets: The targets, one per time step of ``data`` (the same length).
+        length: The number of time steps each window covers (before ``sampling_rate``).
+        sampling_rate: The period between the time steps kept in a window. Defaults to 1.
+        stride: The period between the starts of two successive windows. Defaults to 1.
+        start_index: The first time step that can start a window. Defaults to 0.
+        end_index: The last time step that can be a target; ``None`` (the default) uses the last one.
+        shuffle: If True, each batch draws random rows (with replacement) instead of going in order. Defaults to
+            False.
+        reverse: If True, each window's time steps are in reverse order. Defaults to False.
+        batch_size: The number of windows per batch. Defaults to 128.
+        **kwargs: ``keras.utils.PyDataset`` arguments (``workers``, ``max_queue_size``...).
 
     Example:
 

@@ -34,10 +34,17 @@ class Regularizer:
         return 0.0
 
     def get_config(self):
+        """The constructor arguments as a JSON-able dict (a subclass that is saved with a model
+        must implement it; ``from_config`` reads it back)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config().")
 
     @classmethod
     def from_config(cls, config):
+        """A new regularizer from the dict ``get_config`` returned.
+
+        Args:
+            config: The dict of constructor arguments.
+        """
         return cls(**config)
 
 

@@ -399,6 +399,9 @@ def traverse(func, structure, top_down=True):
 def lists_to_tuples(structure):
     """``structure`` with every list (at any depth) turned into a tuple.
 
+    Args:
+        structure: A nested structure (lists, tuples, dicts and leaves).
+
     Example:
         >>> lists_to_tuples({"a": [1, [2, 3]]})
         {'a': (1, (2, 3))}

@@ -12,6 +12,11 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     wrapped as ``(x,)`` so it is not mistaken for ``(x, y)``); with ``y``: ``(x, y)``; with a
     ``sample_weight``: ``(x, y, sample_weight)``.
 
+    Args:
+        x: The inputs (an array, or a list/tuple/dict of arrays for several inputs).
+        y: The targets, or ``None``.
+        sample_weight: The per-sample weights, or ``None``.
+
     Example:
 
     >>> x, y = np.ones((10, 1)), np.ones((10, 1))

@@ -7,6 +7,9 @@ __all__ = ["get_source_inputs", "is_keras_tensor"]
 def is_keras_tensor(x):
     """Whether ``x`` is a symbolic Keras tensor (made by ``keras.Input`` or by calling layers on one).
 
+    Args:
+        x: Any object.
+
     Example:
 
     >>> keras.utils.is_keras_tensor(keras.Input((3,))), keras.utils.is_keras_tensor(np.ones(3))
@@ -22,6 +25,9 @@ def get_source_inputs(tensor):
 
     Inputs come in the order a depth-first walk from ``tensor`` meets them (each once). A
     tensor without graph history is returned as it is, as in Keras.
+
+    Args:
+        tensor: A symbolic tensor (the output of layers called on ``keras.Input``s).
 
     Example:
 

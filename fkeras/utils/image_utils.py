@@ -315,7 +315,16 @@ def _crop_box(height, width, target_h, target_w):
 
 def smart_resize(x, size, interpolation="bilinear", data_format="channels_last", backend_module=None):
     """Resize images to ``size = (height, width)`` without distortion: center-crop to the target aspect
-    ratio, then resize. ``x`` is one image (3-D) or a batch (4-D)."""
+    ratio, then resize. ``x`` is one image (3-D) or a batch (4-D).
+
+    Args:
+        x: One image (a 3-D array) or a batch of images (4-D).
+        size: ``(height, width)`` of the output.
+        interpolation: The resizing method: ``"bilinear"`` (the default), ``"nearest"``, ``"bicubic"``, ``"area"``,
+            ``"lanczos3"``, ``"lanczos5"``, ``"gaussian"`` or ``"mitchellcubic"``.
+        data_format: ``"channels_last"`` (the default) or ``"channels_first"``.
+        backend_module: Accepted for compatibility with Keras; the resizing always uses NumPy/JAX.
+    """
     x = np.asarray(x)
     if len(size) != 2:
         raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")

@@ -91,6 +91,10 @@ def _wait_for_device_work():
 def trace_annotation(name, **kwargs):
     """A named span on the host timeline of a trace (``jax.profiler.TraceAnnotation``).
 
+    Args:
+        name: The span's name, as the trace viewer shows it.
+        **kwargs: Extra key-value metadata recorded with the span (``jax.profiler.TraceAnnotation``'s).
+
     Example:
         with keras.utils.profile("logs"), keras.utils.trace_annotation("eval"):
             model.evaluate(x, y)

@@ -61,7 +61,28 @@ class Progbar:
 
     ``verbose=1`` redraws one line on a terminal or in a notebook (at most every ``interval``
     seconds) and, when output is a file, writes only the final line; ``verbose=2`` writes one
-    line when the target is reached.
+    line when the target is reached. The elapsed time counts from the bar's creation; the time
+    per step counts from the first ``first_step_done`` call on (so a first step that compiles
+    does not skew it), as Keras does.
+
+    Args:
+        target: The total number of steps, or ``None`` when unknown (no bar, only the count).
+        width: The bar's width in characters. Defaults to 20.
+        verbose: 1 (a live bar), 2 (one line at the end) or 0 (silent). Defaults to 1.
+        interval: The least time between two redraws, in seconds. Defaults to 0.05.
+        stateful_metrics: Names of the values shown as given rather than averaged. fkeras's
+            logs are already running means, so every value is shown as given; the argument is
+            kept for compatibility. Defaults to ``None``.
+        unit_name: The unit of the per-step time (``"step"`` gives ``"12ms/step"``). Defaults to
+            ``"step"``.
+
+    Example:
+
+    ```python
+    bar = keras.utils.Progbar(target=100)
+    for i in range(100):
+        bar.update(i + 1, values=[("loss", 0.1)])
+    ```
     """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, unit_name="step"):
@@ -93,6 +114,15 @@ class Progbar:
         return (now - self._start) / max(current, 1)
 
     def update(self, current, values=None, finalize=None):
+        """Record progress and redraw the bar if it is due.
+
+        Args:
+            current: The number of steps done so far.
+            values: A list of ``(name, value)`` pairs to show after the bar (device scalars are
+                read only when the bar redraws).
+            finalize: Whether this is the last update (the final line is written); ``None``
+                (the default) means ``current >= target``.
+        """
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         draws = (self.verbose == 1
@@ -155,4 +185,10 @@ class Progbar:
         return head + self._metrics_text()
 
     def add(self, n, values=None):
+        """Advance the bar by ``n`` steps.
+
+        Args:
+            n: The number of steps done since the last update.
+            values: A list of ``(name, value)`` pairs to show, as for ``update``.
+        """
         self.update(self._seen_so_far + n, values)

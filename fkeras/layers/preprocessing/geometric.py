@@ -245,7 +245,8 @@ class RandomShear(_WarpLayer):
         fill_value: the value for ``fill_mode="constant"``.
         data_format: ``"channels_last"`` or ``"channels_first"`` (default: the global setting).
         seed: an int folded into each call's key, or None.
-        bounding_box_format: the format of ``bounding_boxes`` in dict inputs (needed only then).
+        **kwargs: base layer arguments (``name``, ``dtype``...) and ``bounding_box_format``, the
+            format of ``bounding_boxes`` in dict inputs (needed only then).
 
     Returns:
         The sheared images (or the dict with images, boxes and masks sheared), in the compute dtype.
@@ -330,7 +331,8 @@ class RandomPerspective(_WarpLayer):
         fill_value: the value of pixels that come from outside the input.
         seed: an int folded into each call's key, or None.
         data_format: ``"channels_last"`` or ``"channels_first"``.
-        bounding_box_format: the format of ``bounding_boxes`` in dict inputs.
+        **kwargs: base layer arguments (``name``, ``dtype``...) and ``bounding_box_format``, the
+            format of ``bounding_boxes`` in dict inputs.
 
     Returns:
         The warped images (or the dict with images, boxes and masks warped), in the compute dtype.

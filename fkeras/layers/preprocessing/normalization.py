@@ -38,6 +38,15 @@ class Normalization(Layer):
     axes that keep separate statistics (``None``: one scalar mean/variance). ``invert=True`` maps
     normalized values back: ``mean + x * sqrt(var)``.
 
+    Args:
+        axis: The axis or axes that keep separate statistics (e.g. -1: one mean and variance per feature); ``None``
+            for a single scalar mean and variance. Defaults to -1.
+        mean: The mean to use (a scalar or an array broadcastable to the kept axes), instead of learning it with
+            ``adapt``; pass ``variance`` with it. Defaults to ``None``.
+        variance: The variance to use, with ``mean``. Defaults to ``None``.
+        invert: If ``True``, undo the normalization instead: ``mean + x * sqrt(variance)``. Defaults to ``False``.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
+
     Example:
         layer = keras.layers.Normalization(axis=-1)
         layer.adapt(np.array([[0., 7.], [2., 9.]]))
@@ -255,6 +264,12 @@ class Rescaling(Layer):
     """Multiplies inputs by ``scale`` and adds ``offset`` (e.g. ``scale=1/255`` maps pixels to [0, 1]).
 
     Integer inputs give float outputs. ``scale`` may be an array (per channel).
+
+    Args:
+        scale: The factor inputs are multiplied by: a float, or an array broadcastable to the inputs (e.g. one value
+            per channel).
+        offset: The value added after scaling (a float or an array). Defaults to 0.0.
+        **kwargs: Base layer arguments (``name``, ``dtype``...).
 
     Example:
         layer = keras.layers.Rescaling(1.0 / 127.5, offset=-1.0)   # [0, 255] -> [-1, 1]

@@ -40,12 +40,20 @@ from fkeras import (  # noqa: E402
     wrappers,
 )
 from fkeras.backend.device import device  # noqa: E402
+from fkeras.dtype_policies import FloatDTypePolicy  # noqa: E402
 from fkeras.dtype_policies.dtype_policy import DTypePolicy  # noqa: E402
 from fkeras.engine.layer import InputSpec, Layer  # noqa: E402
+from fkeras.engine.stateless_scope import StatelessScope, remat  # noqa: E402
 from fkeras.engine.symbolic import KerasTensor  # noqa: E402
 from fkeras.engine.variables import Variable  # noqa: E402
+from fkeras.initializers import Initializer  # noqa: E402
 from fkeras.layers.input_layer import Input  # noqa: E402
+from fkeras.losses import Loss  # noqa: E402
+from fkeras.metrics import Metric  # noqa: E402
 from fkeras.models import Functional, Model, Sequential  # noqa: E402
+from fkeras.optimizers import Optimizer  # noqa: E402
+from fkeras.quantizers import Quantizer  # noqa: E402
+from fkeras.regularizers import Regularizer  # noqa: E402
 
 
 def version():

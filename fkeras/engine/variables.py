@@ -90,6 +90,16 @@ class BindingScope:
 
 _MISSING = object()
 
+# ``keras.initializers.get``, registered by ``fkeras.initializers`` (a floor above this module): what
+# turns a Variable's ``initializer="zeros"`` (or a serialized initializer) into an initializer.
+initializer_lookup = None
+
+
+def _lookup_initializer(identifier):
+    if initializer_lookup is None:  # (importing fkeras imports fkeras.initializers, which sets it)
+        raise ValueError(f"Cannot resolve the initializer {identifier!r}: fkeras.initializers is not imported.")
+    return initializer_lookup(identifier)
+
 
 def stable_hash(s: str) -> int:
     """A non-negative 31-bit hash of ``s`` that is the same in every process and run (CRC-32;
@@ -172,6 +182,8 @@ class Variable:
         self.aggregation = aggregation
         self.synchronization = synchronization
         self.autocast = autocast
+        if isinstance(initializer, (str, dict)) and value is None:  # "zeros", or a serialized initializer
+            initializer = _lookup_initializer(initializer)
         self._initializer = initializer
         self._layer = None
         if initializer is not None and not callable(initializer) and value is None:

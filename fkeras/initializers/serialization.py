@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+from fkeras.engine import variables as _variables
 from fkeras.initializers.constant_initializers import (
     Constant,
     Identity,
@@ -132,3 +133,6 @@ def get(identifier):
         return obj
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. Expected None, "
                      "a string name, a config dict, an Initializer class or instance, or a callable.")
+
+
+_variables.initializer_lookup = get  # keras.Variable(initializer="zeros", ...) resolves names through it

@@ -69,3 +69,12 @@ def test_top_level_base_classes_are_keras_names():
             return 0.5 * jnp.mean(jnp.square(y_true - y_pred), axis=-1)
 
     assert float(Half()(np.zeros((2, 3)), np.ones((2, 3)))) == pytest.approx(0.5)
+
+
+def test_variable_takes_an_initializer_name_or_config():
+    v = keras.Variable(initializer="zeros", shape=(2, 3), name="w")
+    np.testing.assert_array_equal(v.numpy(), np.zeros((2, 3), "float32"))
+    v = keras.Variable(initializer={"class_name": "Constant", "config": {"value": 2.0}}, shape=(2,), dtype="float16")
+    assert v.dtype == "float16" and v.numpy().tolist() == [2.0, 2.0]
+    with pytest.raises(ValueError, match="Did you mean 'Zeros'"):
+        keras.Variable(initializer="zerros", shape=(2,))

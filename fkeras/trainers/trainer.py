@@ -568,12 +568,15 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         self._build_for_data(bx, by, all_y=data.y if data.kind == "arrays" else None)
         val = None
         if validation_data is not None:
-            if da._is_iterator_like(validation_data) or isinstance(validation_data, da.PyDataset):
-                val = da.make_data(validation_data, steps=validation_steps)
-            else:
-                vx, vy, vsw = da.unpack_x_y_sample_weight(validation_data)
-                val = da.make_data(vx, vy, vsw, batch_size=validation_batch_size or batch_size or 32, shuffle=False,
-                                   steps=validation_steps)
+            try:
+                if da._is_iterator_like(validation_data) or isinstance(validation_data, da.PyDataset):
+                    val = da.make_data(validation_data, steps=validation_steps)
+                else:
+                    vx, vy, vsw = da.unpack_x_y_sample_weight(validation_data)
+                    val = da.make_data(vx, vy, vsw, batch_size=validation_batch_size or batch_size or 32,
+                                       shuffle=False, steps=validation_steps)
+            except ValueError as e:  # its messages name `x`, `y`: say they are the validation data's
+                raise ValueError(f"In `validation_data`: {e}") from e
             self._prepare_for_devices(val)
         state = self._keras_state("train") if keras_form else self._make_state()
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(

@@ -475,7 +475,7 @@ def test_mismatched_validation_data_or_sample_weight_fail_before_any_step():
     m = model()
     with pytest.raises(ValueError) as e:
         m.fit(x, y, batch_size=BATCH, validation_data=(x[:30], y[:20]), verbose=0)
-    assert "30" in str(e.value) and "20" in str(e.value)
+    assert "30" in str(e.value) and "20" in str(e.value) and "`validation_data`" in str(e.value)
     with pytest.raises(ValueError) as e:
         m.fit(x, y, sample_weight=np.ones(99, "float32"), batch_size=BATCH, verbose=0)
     assert "100" in str(e.value) and "99" in str(e.value)

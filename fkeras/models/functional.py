@@ -5,7 +5,7 @@ import jax
 import numpy as np
 
 from fkeras.engine import symbolic
-from fkeras.engine.layer import Layer, _call_signature_info, display_shape
+from fkeras.engine.layer import Layer, OpLayer, _call_signature_info, display_shape
 from fkeras.engine.symbolic import KerasTensor, is_string_array
 from fkeras.layers.input_layer import InputLayer
 from fkeras.models.model import Model
@@ -320,6 +320,13 @@ class Functional(Model):
     # --- structure -------------------------------------------------------------------
     @property
     def layers(self):
+        """The model's layers in Keras's order (without the nodes that ``keras.ops`` calls on
+        symbolic tensors record: those are in ``operations``)."""
+        return [layer for layer in self._graph_layers if not isinstance(layer, OpLayer)]
+
+    @property
+    def operations(self):
+        """Every node of the graph in Keras's order: the layers and the ``keras.ops`` calls."""
         return list(self._graph_layers)
 
     def _sublayers(self):

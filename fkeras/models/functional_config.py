@@ -51,7 +51,7 @@ def functional_get_config(model):
         return registry.serialize_keras_object(x)
 
     layer_configs = []
-    for layer in model.layers:
+    for layer in model.operations:
         if isinstance(layer, OpLayer):  # a keras.ops node: Keras's Operation format
             cfg = op_nodes.serialize_op_layer(layer)
         else:

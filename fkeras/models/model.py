@@ -63,6 +63,15 @@ class Model(Trainer, Layer):
             return g.layers
         return self._sublayers()
 
+    @property
+    def operations(self):
+        """Every node of a graph-built model (its layers and the ``keras.ops`` calls on symbolic
+        tensors), in Keras's order; the layers of any other model."""
+        g = self.__dict__.get("_functional_graph")
+        if g is not None:
+            return g.operations
+        return self.layers
+
     # A subclass that called super().__init__(inputs=..., outputs=...) is a Functional model in
     # Keras 3 (its class gains Functional as a base): it exposes the graph's endpoints. A plain
     # subclassed model has none of them, as in Keras (and may assign such attributes itself).

@@ -250,7 +250,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         return dot
 
     graph_nodes = _model_nodes(model)
-    layers = model.layers
+    layers = getattr(model, "operations", model.layers)
     for layer in layers:
         if expand_nested and _is_graph_model(layer):
             dot.add_subgraph(model_to_dot(layer, subgraph=True, expand_nested=True, **label_args))

@@ -168,7 +168,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
                 out.extend(rows_for(sub, level + 1))
         return out
 
-    layers = model.layers
+    layers = getattr(model, "operations", model.layers)  # keras.ops nodes show as rows, as in Keras
     lo, hi = _layer_range(layers, layer_range)
     for layer in layers[lo:hi]:
         for row in rows_for(layer):

@@ -112,7 +112,7 @@ def test_keras_file_round_trip(tmp_path):
     loaded = keras.models.load_model(path)
     assert_all_close(outputs_of(loaded), outputs_of(model))
     assert loaded.get_config() == model.get_config()
-    kinds = {type(layer).__name__ for layer in loaded.layers if isinstance(layer, OpLayer)}
+    kinds = {type(layer).__name__ for layer in loaded.operations if isinstance(layer, OpLayer)}
     assert kinds == {"Add", "Subtract", "Multiply", "Mean", "Relu6", "GetItem", "Concatenate", "Reshape"}
 
 
@@ -130,8 +130,8 @@ def test_clone_model_rebuilds_the_op_nodes():
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     assert_all_close(outputs_of(clone), outputs_of(model))
-    old = {id(layer) for layer in model.layers}
-    new_ops = [layer for layer in clone.layers if isinstance(layer, OpLayer)]
+    old = {id(layer) for layer in model.operations}
+    new_ops = [layer for layer in clone.operations if isinstance(layer, OpLayer)]
     assert len(new_ops) == 8 and not any(id(layer) in old for layer in new_ops)
     mean = next(layer for layer in new_ops if type(layer).__name__ == "Mean")
     assert mean.get_config() == {"name": "mean", "axis": -1, "keepdims": True}
@@ -176,7 +176,7 @@ def test_operator_records_the_keras_op_and_round_trips(case):
     expr, class_name, args, reference = _OPERATORS[case]
     x, y = keras.Input((4, 6), name="x"), keras.Input((4, 6), name="y")
     model = keras.Model([x, y], expr(x, y))
-    node = [layer for layer in model.layers if isinstance(layer, OpLayer)][-1]
+    node = [layer for layer in model.operations if isinstance(layer, OpLayer)][-1]
     if class_name is not None:
         assert type(node).__name__ == class_name
     if args is not None:
@@ -195,7 +195,7 @@ def test_reflected_operators_and_logical_operators_name_keras_classes():
     x, y = keras.Input((3,)), keras.Input((3,))
     m = keras.Model([x, y], [(x > 0) & (y > 0), (x > 0) | (y > 0), (x > 0) ^ (y > 0), ~(x > 0), x @ ops.ones((3, 2)),
                              ops.ones((2, 3)) @ ops.transpose(x)])
-    names = [type(layer).__name__ for layer in m.layers if isinstance(layer, OpLayer)]
+    names = [type(layer).__name__ for layer in m.operations if isinstance(layer, OpLayer)]
     assert {"LogicalAnd", "LogicalOr", "LogicalXor", "LogicalNot", "Matmul", "Transpose"} <= set(names)
     matmuls = [e for e in m.get_config()["layers"] if e["class_name"] == "Matmul"]
     assert matmuls[1]["inbound_nodes"][0]["args"][0]["class_name"] == "__numpy__"  # the constant comes first
@@ -381,7 +381,7 @@ def test_mobilenet_v3_small_saves_and_loads(tmp_path):
     model.save(path)
     loaded = keras.models.load_model(path)
     assert loaded.get_config() == model.get_config()
-    kinds = {type(layer).__name__ for layer in loaded.layers if isinstance(layer, OpLayer)}
+    kinds = {type(layer).__name__ for layer in loaded.operations if isinstance(layer, OpLayer)}
     assert {"Add", "Multiply"} <= kinds
     x = np.random.default_rng(0).normal(size=(1, 32, 32, 3)).astype("float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
@@ -410,3 +410,17 @@ def test_applications_files_load_with_the_same_outputs(keras3, tmp_path):
     mobilenet.save(path)
     np.testing.assert_allclose(np.asarray(keras3.models.load_model(path)(x)), mobilenet.predict(x, verbose=0),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_layers_lists_layers_only_and_operations_every_node_as_in_keras():
+    import fkeras as K
+
+    a, b = K.Input((4,)), K.Input((4,))
+    out = K.layers.Dense(2)(K.ops.concatenate([a, b]) * 2.0)
+    m = K.Model([a, b], out)
+    assert [type(layer).__name__ for layer in m.layers] == ["InputLayer", "InputLayer", "Dense"]
+    assert [type(op).__name__ for op in m.operations] == ["InputLayer", "InputLayer", "Concatenate", "Multiply",
+                                                          "Dense"]
+    rows = []
+    m.summary(print_fn=rows.append)
+    assert any("concatenate" in r for r in rows)  # the summary shows every node, as Keras's does

@@ -1,6 +1,10 @@
 """``keras.Model``: subclassed models, and the dispatch to Functional for ``Model(inputs, outputs)``."""
 from __future__ import annotations
 
+import os
+import tempfile
+import warnings
+
 from fkeras.engine.layer import Layer, _silence_nodes
 from fkeras.engine.symbolic import KerasTensor
 from fkeras.trainers.trainer import Trainer
@@ -415,6 +419,12 @@ class Model(Trainer, Layer):
             return functional_config.functional_from_config(cls, config, custom_objects)
         return super().from_config(config)
 
+    def __reduce__(self):
+        """Pickling (and ``copy.deepcopy``) store the model as the bytes of its ``.keras`` file,
+        as Keras 3 does: architecture, weights, compile arguments and optimizer state. Unpickling
+        loads it back compiled. Compiled JAX programs are not stored; they compile again."""
+        return (_unpickle_model, (_keras_file_bytes(self),))
+
     # Removed tf.keras methods: properties raising AttributeError, so that `hasattr(model,
     # "predict_classes")` is False (old code tests it to choose a path) while a call still explains.
     @property
@@ -432,3 +442,27 @@ class Model(Trainer, Layer):
 
 def _is_metric_like(obj):
     return getattr(obj, "_is_fkeras_metric", False)
+
+
+def _keras_file_bytes(model) -> bytes:
+    from fkeras.saving import saving_api
+
+    with tempfile.TemporaryDirectory(prefix="fkeras-pickle-") as tmp:
+        path = os.path.join(tmp, "model.keras")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="You are saving a model that has not yet been built")
+            saving_api.save_model(model, path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _unpickle_model(data: bytes):
+    """The model a pickle holds (see ``Model.__reduce__``). Unpickling already runs whatever code the
+    pickle names, so its model loads as trusted (``safe_mode=False``), as in Keras 3."""
+    from fkeras.saving import saving_api
+
+    with tempfile.TemporaryDirectory(prefix="fkeras-pickle-") as tmp:
+        path = os.path.join(tmp, "model.keras")
+        with open(path, "wb") as f:
+            f.write(data)
+        return saving_api.load_model(path, safe_mode=False)

@@ -16,8 +16,6 @@ ImportError telling how to install it.
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
 
 import numpy as np
 
@@ -50,30 +48,6 @@ else:  # plain stand-ins so the classes exist; their constructor raises the Impo
 
     class TransformerMixin:  # noqa: D101
         pass
-
-
-class _ModelBytes:
-    """A model stored as the bytes of its ``.keras`` file (architecture, weights, compile config and
-    optimizer state), for pickling."""
-
-    def __init__(self, model):
-        from fkeras.saving.saving_api import save_model
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            save_model(model, path)
-            with open(path, "rb") as f:
-                self.data = f.read()
-
-    def load(self):
-        from fkeras.saving.saving_api import load_model
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            with open(path, "wb") as f:
-                f.write(self.data)
-            # Unpickling already trusts its input (pickle runs code), so Lambda layers may load too.
-            return load_model(path, safe_mode=False)
 
 
 def _detached_history(history):
@@ -172,19 +146,12 @@ class _SKLBase(BaseEstimator):
         return self
 
     def __getstate__(self):
-        """Picklable state: models travel as ``.keras`` file bytes (``Model`` objects hold compiled
-        JAX functions that pickle cannot store), the ``History`` without its model."""
+        """Picklable state: the ``History`` without its model (models pickle themselves, as the
+        bytes of their ``.keras`` file)."""
         state = dict(super().__getstate__())
-        for key in ("model", "model_"):
-            if isinstance(state.get(key), Model):
-                state[key] = _ModelBytes(state[key])
         if "history_" in state:
             state["history_"] = _detached_history(state["history_"])
         return state
-
-    def __setstate__(self, state):
-        state = {k: (v.load() if isinstance(v, _ModelBytes) else v) for k, v in state.items()}
-        super().__setstate__(state)
 
     @property
     def epoch_(self):

@@ -470,3 +470,28 @@ def test_functional_passes_embedding_mask_to_attention_query_and_value_masks():
     np.testing.assert_allclose(np.asarray(mha(ex, ex)), np.asarray(model(x)), rtol=1e-5, atol=1e-6)
     plain = ex + 0.0  # a new array: no mask
     assert not np.allclose(np.asarray(model(x)), np.asarray(mha(plain, plain)))
+
+
+def test_models_pickle_and_deepcopy_through_the_keras_format():
+    """Keras 3 models pickle (for multiprocessing, joblib, Ray...) as the bytes of their `.keras`
+    file: architecture, weights, compile arguments and optimizer state. A trained fkeras model hit
+    a RecursionError in deepcopy and an AttributeError in pickle before."""
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 2)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    for other in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert type(other) is type(model) and other is not model
+        np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+        assert int(other.optimizer.iterations) == 4
+    copied = copy.deepcopy(model)
+    copied.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)  # both train on from the same state
+    for a, b in zip(model.get_weights(), copied.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    unbuilt = copy.deepcopy(keras.Sequential([keras.layers.Dense(2)]))
+    assert not unbuilt.built and len(unbuilt.layers) == 1

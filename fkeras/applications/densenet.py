@@ -186,18 +186,4 @@ def preprocess_input(x, data_format=None):
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
 
-def decode_predictions(preds, top=5):
-    """Top-``top`` ``(class_id, class_name, score)`` tuples per sample of a ``(samples, 1000)`` batch.
-
-    The class index (``imagenet_class_index.json``) is downloaded once into the cache; see
-    ``keras.applications.imagenet_utils.decode_predictions``.
-
-    Args:
-        preds: The model's ImageNet predictions, an array of shape ``(samples, 1000)``.
-        top: How many of the most likely classes to return per sample. Defaults to 5.
-
-    Returns:
-        One list per sample of ``top`` tuples ``(class_id, class_name, score)``, most likely
-        first (``class_id`` is the WordNet id, e.g. ``"n02123045"``).
-    """
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions  # the same for every ImageNet model, as in Keras

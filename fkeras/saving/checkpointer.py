@@ -22,8 +22,11 @@ class Checkpointer:
     Args:
         directory: where the checkpoints live (one sub-directory per step).
         max_to_keep: keep the last N checkpoints (None: all).
-        monitor / mode: with ``keep_best``, keep the ``keep_best`` checkpoints with the best
-            value of ``monitor`` in the ``logs`` passed to ``save`` ('min' or 'max').
+        keep_best: keep the N checkpoints with the best value of ``monitor`` instead of the
+            latest ones (None: off). Not with ``max_to_keep``.
+        monitor: with ``keep_best``, the key of the ``logs`` passed to ``save`` that ranks the
+            checkpoints (default ``"val_loss"``).
+        mode: ``"min"`` (the default: lower is better) or ``"max"``.
         async_save: write in a background thread (``wait()`` blocks until written).
 
     Example:

@@ -37,10 +37,16 @@ def _check_link(group, key, where):
                          "(it would read data from elsewhere).")
 
 
-def _read_tree(group, path, metadata, where):
-    """``group`` as a nested dict (arrays from its ``vars`` subgroup, dicts for child objects)."""
+def _read_tree(group, path, metadata, where, seen=None):
+    """``group`` as a nested dict (arrays from its ``vars`` subgroup, dicts for child objects). A
+    group reached twice (hard links making a loop, or one group linked under two names) is refused."""
     import h5py
 
+    seen = set() if seen is None else seen
+    if group.id in seen:
+        raise ValueError(f"Invalid {where}: group '{group.name}' is reached twice through hard links (a loop or a "
+                         "shared group); a Keras 3 weights file is a tree.")
+    seen.add(group.id)
     out = {}
     for key in group.keys():
         _check_link(group, key, where)
@@ -58,7 +64,7 @@ def _read_tree(group, path, metadata, where):
                                      "(`fkeras.saving.file_editor.MAX_DATASET_BYTES`).")
                 out[name] = saving_lib._read_dataset(child, name)
         elif isinstance(child, h5py.Group):
-            sub = _read_tree(child, _join(path, key), metadata, where)
+            sub = _read_tree(child, _join(path, key), metadata, where, seen)
             if sub:
                 out[key] = sub
         else:

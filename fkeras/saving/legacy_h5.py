@@ -165,7 +165,7 @@ def load_weights_from_group(group, model, skip_mismatch=False):
                 continue
             raise ValueError(msg)
         if _shapes_match(desc, weights, values, skip_mismatch):
-            plan.append((weights, values))
+            plan.append((weights, values, desc))
     if "top_level_model_weights" in group:
         top = _top_level_weights(model)
         values = _load_subset(group["top_level_model_weights"])
@@ -176,10 +176,12 @@ def load_weights_from_group(group, model, skip_mismatch=False):
                 raise ValueError(msg)
             warnings.warn(msg, stacklevel=3)
         elif _shapes_match(f"model '{model.name}' (top-level weights)", top, values, skip_mismatch):
-            plan.append((top, values))
-    for weights, values in plan:
-        for w, value in zip(weights, values):
-            w.assign(np.asarray(value[()]).astype(w.dtype))
+            plan.append((top, values, f"model '{model.name}' (top-level weights)"))
+    # every value is read and converted before any is assigned: a bad dataset leaves the model as it was
+    assignments = [(w, saving_lib.weight_value(value[()], w, desc))
+                   for weights, values, desc in plan for w, value in zip(weights, values)]
+    for w, value in assignments:
+        w.assign(value)
 
 
 def save_weights(model, filepath):
@@ -281,19 +283,31 @@ def upgrade_legacy_config(obj, custom_objects=None):
     return out
 
 
-def _read_json_attr(f, name):
+def _read_json_attr(f, name, filepath=None):
+    """The JSON held in attribute ``name`` (``None`` when absent); anything else than a JSON object
+    is refused with an error naming the attribute and the file."""
     value = f.attrs.get(name)
     if value is None:
         return None
-    if hasattr(value, "decode"):
-        value = value.decode("utf-8")
-    return json.loads(value)
+    where = f"the file at {filepath}" if filepath is not None else "the HDF5 file"
+    try:
+        if hasattr(value, "decode"):
+            value = value.decode("utf-8")
+        value = json.loads(value)
+    except RecursionError as e:
+        raise ValueError(f"Could not load {where}: its '{name}' attribute is nested too deeply.") from e
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"Could not load {where}: its '{name}' attribute is not valid JSON ({e}).") from e
+    if not isinstance(value, dict):
+        raise ValueError(f"Could not load {where}: its '{name}' attribute must be a JSON object, as tf.keras and "
+                         f"Keras write it; received {type(value).__name__}.")
+    return value
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a tf.keras / Keras legacy ``.h5`` model file."""
     with saving_lib._open_h5(filepath, filepath) as f:
-        model_config = _read_json_attr(f, "model_config")
+        model_config = _read_json_attr(f, "model_config", filepath)
         if model_config is None:
             raise ValueError(
                 f"No model config found in the file at {filepath}: it looks like a weights-only file. "
@@ -305,7 +319,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         if "model_weights" not in f:
             raise ValueError(f"The file at {filepath} has a model config but no 'model_weights' group.")
         load_weights_from_group(f["model_weights"], model)
-        training = _read_json_attr(f, "training_config") if compile else None
+        training = _read_json_attr(f, "training_config", filepath) if compile else None
         if training is None:
             return model
         training = upgrade_legacy_config(training, custom_objects)

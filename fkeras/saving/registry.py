@@ -180,7 +180,35 @@ def get_custom_objects() -> dict:
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
-    """Class/function decorator registering an object under ``package>name``."""
+    """Class/function decorator registering an object under ``package>name``.
+
+    A registered class or function is found by name when a ``.keras`` file or a config that
+    uses it is loaded, without passing ``custom_objects``.
+
+    Args:
+        package: The package part of the registered name. Defaults to ``"Custom"``.
+        name: The name part; ``None`` (the default) uses the object's ``__name__``.
+
+    Returns:
+        A decorator that registers the object and returns it unchanged. A class must define
+        ``get_config``.
+
+    Example:
+
+    ```python
+    @keras.saving.register_keras_serializable(package="my_package")
+    class Scale(keras.layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+    ```
+    """
 
     def decorator(obj):
         obj_name = name if name is not None else obj.__name__
@@ -321,6 +349,8 @@ def is_modeling_object(obj) -> bool:
         return False
     if name.startswith("_") or name in _NON_MODELING_FUNCTIONS:
         return False
+    if any(part.startswith("_") for part in module.split(".")):
+        return False  # a private helper module (``fkeras.ops._helpers``), not a modeling function
     return any(module == p or module.startswith(p + ".") for p in _FUNCTION_PACKAGES)
 
 
@@ -461,7 +491,17 @@ def _public_module(obj) -> str | None:
 
 
 def serialize_keras_object(obj):
-    """Turn an object into a JSON-able config (Keras 3 format)."""
+    """Turn an object into a JSON-able config (Keras 3 format).
+
+    Args:
+        obj: A Keras object (layer, loss, metric, optimizer, initializer...), a registered or
+            built-in function, a NumPy array, or a structure (list, tuple, dict) of such.
+
+    Returns:
+        A JSON-able value that ``keras.saving.deserialize_keras_object`` turns back into an
+        equal object: for a class instance, a dict with ``class_name``, ``config``, ``module``
+        and ``registered_name``.
+    """
     if obj is None:
         return None
     if isinstance(obj, (str, int, float, bool)):
@@ -600,6 +640,9 @@ def _deserialize(config, custom_objects, module_objects):
         raise TypeError(_not_found("class", config.get("registered_name") or class_name, config))
     if not inspect.isclass(cls):
         return cls
+    if inner is not None and not isinstance(inner, dict):
+        raise ValueError(f"Could not deserialize class '{class_name}': its 'config' must be a JSON object (dict) of "
+                         f"constructor arguments; received {type(inner).__name__} {_short(inner)}.")
     inner = _known_fields(cls, class_name, inner)
     token = _LOADING.set(True)
     try:
@@ -613,8 +656,46 @@ def _deserialize(config, custom_objects, module_objects):
     with CustomObjectScope(custom_objects or {}):
         build_config = config.get("build_config")
         if build_config and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
+            _check_build_config(build_config, class_name, obj)
             obj.build_from_config(build_config)
     return obj
+
+
+def _short(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _is_shape(value):
+    return isinstance(value, (list, tuple)) and all(
+        d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in value)
+
+
+def _is_shape_tree(value):
+    """A shape (a list of non-negative integers or nulls), None, or a list/dict of such."""
+    if value is None or _is_shape(value):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_shape_tree(v) for v in value)
+    if isinstance(value, dict):
+        return all(_is_shape_tree(v) for v in value.values())
+    return False
+
+
+def _check_build_config(build_config, class_name, obj):
+    """A saved ``build_config`` is a dict whose shapes are shapes: anything else gets an error naming
+    the layer, rather than a failure (or a silently truncated dimension) inside ``build``."""
+    name = getattr(obj, "name", None)
+    what = f"{class_name} {name!r}" if isinstance(name, str) else class_name
+    if not isinstance(build_config, dict):
+        raise ValueError(f"Could not build {what} from its saved 'build_config': expected a JSON object such as "
+                         f'{{"input_shape": [null, 3]}}; received {type(build_config).__name__} '
+                         f"{_short(build_config)}.")
+    for key, value in build_config.items():
+        if (key == "input_shape" or key.endswith("_shape") or key == "shapes_dict") and not _is_shape_tree(value):
+            raise ValueError(f"Could not build {what} from its saved 'build_config': '{key}' must be a shape (a list "
+                             "of non-negative integers or null), or a list or dict of shapes; received "
+                             f"{_short(value)}.")
 
 
 # --- config fields written by a newer Keras ----------------------------------------------------

@@ -52,7 +52,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             ``zipped=False``, a directory path that does not end in ``.keras`` (Keras 3's rule).
         overwrite: replace an existing file (the write is atomic either way).
         zipped: ``False`` writes the ``.keras`` content as a directory instead of a zip.
-        include_optimizer: (``.h5`` only) also save the optimizer state (default True).
+        **kwargs: ``include_optimizer`` (``.h5`` only: also save the optimizer state; default
+            True) and tf.keras's ``save_format`` (``"keras"`` or ``"h5"``).
     """
     include_optimizer = kwargs.pop("include_optimizer", True)
     save_format = kwargs.pop("save_format", None)

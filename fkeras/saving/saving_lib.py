@@ -116,6 +116,10 @@ def compile_from_config(model, config, custom_objects=None, safe_mode=True):
     """``model.compile(**config)`` from a saved ``compile_config`` (unknown keys dropped)."""
     if not config:
         return
+    if not isinstance(config, dict):
+        raise ValueError("Could not compile the loaded model: its saved `compile_config` must be a JSON object "
+                         f"(dict) of `compile()` arguments; received {type(config).__name__} {_short(config)}. "
+                         "Load it with `compile=False` and call `compile()` yourself.")
     with registry.CustomObjectScope(custom_objects or {}):
         kwargs = {k: _deserialize_value(v, custom_objects, safe_mode) for k, v in config.items()}
     params = inspect.signature(model.compile).parameters
@@ -125,6 +129,11 @@ def compile_from_config(model, config, custom_objects=None, safe_mode=True):
             warnings.warn(f"Ignoring compile arguments not supported by fkeras: {dropped}", stacklevel=3)
         kwargs = {k: v for k, v in kwargs.items() if k in params}
     model.compile(**kwargs)
+
+
+def _short(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def model_from_config(config, custom_objects=None, compile=True, safe_mode=True):
@@ -280,25 +289,39 @@ def _describe(layer, path):
     return f"layer '{layer.name}' ({type(layer).__name__}){where}"
 
 
+def weight_value(value, var, desc):
+    """``value`` (read from a file) as ``var``'s dtype; a non-numeric dataset (strings, compound
+    records) is refused with an error naming the layer and the weight, rather than parsed."""
+    value = np.asarray(value)
+    dt = value.dtype
+    numeric = dt.kind in "biufc" or (dt.kind == "V" and dt.names is None and ("float" in dt.name or "int" in dt.name))
+    if not numeric:
+        raise ValueError(f"Invalid weight for {desc}, weight '{var.name}': the file holds values of dtype {dt}, "
+                         f"not numbers (the model's variable is {var.dtype}). The file is corrupted or was crafted.")
+    try:
+        return value.astype(var.dtype)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"Invalid weight for {desc}, weight '{var.name}': its dtype {dt} cannot be converted to "
+                         f"{var.dtype} ({e}).") from e
+
+
 def read_weights(model, h5file, skip_mismatch=False, load_optimizer=True):
     """Assign the variables stored in ``h5file`` to ``model``'s layers (and optimizer).
 
     A layer whose variable count or shapes differ raises a ``ValueError`` naming the layer
-    and both shapes; with ``skip_mismatch=True`` it is skipped with a warning instead.
+    and both shapes; with ``skip_mismatch=True`` it is skipped with a warning instead. Every
+    layer's variables are checked and read before any is assigned, so a file that does not match
+    leaves the model as it was (layers with their own ``load_own_variables`` and the optimizer
+    read their state afterwards).
     """
     saveables = list(keras_layout.saveables(model))
     # No optimizer slot is larger than the largest variable (stored as float64 at most).
     largest = max((int(np.prod(v.shape, dtype=np.int64)) * 8 for _, obj in saveables
                    if not keras_layout._is_optimizer(obj) for v in keras_layout.own_variables(obj)),
                   default=0) + 4096
-    for path, obj in saveables:
-        if keras_layout._is_optimizer(obj):
-            values = _group_values(h5file, path, max_bytes=largest) if load_optimizer else []
-            if values:  # the optimizer reads its own state back (a mismatch warns and loads nothing)
-                obj.load_own_variables({str(i): value for i, value in enumerate(values)})
-            continue
-        if _hook(obj, "load_own_variables"):  # the layer reads its own state (Keras 3's hook)
-            obj.load_own_variables(_GroupStore(_group_keys(h5file, path)[0]))
+    plan = {}
+    for k, (path, obj) in enumerate(saveables):
+        if keras_layout._is_optimizer(obj) or _hook(obj, "load_own_variables"):
             continue
         variables = keras_layout.own_variables(obj)
         shapes = _group_shapes(h5file, path)  # checked before any data is read
@@ -324,18 +347,64 @@ def read_weights(model, h5file, skip_mismatch=False, load_optimizer=True):
                 warnings.warn(f"Skipping loading weights: {problem}", stacklevel=3)
                 continue
             raise ValueError(problem + " Pass `skip_mismatch=True` to skip mismatching layers.")
-        values = _group_values(h5file, path)
-        for var, value in zip(variables, values):
-            var.assign(np.asarray(value).astype(var.dtype))
+        plan[k] = [(var, weight_value(value, var, _describe(obj, path)))
+                   for var, value in zip(variables, _group_values(h5file, path))]
+    for k, (path, obj) in enumerate(saveables):
+        if keras_layout._is_optimizer(obj):
+            values = _group_values(h5file, path, max_bytes=largest) if load_optimizer else []
+            if values:  # the optimizer reads its own state back (a mismatch warns and loads nothing)
+                obj.load_own_variables({str(i): value for i, value in enumerate(values)})
+        elif _hook(obj, "load_own_variables"):  # the layer reads its own state (Keras 3's hook)
+            obj.load_own_variables(_GroupStore(_group_keys(h5file, path)[0]))
+        else:
+            for var, value in plan.get(k, ()):
+                var.assign(value)
+
+
+def check_links(h5file, what):
+    """Refuse an HDF5 file holding any link other than a hard one (a soft, external or
+    user-defined link), anywhere in it: reading through such a link reads another object or
+    another file, at any level of a path (a layer's group as well as a dataset)."""
+    h5py = _h5py()
+
+    def bad(name, link):  # a non-None return stops the visit (raising inside it is not safe in h5py)
+        return None if isinstance(link, h5py.HardLink) else (name, type(link).__name__)
+
+    if hasattr(h5file, "visititems_links"):  # h5py >= 3.11: every link once, cycles included
+        found = h5file.visititems_links(bad)
+    else:
+        found, seen, stack = None, set(), [("", h5file)]
+        while stack and found is None:
+            prefix, group = stack.pop()
+            if group.id in seen:
+                continue
+            seen.add(group.id)
+            for key in group:
+                found = bad(prefix + key, group.get(key, getlink=True))
+                if found is not None:
+                    break
+                child = group.get(key)
+                if isinstance(child, h5py.Group):
+                    stack.append((prefix + key + "/", child))
+    if found is not None:
+        raise ValueError(f"Not allowed in {what}: '/{found[0]}' is a {found[1]} (it would read data from "
+                         "elsewhere); a weights file holds its own data.")
 
 
 def _open_h5(source, what):
+    """The HDF5 file, opened for reading; refused if it is not one, or holds links (see ``check_links``)."""
     h5py = _h5py()
     try:
-        return h5py.File(source, "r")
+        f = h5py.File(source, "r")
     except (OSError, ValueError) as e:
         raise ValueError(f"Could not read {what}: not a valid HDF5 file (truncated or corrupted?). "
                          f"Underlying error: {e}") from e
+    try:
+        check_links(f, what)
+    except BaseException:
+        f.close()
+        raise
+    return f
 
 
 # ------------------------------------------------------------------------------------------
@@ -566,6 +635,9 @@ def _read_member(zf, filepath, name, max_bytes=None):
         raise ValueError(f"Could not load {filepath}: the archive has no '{name}' entry (found "
                          f"{zf.namelist()}). The file is incomplete or not a Keras model file.")
     info = zf.getinfo(name)
+    if info.flag_bits & 0x1:
+        raise ValueError(f"Could not load {filepath}: entry '{name}' is encrypted; `.keras` files are never "
+                         "encrypted (corrupted or crafted archive).")
     declared, stored = info.file_size, info.compress_size
     if max_bytes is not None and declared > max_bytes:
         raise ValueError(f"Refusing to load {filepath}: entry '{name}' declares {declared} bytes, more than "

@@ -63,7 +63,26 @@ def _as_array(a, what):
 def standardize_arrays(tree, what):
     if tree is None:
         return None
+    check_numeric_non_inputs(tree, what)
     return jax.tree_util.tree_map(lambda a: _as_array(a, what), tree)
+
+
+def check_numeric_non_inputs(tree, what):
+    """``y`` and ``sample_weight`` hold numbers (only ``x`` may hold text, which a model's string
+    layers read on the host): text gets a message naming the argument and how to encode it, here
+    on the host, before any of it reaches a device (e.g. string labels in ``validation_data``)."""
+    if what == "x":
+        return
+    for a in _leaves(tree):
+        if not is_string_array(a if isinstance(a, np.ndarray) else None):
+            continue
+        if what == "y":
+            from fkeras.trainers.data_checks import _check_numeric_targets
+
+            _check_numeric_targets(a)  # raises, saying how to encode labels
+        sample = ", ".join(repr(v) for v in a.ravel()[:3].tolist())
+        raise ValueError(f"`{what}` holds strings (dtype {a.dtype}, e.g. {sample}); it must hold numbers "
+                         "(one weight per sample).")
 
 
 def is_array_data(x):
@@ -94,6 +113,28 @@ def check_cardinality(x, y=None, sample_weight=None):
         listing = ", ".join(f"'{n}' has {int(np.shape(l)[0])}" for n, l in named)
         raise ValueError("Data cardinality is ambiguous: make sure all arrays contain the same number of samples. "
                          f"{listing} samples.")
+
+
+def check_batched_leaves(x, y=None, sample_weight=None):
+    """Every array of in-memory data has a first (batch) dimension: a Python list of numbers or
+    strings (``y=[0, 1, 1]``), read as a structure of scalars, gets a message saying to pass an
+    array, rather than an indexing error from the first batch."""
+    for tree, name in ((x, "x"), (y, "y"), (sample_weight, "sample_weight")):
+        named = _named_leaves(tree, name)
+        scalars = [(n, l) for n, l in named if np.ndim(l) == 0]
+        if not scalars:
+            continue
+        if isinstance(tree, (list, tuple)) and len(scalars) == len(named):
+            kinds = "strings" if all(isinstance(l, (str, bytes)) for _, l in scalars) else "numbers"
+            parts = " (one per input)" if name == "x" else " (one per output)" if name == "y" else ""
+            raise ValueError(
+                f"`{name}` is a Python {type(tree).__name__} of {kinds} ({len(tree)} entries), which fkeras (like "
+                f"Keras) reads as a structure of arrays{parts}, not as one array. Pass an array instead, e.g. "
+                f"`{name}=np.asarray({name})`" + (" (and encode string labels as integers)." if kinds == "strings"
+                                                   and name == "y" else "."))
+        n, leaf = scalars[0]
+        raise ValueError(f"`{n}` is a single value ({leaf!r}), not an array with one entry per sample: every "
+                         "array passed as data needs a first (batch) dimension.")
 
 
 def check_batch_size(batch_size, what="batch_size"):
@@ -166,6 +207,7 @@ class ArrayData:
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, steps=None,
                  class_weight=None):
+        check_batched_leaves(x, y, sample_weight)
         check_cardinality(x, y, sample_weight)  # before any conversion copies the data
         check_batch_size(batch_size)
         check_host_memory((x, y, sample_weight))
@@ -347,6 +389,7 @@ class IterableData:
         self.exhausted = False
         self._encode_x = None  # a model's host part, run on each batch's x (see encode_inputs)
         self._check_x = None
+        self._check_y = None  # a check of every batch's targets (see check_targets)
 
     def encode_inputs(self, encode):
         """Run ``encode`` (a model's host part: the layers that read strings) on every batch's
@@ -357,6 +400,11 @@ class IterableData:
         """Run ``check`` on the first batch's ``x`` (e.g. a model without string inputs refusing
         strings)."""
         self._check_x = check
+
+    def check_targets(self, check):
+        """Run ``check`` on every batch's (standardized) ``y`` as it is read, on the host (e.g. sparse
+        labels outside the model's classes): batches after the first are only seen then."""
+        self._check_y = check
 
     def _batches_once(self, rng=None):
         if self.is_pydataset:
@@ -444,6 +492,8 @@ class IterableData:
             if self._encode_x is not None:
                 x = self._encode_x(x)
             y = standardize_arrays(y, "y")
+            if self._check_y is not None and y is not None:
+                self._check_y(y)
             if self.class_weight is not None and y is not None:
                 sw = class_weight_to_sample_weight(_leaves(y)[0], self.class_weight, sw)
             sw = standardize_arrays(sw, "sample_weight")

@@ -6,6 +6,7 @@ import numpy as np
 
 from fkeras.engine.symbolic import is_string_array
 from fkeras.trainers.compile_utils import _flatten_struct, _output_names
+from fkeras.trainers.data_adapters import standardize_arrays
 
 
 def _spec_of(tree):
@@ -99,16 +100,30 @@ def check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch
 
 
 def _check_label_range(labels, classes, name, loss_name):
-    """Integer class labels of a sparse loss lie in [0, classes) (checked on host arrays only)."""
-    if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu" or labels.size == 0 or not classes:
+    """Class labels of a sparse loss lie in [0, classes) (checked on host arrays only); labels stored
+    as floats (``7.0``, as pandas often gives them) are class indices all the same."""
+    if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iuf" or labels.size == 0 or not classes:
         return
-    lo, hi = int(labels.min()), int(labels.max())
+    lo, hi = labels.min().item(), labels.max().item()
     if lo < 0 or hi >= classes:
         bad = lo if lo < 0 else hi
         raise ValueError(
             f"Loss {loss_name!r} for output {name!r} expects integer class labels in [0, {classes}) (the model "
             f"predicts {classes} classes), but `y` holds {bad}. Check the labels, or give the last layer as "
             "many units as there are classes.")
+
+
+def _check_steps(data):
+    """The number of batches asked for (``steps`` of evaluate/predict, ``validation_steps`` of fit) is
+    None or positive: refused before the first step rather than failing inside the loop."""
+    steps = getattr(data, "steps", None)
+    if steps is None:
+        return
+    asked = not (getattr(data, "is_pydataset", False) and steps == len(data.data))  # not a PyDataset's own length
+    if asked and (isinstance(steps, bool) or not isinstance(steps, (int, float, np.integer, np.floating))
+                  or not 0 < steps < float("inf")):
+        raise ValueError("`steps` (or `validation_steps` for the validation data of `fit`) must be None or a "
+                         f"positive number of batches; received {steps!r}.")
 
 
 def _batch_shape(shape):
@@ -137,11 +152,30 @@ class DataChecks:
     def _prepare_host_data(self, data):
         """Give a data adapter the model's host encoder, or (no string inputs) the check that
         refuses string ``x`` with a clear message; once per fit/evaluate/predict, not per step."""
+        _check_steps(data)
         encode = self._host_encoder()
         if encode is not None:
             data.encode_inputs(encode)
         else:
             data.check_inputs(lambda x: _check_numeric_inputs(x, self))
+        if getattr(data, "kind", None) == "arrays" and data.y is not None and self._compile_loss is not None:
+            # In-memory targets (fit's training and validation data, evaluate's) are checked whole against
+            # the model's outputs here, before the first step: e.g. a sparse label outside the classes.
+            bx, by, _ = data.first_batch()
+            self._build_for_data(standardize_arrays(bx, "x"), standardize_arrays(by, "y"), all_y=data.y)
+        elif hasattr(data, "check_targets"):  # a generator / PyDataset: each batch's labels as it is read
+            data.check_targets(self._check_batch_labels)
+
+    def _check_batch_labels(self, y):
+        """The label-range checks ``_check_targets`` found (sparse losses), on one batch's targets."""
+        checks = self.__dict__.get("_label_checks")
+        names = self.__dict__.get("_output_names_cached")
+        if not checks or names is None:
+            return
+        yt = _flatten_struct(y, names)
+        for i, classes, name, loss_name in checks:
+            if i < len(yt):
+                _check_label_range(yt[i], classes, name, loss_name)
 
     # --- building against data ----------------------------------------------------------
     def _build_for_data(self, x, y, need_loss=True, all_y=None):
@@ -180,6 +214,7 @@ class DataChecks:
         return cache[key]
 
     def _check_targets(self, y, y_pred_spec, names, all_y=None):
+        label_checks = self.__dict__["_label_checks"] = []  # for the batches read later (_check_batch_labels)
         if y is None or self._compile_loss is None or not self._compile_loss.built:
             return
         yt = _flatten_struct(y, names)
@@ -192,7 +227,7 @@ class DataChecks:
         every = _flatten_struct(all_y, names) if all_y is not None else [None] * len(yt)
         if len(every) != len(yt):
             every = [None] * len(yt)
-        for t, p, fn, name, full in zip(yt, yp, self._compile_loss.fns, names, every):
+        for i, (t, p, fn, name, full) in enumerate(zip(yt, yp, self._compile_loss.fns, names, every)):
             if fn is None or t is None:
                 continue
             ts, ps = tuple(np.shape(t)[1:]), tuple(p.shape[1:])
@@ -208,6 +243,7 @@ class DataChecks:
                         f"shape {_batch_shape(ts)}. For one-hot labels use 'categorical_crossentropy'."
                     )
                 _check_label_range(full if full is not None else t, ps[-1] if ps else None, name, fn.name)
+                label_checks.append((i, ps[-1] if ps else None, name, fn.name))
             elif "Categorical" in kind or "categorical" in getattr(getattr(fn, "fn", None), "__name__", ""):
                 if ts != ps:
                     hint = (" For integer labels use 'sparse_categorical_crossentropy'."

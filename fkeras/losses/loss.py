@@ -120,8 +120,8 @@ def _align_weights(values, weights, what="sample_weight"):
     if out != tuple(values.shape):
         raise ValueError(
             f"`{what}` of shape {tuple(weights.shape)} cannot be broadcast to the loss values of "
-            f"shape {tuple(values.shape)}. Expected a shape such as {tuple(values.shape[:1])} "
-            f"or {tuple(values.shape)}."
+            f"shape {tuple(values.shape)}. Expected a shape such as "
+            + " or ".join(dict.fromkeys(str(tuple(values.shape[:k])) for k in (1, len(values.shape)))) + "."
         )
     return values, weights
 

@@ -66,7 +66,7 @@ def _check_numeric_inputs(x, model):
                 "layer.")
 
 
-def check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight):
+def check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight, validation_freq=1):
     """``fit``'s scalar arguments, checked before any data is touched."""
     def is_int(v):
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
@@ -85,6 +85,14 @@ def check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch
                                         or not 0 < steps_per_epoch < float("inf")):
         raise ValueError("`steps_per_epoch` must be None or a positive number of batches; "
                          f"received steps_per_epoch={steps_per_epoch!r}.")
+    if is_int(validation_freq):
+        if validation_freq < 1:
+            raise ValueError("`validation_freq` must be a positive integer (validate every n-th epoch) or a "
+                             f"collection of epoch numbers; received validation_freq={validation_freq!r}.")
+    elif isinstance(validation_freq, (str, bytes, dict)) or not hasattr(validation_freq, "__iter__") or not all(
+            is_int(e) for e in validation_freq):
+        raise ValueError("`validation_freq` must be a positive integer or a collection of epoch numbers "
+                         f"(integers, counted from 1); received validation_freq={validation_freq!r}.")
     if class_weight is not None:
         if not isinstance(class_weight, dict):
             raise ValueError("`class_weight` must be a dict mapping class indices (integers) to weights; "

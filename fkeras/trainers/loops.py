@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 
 import jax.numpy as jnp
+import numpy as np
 
 from fkeras.trainers.keras_steps import real_rows
 from fkeras.trainers.programs import ProgramKey
@@ -112,7 +113,7 @@ def _resolve_verbose(verbose):
 
 
 def _should_validate(epoch, freq):
-    if isinstance(freq, int):
+    if isinstance(freq, (int, np.integer)):
         return (epoch + 1) % freq == 0
     return (epoch + 1) in freq
 

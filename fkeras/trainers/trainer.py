@@ -540,7 +540,7 @@ class Trainer(DataChecks, StepPrograms, BatchMethods, KerasSteps):
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("fit")
-        check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight)
+        check_fit_arguments(epochs, initial_epoch, validation_split, steps_per_epoch, class_weight, validation_freq)
         if steps_per_epoch is not None:
             steps_per_epoch = int(math.ceil(steps_per_epoch))
         cap = config.max_epochs()

@@ -504,6 +504,8 @@ def test_string_labels_fail_before_any_step_saying_how_to_encode_them():
     (dict(epochs=2.5), "epochs=2.5"),
     (dict(class_weight={"cat": 1.0}), "['cat']"),
     (dict(class_weight={0: "heavy"}), "heavy"),
+    (dict(validation_freq=0), "validation_freq=0"),
+    (dict(validation_freq=[1, 2.5]), "validation_freq=[1, 2.5]"),
 ])
 def test_bad_fit_arguments_fail_before_any_step_naming_the_argument(kwargs, names):
     x, y = data(40)

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from fkeras.optimizers import keras_variables
+from fkeras.optimizers import keras_variables, training_state
 from fkeras.optimizers.base import _UNSET, Optimizer
 
 # Base-optimizer arguments a Keras config of a LossScaleOptimizer may carry (with these values only).
@@ -311,6 +311,15 @@ class LossScaleOptimizer(Optimizer):
         if entries is None:
             return None
         return entries[len(self._own_header()) + (0 if self._held_state is None else 2):]
+
+    def _held_state_as_list(self, var_list, fresh):
+        # The inner optimizer's part goes through its own Keras layout; the scale and count carry over.
+        held = self._held_state
+        if held is None:
+            return None
+        inner = training_state.relaid_over_list(self.inner_optimizer, held.inner, self._held_items, var_list,
+                                                fresh.inner)
+        return None if inner is None else held._replace(inner=inner)
 
     def _load_keras_arrays(self, arrays):
         arrays = list(arrays)

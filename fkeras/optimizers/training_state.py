@@ -55,6 +55,20 @@ def fresh_state(tx: optax.GradientTransformation, params: Any) -> optax.OptState
         return tx.init(params)
 
 
+def relaid_over_list(opt, state: optax.OptState, items: Items, var_list: Sequence[Any],
+                     fresh: optax.OptState) -> optax.OptState | None:
+    """``opt``'s tree ``state`` over ``items`` re-laid over the list ``var_list`` (the structure of
+    ``fresh``), through Keras's flat layout; None unless ``items`` are exactly those variables."""
+    held_paths = {id(v): p for p, v in items}
+    if len(held_paths) != len(var_list) or any(id(v) not in held_paths for v in var_list):
+        return None
+    in_list_order = [(held_paths[id(v)], v) for v in var_list]
+    arrays = [a for _, a in keras_variables.entries(opt, state, in_list_order)]
+    built_items = [((i,), v) for i, v in enumerate(var_list)]
+    parsed = keras_variables.read_arrays(opt, arrays, built_items, template=fresh)
+    return None if parsed is None else parsed[2]
+
+
 def _signature(items) -> tuple:
     return tuple((tuple(p), id(v)) for p, v in items)
 
@@ -214,14 +228,7 @@ class TrainingState:
         an overridden ``train_step`` trains on from a state that ``fit`` or a loaded file left."""
         if self._held_state is None:
             return None
-        held_paths = {id(v): p for p, v in self._held_items}
-        if len(held_paths) != len(var_list) or any(id(v) not in held_paths for v in var_list):
-            return None
-        in_list_order = [(held_paths[id(v)], v) for v in var_list]
-        arrays = [a for _, a in keras_variables.entries(self, self._held_state, in_list_order)]
-        built_items = [((i,), v) for i, v in enumerate(var_list)]
-        parsed = keras_variables.read_arrays(self, arrays, built_items, template=fresh)
-        return None if parsed is None else parsed[2]
+        return relaid_over_list(self, self._held_state, self._held_items, var_list, fresh)
 
     def _shows_keras_layout(self) -> bool:
         wrapper = self._wrapper()

@@ -181,3 +181,22 @@ def test_bfloat16_cnn_trains_close_to_float32():
     acc32 = run("float32")
     acc16 = run("mixed_bfloat16")
     assert acc32 > 0.85 and acc16 > acc32 - 0.03
+
+
+def test_building_a_loss_scale_optimizer_starts_from_the_state_fit_left():
+    """An overridden train_step builds the optimizer (list-form state); it starts from the tree state
+    fit (or a loaded file) left: inner slots and the loss scale with its count."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = _lso_model()
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(24, 4)).astype("float32"), rng.normal(size=(24, 1)).astype("float32")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    opt = model.optimizer
+    opt._held_state = opt._held_state._replace(scale=jnp.asarray(1024.0, jnp.float32))  # as a file might hold
+    before = [np.asarray(a) for _, a in opt._keras_entries()]
+    opt.build(model.trainable_variables)
+    assert opt.dynamic_scale == 1024.0
+    after = [np.asarray(a) for _, a in opt._keras_entries()]
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)

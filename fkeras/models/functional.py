@@ -388,11 +388,9 @@ class Functional(Model):
             names = [t._node.layer.name for t in flat_in]
             if all(n in inputs for n in names):
                 return [inputs[n] for n in names]
-            if len(flat_in) == 1 and len(inputs) == 1:
-                return list(inputs.values())
-            raise ValueError(
-                f"Model {self.name!r} expects inputs named {names}; received a dict with keys {list(inputs)}."
-            )
+            missing = next(n for n in names if n not in inputs)
+            raise ValueError(f'Missing data for input "{missing}" of model {self.name!r}. You passed a data '
+                             f"dictionary with keys {list(inputs)}. Expected the following keys: {names}")
         if isinstance(inputs, (list, tuple)) and len(flat_in) > 1:
             if len(inputs) != len(flat_in):
                 raise ValueError(

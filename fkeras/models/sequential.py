@@ -187,6 +187,14 @@ class Sequential(Model):
             ValueError: If the shape of ``inputs`` does not match the model's input shape.
         """
         x = inputs
+        if isinstance(x, dict):  # as Keras: a dict names the input (its `keras.Input`'s name)
+            name = self._input_layer.name if self._input_layer is not None else None
+            if name is None or name not in x or len(x) != 1:
+                raise ValueError(f"Sequential model {self.name!r} has one input"
+                                 + (f' named "{name}"' if name is not None else "")
+                                 + f"; received a data dictionary with keys {list(x)}. Pass the array itself"
+                                 + (f", or a dict with the single key {name!r}." if name is not None else "."))
+            x = x[name]
         if self._input_layer is not None and hasattr(x, "shape"):
             expected = self._input_layer.batch_shape
             if len(x.shape) != len(expected) and abs(len(x.shape) - len(expected)) == 1:

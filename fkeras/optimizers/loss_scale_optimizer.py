@@ -361,8 +361,7 @@ class LossScaleOptimizer(Optimizer):
         if lr is not None:
             state = self._write_hyperparams(state)
         if built:
-            for handle, value in zip(self._variables, jax.tree_util.tree_leaves(state)):
-                handle.assign(value)
+            self._write_handles(state)
         else:
             self._keep_training_state(state, items=items)
         return True

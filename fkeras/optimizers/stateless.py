@@ -80,8 +80,10 @@ class StatelessAPI:
 
     def _sync_lr_handle(self) -> None:
         """Write a changed learning rate into the handles' state."""
-        state = self._state_from_handles()
-        state = self._write_hyperparams(state)
+        self._write_handles(self._write_hyperparams(self._state_from_handles()))
+
+    def _write_handles(self, state: optax.OptState) -> None:
+        """Write ``state`` (over the built list of variables) into the handles, leaf by leaf."""
         for h, v in zip(self._variables, jax.tree_util.tree_leaves(state)):
             h.assign(v)
 

@@ -217,8 +217,7 @@ class TrainingState:
         if state is not None:
             if lr is not None:
                 state = self._write_hyperparams(state)
-            for handle, value in zip(self._variables, jax.tree_util.tree_leaves(state)):
-                handle.assign(value)
+            self._write_handles(state)
         self._iterations = iterations
         return True
 
